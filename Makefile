@@ -1,0 +1,32 @@
+# The README's two commands: `make run` and `make test`. Each installs what it needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+STATE_DIR ?= .dvc-harness
+
+.PHONY: run test lint chromium serve clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+chromium: $(STAMP)
+	$(BIN)/python -m harness.browser --ensure
+
+run: $(STAMP) chromium
+	$(BIN)/dvc-harness serve --state-dir $(STATE_DIR)
+
+serve: $(STAMP)
+	$(BIN)/dvc-harness serve --state-dir $(STATE_DIR)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: $(STAMP) chromium lint
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider tests
+
+clean:
+	rm -rf $(VENV) $(STATE_DIR) reports test-results

@@ -1,0 +1,222 @@
+"""Start the four emulators, or find the ones already running (DESIGN.md, Contracts).
+
+`Stack.start()` runs them in this process, one uvicorn server per service in a thread,
+on free loopback ports unless a base port is given, and writes `stack.json` once all
+four answer. `StackInfo.load()` reads the `stack.json` of a stack started elsewhere.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+import uvicorn
+
+from mocks.core.config import DEFAULT_BASE_PORT, DEFAULT_STATE_DIR, SERVICES, Credentials, StackConfig
+
+STACK_FILE = "stack.json"
+
+
+class StackError(RuntimeError):
+    """The stack could not be started or found."""
+
+
+@dataclass(frozen=True)
+class StackInfo:
+    """What `stack.json` says: where the services are and the credentials to use them."""
+
+    services: dict[str, str]
+    admin_token: str
+    oidc_client: dict[str, str]
+    payment_partner: dict[str, str]
+    postal: dict[str, str]
+    sync: dict[str, str]
+    profile: str = "quangnam"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StackInfo:
+        return cls(
+            services=dict(data["services"]), admin_token=data["admin_token"],
+            oidc_client=dict(data["oidc_client"]), payment_partner=dict(data["payment_partner"]),
+            postal=dict(data["postal"]), sync=dict(data["sync"]), profile=data.get("profile", "quangnam"),
+        )
+
+    @classmethod
+    def load(cls, state_dir: Path | str) -> StackInfo | None:
+        path = Path(state_dir) / STACK_FILE
+        if not path.exists():
+            return None
+        try:
+            return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, KeyError):
+            return None
+
+    def url(self, service: str) -> str:
+        return self.services[service]
+
+    def answers(self, timeout: float = 1.0) -> bool:
+        """True when every service's health check answers."""
+        try:
+            return all(
+                requests.get(f"{url}/_admin/health", timeout=timeout).ok for url in self.services.values()
+            )
+        except requests.RequestException:
+            return False
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise StackError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _origin(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
+def create_app(service: str, config: StackConfig) -> Any:
+    """The ASGI app of one service (`mocks.<service>.app.create_app`)."""
+    module = importlib.import_module(f"mocks.{service}.app")
+    return module.create_app(config)
+
+
+def write_stack_json(state_dir: Path, config: StackConfig) -> Path:
+    path = Path(state_dir) / STACK_FILE
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(config.stack_json(), indent=2, ensure_ascii=False), encoding="utf-8")
+    os.chmod(tmp, 0o600)
+    tmp.replace(path)
+    return path
+
+
+class _ThreadServer(uvicorn.Server):
+    def install_signal_handlers(self) -> None:  # older uvicorn; signals belong to the main thread
+        pass
+
+
+class Stack:
+    """The four emulators running in this process."""
+
+    def __init__(self, config: StackConfig, servers: list[tuple[_ThreadServer, threading.Thread]]) -> None:
+        self.config = config
+        self._servers = servers
+        self._names: list[str] = []
+
+    @classmethod
+    def start(
+        cls,
+        state_dir: Path | str = DEFAULT_STATE_DIR,
+        *,
+        bind: str = "127.0.0.1",
+        base_port: int | None = None,
+        timeout: float = 30.0,
+        write_file: bool = True,
+        services: tuple[str, ...] = SERVICES,
+    ) -> Stack:
+        """Start the services (all four unless `services` names a subset, for a service's own tests)."""
+        state_dir = Path(state_dir).resolve()
+        state_dir.mkdir(parents=True, exist_ok=True)
+        sockets: dict[str, socket.socket] = {}
+        try:
+            for i, service in enumerate(SERVICES):
+                sockets[service] = _bind(bind, 0 if base_port is None else base_port + i)
+        except StackError:
+            for s in sockets.values():
+                if s.fileno() != -1:
+                    s.close()
+            raise
+        urls = {name: _origin(bind, s.getsockname()[1]) for name, s in sockets.items()}
+        config = StackConfig(state_dir=state_dir, urls=urls, credentials=Credentials.load_or_create(state_dir))
+        servers: list[tuple[_ThreadServer, threading.Thread]] = []
+        stack = cls(config, servers)
+        try:
+            for service in SERVICES:
+                if service not in services:
+                    sockets[service].close()
+                    continue
+                app = create_app(service, config)
+                server = _ThreadServer(uvicorn.Config(
+                    app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=3,
+                ))
+                thread = threading.Thread(
+                    target=server.run, kwargs={"sockets": [sockets[service]]}, name=f"dvc-{service}", daemon=True
+                )
+                thread.start()
+                servers.append((server, thread))
+                stack._names.append(service)
+            deadline = time.monotonic() + timeout
+            while not all(s.started for s, _ in servers):
+                if time.monotonic() > deadline or any(not t.is_alive() for _, t in servers):
+                    raise StackError("the emulators did not start; see the log above")
+                time.sleep(0.01)
+        except BaseException:
+            stack.stop()
+            for s in sockets.values():
+                if s.fileno() != -1:
+                    s.close()
+            raise
+        if write_file:
+            write_stack_json(state_dir, config)
+        return stack
+
+    @property
+    def info(self) -> StackInfo:
+        return StackInfo.from_dict(self.config.stack_json())
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return self.config.urls
+
+    def app(self, service: str) -> Any:
+        """The running ASGI app of a service (for tests that reach into its model)."""
+        for (server, _), name in zip(self._servers, self._names, strict=True):
+            if name == service:
+                return server.config.app
+        raise KeyError(service)
+
+    def stop(self) -> None:
+        for server, _ in self._servers:
+            server.should_exit = True
+        for _, thread in self._servers:
+            thread.join(timeout=10)
+        self._servers.clear()
+        path = Path(self.config.state_dir) / STACK_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("services") == self.config.urls:
+                path.unlink()
+        except (OSError, ValueError):
+            pass
+
+    def __enter__(self) -> Stack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def find_running(state_dir: Path | str) -> StackInfo | None:
+    """The stack that DIR/stack.json names, when it answers."""
+    info = StackInfo.load(state_dir)
+    return info if info is not None and info.answers() else None
+
+
+__all__ = ["DEFAULT_BASE_PORT", "Stack", "StackError", "StackInfo", "find_running", "write_stack_json"]

@@ -1,0 +1,1 @@
+"""Emulators of the platforms a provincial public-service portal lives in."""

@@ -1,0 +1,218 @@
+"""Outgoing server-to-server calls that must arrive: queued with the state change, retried.
+
+A service enqueues a message inside the transaction that changes its state (so the
+call is never lost and never made for a change that rolled back), and a dispatcher
+delivers it through the sender registered for its kind, retrying with backoff until the
+sender returns. Messages that share a `key` (say, one dossier's sync updates) go out in
+order: a later one waits while an earlier one is undelivered. One dispatcher per state
+folder holds a lease in the store, so several worker processes never send twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .storage import Store, dumps, loads
+
+log = logging.getLogger(__name__)
+
+DDL = """
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ns TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    key TEXT,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',   -- pending | delivered | abandoned
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at REAL NOT NULL,
+    last_error TEXT,
+    created_at REAL NOT NULL,
+    delivered_at REAL
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox(status, next_at);
+CREATE INDEX IF NOT EXISTS outbox_key ON outbox(ns, key, status, id);
+CREATE TABLE IF NOT EXISTS outbox_lease (
+    name TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires REAL NOT NULL
+);
+"""
+
+MAX_DELAY = 60.0
+LEASE_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: int
+    ns: str
+    kind: str
+    key: str | None
+    payload: dict[str, Any]
+    attempts: int
+
+
+Sender = Callable[[OutboxMessage], None]
+"""Delivers one message; raises (anything) when it was not acknowledged."""
+
+
+def backoff(attempts: int) -> float:
+    return min(0.5 * (2 ** max(attempts - 1, 0)), MAX_DELAY)
+
+
+class Outbox:
+    def __init__(self, store: Store, name: str, *, max_attempts: int = 0, poll_interval: float = 0.2) -> None:
+        self.store = store
+        self.name = name
+        self.max_attempts = max_attempts  # 0: retry until acknowledged
+        self.poll_interval = poll_interval
+        self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._senders: dict[str, Sender] = {}
+        self._run_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        store.migrate(DDL)
+
+    def register(self, kind: str, sender: Sender) -> None:
+        self._senders[kind] = sender
+
+    def enqueue(
+        self, ns: str, kind: str, payload: dict[str, Any], *, key: str | None = None,
+        conn: sqlite3.Connection | None = None,
+    ) -> int:
+        """Queue a message; pass the caller's transaction `conn` to commit it with the state change."""
+        now = time.time()
+        sql = "INSERT INTO outbox(ns, kind, key, payload, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+        args = (ns, kind, key, dumps(payload), now, now)
+        cursor = conn.execute(sql, args) if conn is not None else self.store.execute(sql, args)
+        self._wake.set()
+        return int(cursor.lastrowid or 0)
+
+    # -- delivery ---------------------------------------------------------------------------
+    def _take_lease(self) -> bool:
+        now = time.time()
+        with self.store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO outbox_lease(name, owner, expires) VALUES (?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET owner = excluded.owner, expires = excluded.expires "
+                "WHERE outbox_lease.owner = excluded.owner OR outbox_lease.expires < ?",
+                (self.name, self.owner, now + LEASE_SECONDS, now),
+            )
+            row = conn.execute("SELECT owner FROM outbox_lease WHERE name = ?", (self.name,)).fetchone()
+        return row is not None and row["owner"] == self.owner
+
+    def due(self, now: float | None = None, limit: int = 100) -> list[OutboxMessage]:
+        now = time.time() if now is None else now
+        rows = self.store.query(
+            "SELECT * FROM outbox o WHERE o.status = 'pending' AND o.next_at <= ? AND NOT EXISTS ("
+            " SELECT 1 FROM outbox p WHERE p.key = o.key AND p.ns = o.ns AND p.status = 'pending' AND p.id < o.id"
+            ") ORDER BY o.id LIMIT ?",
+            (now, limit),
+        )
+        return [
+            OutboxMessage(r["id"], r["ns"], r["kind"], r["key"], loads(r["payload"]), r["attempts"]) for r in rows
+        ]
+
+    def run_once(self, now: float | None = None) -> int:
+        """Deliver what is due; returns how many were delivered. Safe to call from tests."""
+        with self._run_lock:
+            if not self._take_lease():
+                return 0
+            delivered = 0
+            for message in self.due(now):
+                sender = self._senders.get(message.kind)
+                if sender is None:
+                    continue  # another process type owns this kind
+                try:
+                    sender(message)
+                except Exception as exc:  # any failure means: not acknowledged, retry later
+                    self._failed(message, exc)
+                else:
+                    self.store.execute(
+                        "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ?,"
+                        " last_error = NULL WHERE id = ?",
+                        (time.time(), message.id),
+                    )
+                    delivered += 1
+            return delivered
+
+    def _failed(self, message: OutboxMessage, exc: Exception) -> None:
+        attempts = message.attempts + 1
+        abandoned = self.max_attempts and attempts >= self.max_attempts
+        log.info("outbox %s message %s (%s) failed attempt %s: %s", self.name, message.id, message.kind, attempts, exc)
+        self.store.execute(
+            "UPDATE outbox SET attempts = ?, next_at = ?, last_error = ?, status = ? WHERE id = ?",
+            (attempts, time.time() + backoff(attempts), f"{type(exc).__name__}: {exc}"[:500],
+             "abandoned" if abandoned else "pending", message.id),
+        )
+
+    def retry_now(self, ns: str | None = None) -> None:
+        """Make every pending message due at once (tests, and a side that came back up)."""
+        if ns is None:
+            self.store.execute("UPDATE outbox SET next_at = 0 WHERE status = 'pending'")
+        else:
+            self.store.execute("UPDATE outbox SET next_at = 0 WHERE status = 'pending' AND ns = ?", (ns,))
+        self._wake.set()
+
+    def drain(self, timeout: float = 5.0) -> bool:
+        """Deliver until nothing is pending and due, or the timeout passes; True when empty."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.run_once()
+            if not self.due():
+                return True
+            time.sleep(0.05)
+        return not self.due()
+
+    def messages(self, ns: str, kind: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM outbox WHERE ns = ?"
+        args: list[Any] = [ns]
+        if kind:
+            sql += " AND kind = ?"
+            args.append(kind)
+        if status:
+            sql += " AND status = ?"
+            args.append(status)
+        rows = self.store.query(sql + " ORDER BY id", args)
+        return [
+            {"id": r["id"], "kind": r["kind"], "key": r["key"], "status": r["status"], "attempts": r["attempts"],
+             "last_error": r["last_error"], "payload": loads(r["payload"])}
+            for r in rows
+        ]
+
+    def reset(self, ns: str) -> None:
+        self.store.execute("DELETE FROM outbox WHERE ns = ?", (ns,))
+
+    # -- background dispatcher -----------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name=f"outbox-{self.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:  # the store may be busy or closing; try again next tick
+                log.exception("outbox %s dispatcher tick failed", self.name)
+            self._wake.wait(self.poll_interval)
+            self._wake.clear()

@@ -1,0 +1,119 @@
+"""HTML pages: templates, server-side sessions and CSRF tokens.
+
+The four services share one host in a browser, so each uses its own cookie name
+(prefix `dvcqg_`, `tinh_`, `pay_`, `post_`) and its own CSRF token in its own session.
+Sessions live in the service's store, so a restart does not log anyone out.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from .errors import DomainError
+from .storage import Store, dumps, loads
+
+CORE_TEMPLATES = Path(__file__).parent / "templates"
+
+SESSION_DDL = """
+CREATE TABLE IF NOT EXISTS web_session (
+    ns TEXT NOT NULL,
+    id TEXT NOT NULL,
+    data TEXT NOT NULL,
+    expires REAL NOT NULL,
+    PRIMARY KEY (ns, id)
+);
+"""
+
+SESSION_SECONDS = 8 * 3600
+
+
+def vnd(amount: Any) -> str:
+    """200000 -> '200.000 đ' (Vietnamese thousands separator)."""
+    try:
+        value = int(amount)
+    except (TypeError, ValueError):
+        return str(amount)
+    return f"{value:,}".replace(",", ".") + " đ"
+
+
+class Templates:
+    def __init__(self, service_dir: Path | None) -> None:
+        loaders = [FileSystemLoader(str(service_dir))] if service_dir else []
+        loaders.append(FileSystemLoader(str(CORE_TEMPLATES)))
+        self.env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]))
+        self.env.filters["vnd"] = vnd
+        self.globals = self.env.globals
+
+    def render(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        html = self.env.get_template(name).render(**context)
+        return HTMLResponse(html, status_code=status)
+
+
+class Session(dict[str, Any]):
+    def __init__(self, sid: str, data: dict[str, Any], *, new: bool) -> None:
+        super().__init__(data)
+        self.sid = sid
+        self.new = new
+
+    @property
+    def csrf_token(self) -> str:
+        token = self.get("_csrf")
+        if not token:
+            token = secrets.token_urlsafe(24)
+            self["_csrf"] = token
+        return str(token)
+
+
+class WebSessions:
+    """Server-side sessions keyed by a random cookie value."""
+
+    def __init__(self, store: Store, cookie_name: str) -> None:
+        self.store = store
+        self.cookie_name = cookie_name
+        store.migrate(SESSION_DDL)
+
+    def load(self, request: Request, ns: str) -> Session:
+        sid = request.cookies.get(self.cookie_name)
+        if sid:
+            row = self.store.one("SELECT data, expires FROM web_session WHERE ns = ? AND id = ?", (ns, sid))
+            if row is not None and row["expires"] > time.time():
+                return Session(sid, loads(row["data"]), new=False)
+        return Session(secrets.token_urlsafe(24), {}, new=True)
+
+    def save(self, response: Any, ns: str, session: Session) -> None:
+        self.store.execute(
+            "INSERT INTO web_session(ns, id, data, expires) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(ns, id) DO UPDATE SET data = excluded.data, expires = excluded.expires",
+            (ns, session.sid, dumps(dict(session)), time.time() + SESSION_SECONDS),
+        )
+        response.set_cookie(self.cookie_name, session.sid, httponly=True, samesite="lax", path="/")
+
+    def destroy(self, response: Any, ns: str, session: Session) -> None:
+        self.store.execute("DELETE FROM web_session WHERE ns = ? AND id = ?", (ns, session.sid))
+        response.delete_cookie(self.cookie_name, path="/")
+
+    def reset(self, ns: str) -> None:
+        self.store.execute("DELETE FROM web_session WHERE ns = ?", (ns,))
+
+
+def check_csrf(session: Session, submitted: Any) -> None:
+    expected = session.get("_csrf")
+    if not expected or not isinstance(submitted, str) or not hmac.compare_digest(expected, submitted):
+        raise DomainError(
+            "CSRF_FAILED",
+            "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ, vui lòng tải lại trang.",
+            "The form's security token is missing or stale; reload the page.",
+            status=403,
+        )
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
