@@ -1,0 +1,87 @@
+"""The transactional outbox: nothing lost, in order per key, one dispatcher across processes."""
+
+import pytest
+
+from mocks.core.outbox import Outbox, OutboxMessage, backoff
+from mocks.core.storage import Store
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    return Store(tmp_path / "svc.db")
+
+
+def test_delivers_once_and_records_it(store: Store) -> None:
+    box = Outbox(store, "svc")
+    sent: list[dict] = []
+    box.register("ping", lambda m: sent.append(m.payload))
+    box.enqueue("ns1", "ping", {"n": 1})
+    assert box.run_once() == 1
+    assert box.run_once() == 0
+    assert sent == [{"n": 1}]
+    [row] = box.messages("ns1")
+    assert row["status"] == "delivered" and row["attempts"] == 1
+
+
+def test_failure_is_retried_later_and_keeps_order_per_key(store: Store) -> None:
+    box = Outbox(store, "svc")
+    down = {"yes": True}
+    sent: list[int] = []
+
+    def sender(m: OutboxMessage) -> None:
+        if down["yes"] and m.payload["n"] == 1:
+            raise ConnectionError("other side down")
+        sent.append(m.payload["n"])
+
+    box.register("sync", sender)
+    for n in (1, 2):
+        box.enqueue("ns1", "sync", {"n": n}, key="DOSSIER-1")
+    box.enqueue("ns1", "sync", {"n": 3}, key="DOSSIER-2")
+    assert box.run_once() == 1          # only the other key's message went
+    assert sent == [3]
+    [first] = [m for m in box.messages("ns1") if m["payload"]["n"] == 1]
+    assert first["status"] == "pending" and first["attempts"] == 1 and "down" in first["last_error"]
+    assert box.run_once() == 0          # backoff: not due yet
+    down["yes"] = False
+    box.retry_now("ns1")
+    assert box.run_once() == 1          # 1 goes; 2 was blocked behind it
+    assert box.run_once() == 1
+    assert sent == [3, 1, 2]
+
+
+def test_enqueue_joins_the_callers_transaction(store: Store) -> None:
+    box = Outbox(store, "svc")
+    store.migrate("CREATE TABLE thing (ns TEXT NOT NULL, id TEXT NOT NULL)")
+    with pytest.raises(RuntimeError), store.transaction() as conn:
+        conn.execute("INSERT INTO thing VALUES ('ns1', 'a')")
+        box.enqueue("ns1", "ping", {"id": "a"}, conn=conn)
+        raise RuntimeError("the change failed")
+    assert box.messages("ns1") == []    # rolled back with the change: no call for a change that never was
+    assert store.query("SELECT * FROM thing") == []
+
+
+def test_only_the_lease_holder_dispatches(tmp_path) -> None:
+    first = Outbox(Store(tmp_path / "svc.db"), "svc")
+    second = Outbox(Store(tmp_path / "svc.db"), "svc")   # another worker process on the same state
+    got: list[str] = []
+    first.register("ping", lambda m: got.append("first"))
+    second.register("ping", lambda m: got.append("second"))
+    first.enqueue("ns1", "ping", {})
+    assert first.run_once() == 1
+    second.enqueue("ns1", "ping", {})
+    assert second.run_once() == 0       # first still holds the lease
+    assert first.run_once() == 1
+    assert got == ["first", "first"]
+
+
+def test_reset_forgets_one_namespace(store: Store) -> None:
+    box = Outbox(store, "svc")
+    box.enqueue("a", "ping", {})
+    box.enqueue("b", "ping", {})
+    box.reset("a")
+    assert box.messages("a") == [] and len(box.messages("b")) == 1
+
+
+def test_backoff_grows_and_caps() -> None:
+    assert [backoff(n) for n in (1, 2, 3)] == [0.5, 1.0, 2.0]
+    assert backoff(50) == 60.0

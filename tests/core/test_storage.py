@@ -1,0 +1,41 @@
+import threading
+
+from mocks.core.storage import Store
+
+
+def test_wal_and_durable_across_connections(tmp_path) -> None:
+    path = tmp_path / "s.db"
+    store = Store(path)
+    assert store.scalar("PRAGMA journal_mode") == "wal"
+    store.migrate("CREATE TABLE t (ns TEXT NOT NULL, v INTEGER)")
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO t VALUES ('a', 1)")
+    store.close()
+    assert Store(path).scalar("SELECT v FROM t") == 1
+
+
+def test_concurrent_increments_are_not_lost(tmp_path) -> None:
+    store = Store(tmp_path / "s.db")
+    store.migrate("CREATE TABLE counter (ns TEXT PRIMARY KEY, n INTEGER NOT NULL)")
+    store.execute("INSERT INTO counter VALUES ('a', 0)")
+
+    def bump() -> None:
+        for _ in range(50):
+            with store.transaction() as conn:
+                n = conn.execute("SELECT n FROM counter WHERE ns = 'a'").fetchone()[0]
+                conn.execute("UPDATE counter SET n = ? WHERE ns = 'a'", (n + 1,))
+
+    threads = [threading.Thread(target=bump) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.scalar("SELECT n FROM counter") == 200
+
+
+def test_delete_namespace_keeps_the_others(tmp_path) -> None:
+    store = Store(tmp_path / "s.db")
+    store.migrate("CREATE TABLE t (ns TEXT NOT NULL, v INTEGER)")
+    store.execute("INSERT INTO t VALUES ('a', 1), ('b', 2)")
+    store.delete_namespace("a", ["t"])
+    assert [r["ns"] for r in store.query("SELECT ns FROM t")] == ["b"]
