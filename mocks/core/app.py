@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -23,6 +22,7 @@ from .config import StackConfig
 from .errors import DomainError, Unauthorized, error_body
 from .namespace import namespace
 from .outbox import Outbox
+from .signing import safe_equal
 from .storage import Store
 from .web import CORE_TEMPLATES, Templates
 
@@ -67,7 +67,7 @@ class ServiceContext:
 
 def admin_guard(config: StackConfig) -> Callable[..., None]:
     def require_admin(x_admin_token: Annotated[str | None, Header()] = None) -> None:
-        if not x_admin_token or not hmac.compare_digest(x_admin_token, config.credentials.admin_token):
+        if not x_admin_token or not safe_equal(x_admin_token, config.credentials.admin_token):
             raise Unauthorized(
                 "ADMIN_TOKEN_REQUIRED",
                 "Cần tiêu đề X-Admin-Token hợp lệ.",
@@ -77,11 +77,16 @@ def admin_guard(config: StackConfig) -> Callable[..., None]:
     return require_admin
 
 
+MAX_ADVANCE_SECONDS = 100 * 366 * 86400  # a century: beyond that datetime arithmetic overflows
+
+
 class ClockChange(BaseModel):
-    set: datetime | None = Field(None, description="ISO time to set the clock to")
+    set: datetime | None = Field(None, description="ISO time to set the clock to (years 2000-2099)")
     frozen: bool = Field(True, description="stand still at `set` (true) or run from it (false)")
-    advance_seconds: float | None = Field(None, description="move the clock forward by this many seconds")
-    advance_days: float | None = Field(None, description="move the clock forward by this many days")
+    advance_seconds: float | None = Field(
+        None, ge=0, le=MAX_ADVANCE_SECONDS, description="move the clock forward by this many seconds"
+    )
+    advance_days: float | None = Field(None, ge=0, le=36600, description="move the clock forward by this many days")
     real: bool = Field(False, description="go back to real time")
 
 
@@ -129,6 +134,10 @@ def create_service_app(
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if any(e.get("type") in ("json_invalid", "value_error.jsondecode") for e in exc.errors()):
+            body = error_body("MALFORMED_JSON", "Nội dung gửi lên không phải JSON hợp lệ.",
+                              "The request body is not valid JSON.")
+            return render_error(request, 400, body)
         problems = []
         for e in exc.errors():
             loc = ".".join(str(p) for p in e.get("loc", ()) if p not in ("body",))
@@ -193,11 +202,15 @@ def admin_router(
         if change.real:
             ctx.clock.reset(ns)
         if change.set is not None:
+            if not 2000 <= change.set.year <= 2099:
+                raise DomainError("CLOCK_OUT_OF_RANGE", "Thời điểm phải trong khoảng năm 2000–2099.",
+                                  "The time must be within the years 2000-2099.")
             ctx.clock.set(ns, change.set, frozen=change.frozen)
         seconds = (change.advance_seconds or 0) + (change.advance_days or 0) * 86400
-        if seconds < 0:
-            raise DomainError("CLOCK_BACKWARDS", "Không thể lùi đồng hồ.", "The clock cannot move backwards.")
         if seconds:
+            if ctx.clock.now(ns).year + seconds / (365 * 86400) > 2099:
+                raise DomainError("CLOCK_OUT_OF_RANGE", "Không thể đưa đồng hồ quá năm 2099.",
+                                  "The clock cannot go past the year 2099.")
             ctx.clock.advance(ns, seconds)
         ctx.outbox.retry_now(ns)
         return ctx.clock.describe(ns)

@@ -43,7 +43,8 @@ def _text(value: Any) -> str:
 def ma_xac_thuc(message: Mapping[str, Any], fields: Sequence[str], secret: str) -> str:
     """The signature of `message` over `fields`, in that order."""
     joined = "|".join([_text(message.get(f)) for f in fields] + [secret])
-    return hashlib.sha256(joined.encode("utf-8")).hexdigest()
+    # surrogatepass: a lone surrogate in a hostile message must give a wrong signature, not a crash
+    return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def sign(message: Mapping[str, Any], kind: str, secret: str) -> dict[str, Any]:
@@ -59,4 +60,9 @@ def verify(message: Mapping[str, Any], kind: str, secret: str) -> bool:
     if not isinstance(given, str):
         return False
     expected = ma_xac_thuc(message, FIELDS_BY_KIND[kind], secret)
-    return hmac.compare_digest(given.lower(), expected)
+    return safe_equal(given.lower(), expected)
+
+
+def safe_equal(given: str, expected: str) -> bool:
+    """Constant-time comparison that also takes non-ASCII input (hmac.compare_digest refuses it)."""
+    return hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass"))

@@ -7,7 +7,6 @@ Sessions live in the service's store, so a restart does not log anyone out.
 
 from __future__ import annotations
 
-import hmac
 import secrets
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from .errors import DomainError
+from .signing import safe_equal
 from .storage import Store, dumps, loads
 
 CORE_TEMPLATES = Path(__file__).parent / "templates"
@@ -106,7 +106,7 @@ class WebSessions:
 
 def check_csrf(session: Session, submitted: Any) -> None:
     expected = session.get("_csrf")
-    if not expected or not isinstance(submitted, str) or not hmac.compare_digest(expected, submitted):
+    if not expected or not isinstance(submitted, str) or not safe_equal(submitted, expected):
         raise DomainError(
             "CSRF_FAILED",
             "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ, vui lòng tải lại trang.",

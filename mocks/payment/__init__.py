@@ -1,0 +1,1 @@
+"""The national online payment platform emulator: INIT/QUERY/GET_BILL, checkout page, signed confirmations."""
