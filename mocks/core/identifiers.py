@@ -40,9 +40,9 @@ MOBILE_PREFIXES: dict[str, tuple[str, ...]] = {
 }
 PREFIX_CARRIER: dict[str, str] = {p: carrier for carrier, ps in MOBILE_PREFIXES.items() for p in ps}
 
-_CITIZEN_ID = re.compile(r"^\d{12}$")
-_OLD_ID = re.compile(r"^\d{9}$")
-_TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$")
+_CITIZEN_ID = re.compile(r"^\d{12}$", re.ASCII)
+_OLD_ID = re.compile(r"^\d{9}$", re.ASCII)
+_TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$", re.ASCII)
 
 
 class InvalidIdentifier(ValueError):
@@ -119,7 +119,7 @@ def normalise_mobile(number: str) -> str:
         digits = "0" + digits[3:]
     elif digits.startswith("84") and len(digits) == 11:
         digits = "0" + digits[2:]
-    if not (len(digits) == 10 and digits.isdigit() and digits[:3] in PREFIX_CARRIER):
+    if not (len(digits) == 10 and digits.isascii() and digits.isdigit() and digits[:3] in PREFIX_CARRIER):
         raise InvalidIdentifier("INVALID_PHONE",
                                 "Số điện thoại di động phải gồm 10 chữ số với đầu số của nhà mạng Việt Nam.",
                                 "A mobile number is 10 digits with a Vietnamese carrier prefix.")

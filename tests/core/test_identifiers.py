@@ -64,3 +64,12 @@ def test_mobile_numbers_by_carrier_prefix() -> None:
     for bad in ("0112345678", "091234567", "02353812345", "09123456789"):
         with pytest.raises(InvalidIdentifier):
             normalise_mobile(bad)
+
+
+def test_only_ascii_digits_count() -> None:
+    with pytest.raises(InvalidIdentifier):
+        parse_citizen_id("０４９１９０１２３４５６", today=date(2022, 1, 1))
+    with pytest.raises(InvalidIdentifier):
+        check_tax_code("０４０１２３４５６７")
+    with pytest.raises(InvalidIdentifier):
+        normalise_mobile("091２３４５６７８")

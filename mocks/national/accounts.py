@@ -1,0 +1,414 @@
+"""National accounts: registration of citizens, businesses and agencies, one-time codes, log-in.
+
+A new account is `pending` until its owner types the 6-digit code sent to both the
+phone (SMS) and the e-mail address; the messages go to the `message` table, which
+the admin surface exposes so tests can read the codes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sqlite3
+import uuid
+from dataclasses import asdict, dataclass, fields
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from mocks.core.clock import Clock
+from mocks.core.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized
+from mocks.core.identifiers import InvalidIdentifier, check_tax_code, normalise_mobile, parse_citizen_id
+from mocks.core.storage import Store
+from mocks.core.timefmt import to_iso
+
+from .security import hash_password, new_otp, verify_password
+
+ACCOUNT_TYPES: tuple[str, ...] = ("citizen", "business", "agency")
+# LoaiTaiKhoan of the userinfo claims: 1 citizen, 2 business [code]; 3 agency [assumed].
+LOAI_TAI_KHOAN: dict[str, int] = {"citizen": 1, "business": 2, "agency": 3}
+OTP_SECONDS = 300
+OTP_MAX_TRIES = 5
+
+_AGENCY_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}$", re.ASCII)
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]{1,63})+$")
+_OTP = re.compile(r"^\d{6}$", re.ASCII)
+_GENDERS = {"male": "male", "nam": "male", "m": "male", "female": "female", "nữ": "female", "nu": "female",
+            "f": "female"}
+_LIMITS = {"full_name": 200, "business_name": 300, "agency_name": 300, "address": 500}
+
+
+@dataclass
+class Registration:
+    """What a registration form or request carries; the model checks every value."""
+
+    account_type: str
+    password: str
+    email: str
+    phone: str
+    full_name: str | None = None
+    id_number: str | None = None
+    tax_code: str | None = None
+    agency_code: str | None = None
+    business_name: str | None = None
+    agency_name: str | None = None
+    birth_date: str | None = None
+    gender: str | None = None
+    address: str | None = None
+    password_confirm: str | None = None
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any]) -> Registration:
+        known = {f.name for f in fields(cls)}
+        values = {k: (v if isinstance(v, str) or v is None else str(v)) for k, v in data.items() if k in known}
+        for required in ("account_type", "password", "email", "phone"):
+            values.setdefault(required, "")
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    account_type: str
+    status: str
+    full_name: str
+    email: str
+    phone: str
+    tech_id: str
+    subject: str
+    created_at: str
+    id_number: str | None = None
+    tax_code: str | None = None
+    agency_code: str | None = None
+    organisation_name: str | None = None
+    birth_date: str | None = None
+    gender: str | None = None
+    address: str | None = None
+    activated_at: str | None = None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Account:
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: row[k] for k in row.keys() if k in names})  # noqa: SIM118 (Row is not a dict)
+
+    def public(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def claims(self) -> dict[str, Any]:
+        """The DVCQG userinfo claims (DOMAIN.md §4)."""
+        birth = ""
+        if self.birth_date:
+            y, m, d = self.birth_date.split("-")
+            birth = f"{d}/{m}/{y}"  # dd/MM/yyyy [assumed]
+        business = self.account_type == "business"
+        return {
+            "sub": self.subject,
+            "LoaiTaiKhoan": LOAI_TAI_KHOAN[self.account_type],
+            "SoDinhDanh": self.id_number or "",
+            "SoCMND": "",
+            "MaSoThue": self.tax_code or "",
+            "HoVaTen": self.full_name,
+            "ThuDienTu": self.email,
+            "SoDienThoai": self.phone,
+            "GioiTinh": {"male": "Nam", "female": "Nữ"}.get(self.gender or "", ""),
+            "NgayThangNamSinh": birth,
+            "ThuongTru": self.address or "",
+            "NoiOHienNay": self.address or "",
+            "QuocTich": "VN",
+            "TechID": self.tech_id,
+            "loAs": ["LoA1"],
+            "MaSoDoanhNghiep": self.tax_code if business else "",
+            "TenDoanhNghiep": self.organisation_name if business else "",
+            "DiaChi": self.address or "",
+            # agencies [assumed]: their code and name
+            "MaCoQuan": self.agency_code or "",
+            "TenCoQuan": self.organisation_name if self.account_type == "agency" else "",
+        }
+
+
+def _invalid(code: str, vi: str, en: str, field: str) -> DomainError:
+    return DomainError(code, vi, en, details={"field": field})
+
+
+def _text(value: str | None, field: str, label_vi: str, *, required: bool) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise _invalid("MISSING_FIELD", f"Vui lòng nhập {label_vi}.", f"{field} is required.", field)
+        return None
+    limit = _LIMITS.get(field, 200)
+    if len(value) > limit:
+        raise _invalid("FIELD_TOO_LONG", f"{label_vi} dài quá {limit} ký tự.",
+                       f"{field} is longer than {limit} characters.", field)
+    return value
+
+
+def check_password(password: str, confirm: str | None = None) -> None:
+    if not isinstance(password, str) or len(password) < 8:
+        raise _invalid("WEAK_PASSWORD", "Mật khẩu phải có ít nhất 8 ký tự, gồm cả chữ và số.",
+                       "The password needs at least 8 characters with letters and digits.", "password")
+    if len(password) > 128:
+        raise _invalid("WEAK_PASSWORD", "Mật khẩu dài quá 128 ký tự.",
+                       "The password is longer than 128 characters.", "password")
+    if not re.search(r"[^\W\d_]", password) or not re.search(r"\d", password):
+        raise _invalid("WEAK_PASSWORD", "Mật khẩu phải gồm cả chữ cái và chữ số.",
+                       "The password must contain both letters and digits.", "password")
+    if confirm is not None and confirm != password:
+        raise _invalid("PASSWORD_MISMATCH", "Mật khẩu nhập lại không khớp.",
+                       "The two passwords differ.", "password_confirm")
+
+
+def check_email(email: str) -> str:
+    email = (email or "").strip()
+    if not email:
+        raise _invalid("MISSING_FIELD", "Vui lòng nhập thư điện tử.", "email is required.", "email")
+    if len(email) > 254 or not _EMAIL.match(email):
+        raise _invalid("INVALID_EMAIL", "Địa chỉ thư điện tử không hợp lệ.", "Invalid e-mail address.", "email")
+    return email.lower()
+
+
+def check_agency_code(code: str | None) -> str:
+    code = (code or "").strip().upper()
+    if not _AGENCY_CODE.match(code):
+        raise _invalid("INVALID_AGENCY_CODE", "Mã cơ quan phải có dạng 000.00.00.H47.",
+                       "An agency code looks like 000.00.00.H47.", "agency_code")
+    return code
+
+
+def parse_birth_date(text: str | None) -> date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise _invalid("INVALID_BIRTH_DATE", "Ngày sinh không hợp lệ (dạng yyyy-mm-dd hoặc dd/mm/yyyy).",
+                   "Invalid birth date (yyyy-mm-dd or dd/mm/yyyy).", "birth_date")
+
+
+def parse_gender(text: str | None) -> str | None:
+    text = (text or "").strip().lower()
+    if not text:
+        return None
+    if text not in _GENDERS:
+        raise _invalid("INVALID_GENDER", "Giới tính phải là Nam hoặc Nữ.", "Gender must be male or female.", "gender")
+    return _GENDERS[text]
+
+
+def _identifier(fn: Any, value: Any, field: str, **kwargs: Any) -> Any:
+    if not isinstance(value, str) or not value.isascii():
+        value = ""  # the core's `\d` patterns would take other scripts' digits too
+    try:
+        return fn(value, **kwargs)
+    except InvalidIdentifier as exc:
+        raise _invalid(exc.code, exc.vi, exc.en, field) from exc
+
+
+class AccountBook:
+    """Accounts of the national portal, per namespace."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    # -- registration ---------------------------------------------------------------------
+    def validate(self, ns: str, reg: Registration) -> dict[str, Any]:
+        """The row to store for a registration; DomainError names the first bad field."""
+        kind = (reg.account_type or "").strip().lower()
+        if kind not in ACCOUNT_TYPES:
+            raise _invalid("INVALID_ACCOUNT_TYPE", "Loại tài khoản phải là công dân, doanh nghiệp hoặc cơ quan.",
+                           "account_type must be citizen, business or agency.", "account_type")
+        today = self.clock.now(ns).date()
+        row: dict[str, Any] = {"account_type": kind, "id_number": None, "tax_code": None, "agency_code": None,
+                               "organisation_name": None, "birth_date": None, "gender": None}
+        if kind == "citizen":
+            citizen = _identifier(parse_citizen_id, (reg.id_number or "").strip(), "id_number", today=today)
+            row["full_name"] = _text(reg.full_name, "full_name", "họ và tên", required=True)
+            birth = parse_birth_date(reg.birth_date)
+            gender = parse_gender(reg.gender)
+            if birth is not None:
+                if birth > today:
+                    raise _invalid("INVALID_BIRTH_DATE", "Ngày sinh nằm trong tương lai.",
+                                   "The birth date is in the future.", "birth_date")
+                if birth.year != citizen.birth_year:
+                    raise _invalid(
+                        "ID_BIRTH_YEAR_MISMATCH",
+                        f"Năm sinh {birth.year} không khớp với số định danh (năm {citizen.birth_year}).",
+                        f"Birth year {birth.year} does not match the ID number ({citizen.birth_year}).",
+                        "birth_date")
+            if gender is not None and gender != citizen.gender:
+                raise _invalid("ID_GENDER_MISMATCH", "Giới tính không khớp với số định danh cá nhân.",
+                               "The gender does not match the ID number's century/gender digit.", "gender")
+            row.update(username=citizen.number, id_number=citizen.number, gender=gender or citizen.gender,
+                       birth_date=birth.isoformat() if birth else None)
+        elif kind == "business":
+            tax = _identifier(check_tax_code, reg.tax_code, "tax_code")
+            name = _text(reg.business_name, "business_name", "tên doanh nghiệp", required=True)
+            row.update(username=tax, tax_code=tax, organisation_name=name,
+                       full_name=_text(reg.full_name, "full_name", "họ và tên", required=False) or name)
+        else:
+            code = check_agency_code(reg.agency_code)
+            name = _text(reg.agency_name, "agency_name", "tên cơ quan", required=True)
+            row.update(username=code, agency_code=code, organisation_name=name,
+                       full_name=_text(reg.full_name, "full_name", "họ và tên", required=False) or name)
+        row["phone"] = _identifier(normalise_mobile, reg.phone, "phone")
+        row["email"] = check_email(reg.email)
+        row["address"] = _text(reg.address, "address", "địa chỉ", required=False)
+        check_password(reg.password, reg.password_confirm)
+        return row
+
+    def register(self, ns: str, reg: Registration) -> dict[str, Any]:
+        """A pending account and its one-time code sent by SMS and e-mail; Conflict when the user name is taken."""
+        row = self.validate(ns, reg)
+        self._insert(ns, row, hash_password(reg.password), status="pending")
+        return {"username": row["username"], "status": "pending", "sent_to": [row["phone"], row["email"]],
+                "otp_expires_in": OTP_SECONDS}
+
+    def create_active(self, ns: str, reg: Registration) -> Account:
+        """An account that is active at once (seed data); the existing one when the user name is taken."""
+        row = self.validate(ns, reg)
+        existing = self.get(ns, row["username"])
+        if existing is not None:
+            return existing
+        self._insert(ns, row, hash_password(reg.password), status="active")
+        account = self.get(ns, row["username"])
+        assert account is not None
+        return account
+
+    def _insert(self, ns: str, row: dict[str, Any], password_hash: str, *, status: str) -> None:
+        now = self.clock.now(ns)
+        values = {
+            **row, "ns": ns, "status": status, "password_hash": password_hash,
+            "tech_id": str(uuid.uuid4()), "subject": uuid.uuid4().hex,
+            "created_at": to_iso(now), "activated_at": to_iso(now) if status == "active" else None,
+        }
+        cols = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        try:
+            with self.store.transaction() as conn:
+                conn.execute(f"INSERT INTO account({cols}) VALUES ({marks})", tuple(values.values()))
+                if status == "pending":
+                    self._send_code(conn, ns, row["username"], row["phone"], row["email"], now)
+        except sqlite3.IntegrityError as exc:
+            raise Conflict("ACCOUNT_EXISTS", f"Tên đăng nhập {row['username']} đã được đăng ký.",
+                           f"User name {row['username']} is already registered.",
+                           details={"field": "username"}) from exc
+
+    def _send_code(self, conn: sqlite3.Connection, ns: str, username: str, phone: str, email: str,
+                   now: datetime) -> str:
+        code = new_otp()
+        conn.execute(
+            "INSERT INTO otp_code(ns, username, code, expires_at, attempts) VALUES (?, ?, ?, ?, 0) "
+            "ON CONFLICT(ns, username) DO UPDATE SET code = excluded.code, expires_at = excluded.expires_at, "
+            "attempts = 0",
+            (ns, username, code, (now + timedelta(seconds=OTP_SECONDS)).timestamp()),
+        )
+        subject = "Mã xác thực tài khoản Cổng Dịch vụ công Quốc gia"
+        body = (f"Mã xác thực (OTP) tài khoản {username} trên Cổng Dịch vụ công Quốc gia là {code}. "
+                f"Mã có hiệu lực trong {OTP_SECONDS // 60} phút. Không cung cấp mã này cho người khác.")
+        for channel, to in (("sms", phone), ("email", email)):
+            conn.execute(
+                "INSERT INTO message(ns, username, channel, to_addr, subject, body, otp, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (ns, username, channel, to, subject, body, code, to_iso(now)),
+            )
+        return code
+
+    # -- one-time codes -------------------------------------------------------------------------
+    def confirm(self, ns: str, username: str, otp: str) -> Account:
+        """Activate a pending account with its code: expires after 5 minutes, dies after 5 wrong tries."""
+        otp = (otp or "").strip() if isinstance(otp, str) else ""
+        if not _OTP.match(otp):
+            raise _invalid("INVALID_OTP_FORMAT", "Mã xác thực gồm 6 chữ số.", "The code is 6 digits.", "otp")
+        now = self.clock.now(ns).timestamp()
+        failure: DomainError | None = None
+        with self.store.transaction() as conn:
+            account = self._pending(conn, ns, username)
+            row = conn.execute("SELECT code, expires_at, attempts FROM otp_code WHERE ns = ? AND username = ?",
+                               (ns, account.username)).fetchone()
+            if row is None or row["attempts"] >= OTP_MAX_TRIES:
+                failure = DomainError("OTP_INVALIDATED", "Mã xác thực đã bị hủy, vui lòng yêu cầu gửi lại mã.",
+                                      "The code is no longer valid; ask for a new one.", details={"field": "otp"})
+            elif now > row["expires_at"]:
+                failure = DomainError("OTP_EXPIRED", "Mã xác thực đã hết hạn, vui lòng yêu cầu gửi lại mã.",
+                                      "The code has expired; ask for a new one.", details={"field": "otp"})
+            elif otp != row["code"]:
+                attempts = row["attempts"] + 1
+                conn.execute("UPDATE otp_code SET attempts = ? WHERE ns = ? AND username = ?",
+                             (attempts, ns, account.username))
+                left = OTP_MAX_TRIES - attempts
+                if left > 0:
+                    failure = DomainError("OTP_WRONG", f"Mã xác thực không đúng, còn {left} lần thử.",
+                                          f"Wrong code; {left} tries left.", details={"field": "otp", "left": left})
+                else:
+                    failure = DomainError("OTP_INVALIDATED",
+                                          "Nhập sai mã quá 5 lần, mã đã bị hủy; vui lòng yêu cầu gửi lại mã.",
+                                          "Five wrong codes: this code is void; ask for a new one.",
+                                          details={"field": "otp", "left": 0})
+            else:
+                conn.execute("DELETE FROM otp_code WHERE ns = ? AND username = ?", (ns, account.username))
+                conn.execute("UPDATE account SET status = 'active', activated_at = ? WHERE ns = ? AND username = ?",
+                             (to_iso(self.clock.now(ns)), ns, account.username))
+        if failure is not None:  # raised after the commit, so a wrong try is counted
+            raise failure
+        confirmed = self.get(ns, account.username)
+        assert confirmed is not None
+        return confirmed
+
+    def resend_code(self, ns: str, username: str) -> dict[str, Any]:
+        """A new code replaces the old one (and its count of wrong tries)."""
+        with self.store.transaction() as conn:
+            account = self._pending(conn, ns, username)
+            self._send_code(conn, ns, account.username, account.phone, account.email, self.clock.now(ns))
+        return {"username": account.username, "status": "pending", "sent_to": [account.phone, account.email],
+                "otp_expires_in": OTP_SECONDS}
+
+    def _pending(self, conn: sqlite3.Connection, ns: str, username: str) -> Account:
+        row = conn.execute("SELECT * FROM account WHERE ns = ? AND username = ?",
+                           (ns, _username(username))).fetchone()
+        if row is None:
+            raise NotFound("ACCOUNT_NOT_FOUND", "Không tìm thấy tài khoản.", "No such account.")
+        if row["status"] == "active":
+            raise Conflict("ACCOUNT_ALREADY_ACTIVE", "Tài khoản đã được kích hoạt.", "The account is already active.")
+        return Account.from_row(row)
+
+    # -- log-in ---------------------------------------------------------------------------
+    def authenticate(self, ns: str, username: str, password: str) -> Account:
+        account_row = self.store.one("SELECT * FROM account WHERE ns = ? AND username = ?", (ns, _username(username)))
+        if account_row is None or not verify_password(password or "", account_row["password_hash"]):
+            raise Unauthorized("INVALID_CREDENTIALS", "Tên đăng nhập hoặc mật khẩu không đúng.",
+                               "Wrong user name or password.")
+        account = Account.from_row(account_row)
+        if account.status != "active":
+            raise Forbidden("ACCOUNT_NOT_ACTIVE",
+                            "Tài khoản chưa được kích hoạt: vui lòng nhập mã xác thực đã gửi tới điện thoại/thư.",
+                            "The account is not active yet: confirm it with the one-time code.")
+        return account
+
+    def get(self, ns: str, username: str) -> Account | None:
+        row = self.store.one("SELECT * FROM account WHERE ns = ? AND username = ?", (ns, _username(username)))
+        return None if row is None else Account.from_row(row)
+
+    # -- the SMS/e-mail outbox ----------------------------------------------------------------
+    def messages(self, ns: str, to: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Newest first; `to` is a phone number, an e-mail address or a user name."""
+        sql = "SELECT * FROM message WHERE ns = ?"
+        args: list[Any] = [ns]
+        if to:
+            to = to.strip()
+            candidates = {to, to.lower(), to.upper()}
+            with contextlib.suppress(InvalidIdentifier):
+                candidates.add(normalise_mobile(to))
+            marks = ", ".join("?" for _ in candidates)
+            sql += f" AND (to_addr IN ({marks}) OR username IN ({marks}))"
+            args += [*candidates, *candidates]
+        rows = self.store.query(sql + " ORDER BY id DESC LIMIT ?", [*args, max(1, min(limit, 1000))])
+        return [{"id": r["id"], "channel": r["channel"], "to": r["to_addr"], "username": r["username"],
+                 "subject": r["subject"], "body": r["body"], "otp": r["otp"], "created_at": r["created_at"]}
+                for r in rows]
+
+
+def _username(username: str) -> str:
+    # agency codes carry an upper-case H; everything else is digits
+    return (username or "").strip().upper() if isinstance(username, str) else ""

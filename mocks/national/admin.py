@@ -1,0 +1,54 @@
+"""The national portal's own admin routes: the SMS/e-mail outbox, relying parties, sync accounts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from mocks.core.app import Namespace, admin_guard
+from mocks.core.config import StackConfig
+
+from .model import NationalPortal
+
+
+class OidcClientRegistration(BaseModel):
+    client_id: str | None = Field(None, max_length=100, description="generated when not given")
+    client_secret: str | None = Field(None, max_length=200, description="generated when not given")
+    name: str = Field(max_length=200)
+    redirect_uris: list[str] = Field(max_length=20)
+    post_logout_redirect_uris: list[str] = Field(default_factory=list, max_length=20)
+
+
+class SyncAccountRegistration(BaseModel):
+    username: str = Field(max_length=100)
+    password: str = Field(max_length=200)
+    madonvi: str | None = Field(None, max_length=50, description="when set, the account may push only for it")
+
+
+def admin_routes(model: NationalPortal, config: StackConfig) -> APIRouter:
+    router = APIRouter(prefix="/_admin", tags=["admin"], dependencies=[Depends(admin_guard(config))])
+
+    @router.get("/messages", summary="SMS and e-mail messages of the namespace, newest first")
+    def messages(ns: Namespace, to: str | None = Query(None, max_length=254, description="phone, e-mail or user name"),
+                 limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
+        return {"messages": model.accounts.messages(ns, to, limit)}
+
+    @router.get("/oidc-clients", summary="Relying parties (the built-in one first); secrets are not shown")
+    def oidc_clients() -> dict[str, Any]:
+        return {"clients": model.idp.clients()}
+
+    @router.post("/oidc-clients", status_code=201, summary="Register a relying party; answers its id and secret")
+    def register_oidc_client(body: OidcClientRegistration) -> dict[str, Any]:
+        return model.idp.register_client(**body.model_dump())
+
+    @router.get("/sync-accounts", summary="Accounts of the dossier-sync gateway; passwords are not shown")
+    def sync_accounts() -> dict[str, Any]:
+        return {"accounts": model.sync.accounts()}
+
+    @router.post("/sync-accounts", status_code=201, summary="Register a dossier-sync gateway account")
+    def register_sync_account(body: SyncAccountRegistration) -> dict[str, Any]:
+        return model.sync.register_account(body.username, body.password, body.madonvi)
+
+    return router

@@ -1,0 +1,65 @@
+"""The national portal's ASGI app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+
+from mocks.core.app import ServiceContext, create_service_app
+from mocks.core.config import StackConfig
+
+from .admin import admin_routes
+from .api import api_router
+from .model import NationalPortal
+from .oauth import oauth_error_response, oauth_router
+from .oidc import OAuthError
+from .sync_api import sync_router, sync_validation_response
+from .ui import ui_router
+from .web import NationalSessions
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def create_app(config: StackConfig) -> FastAPI:
+    ctx = ServiceContext.open("national", config, TEMPLATES)
+    model = NationalPortal(ctx.store, ctx.clock, config)
+    sessions = NationalSessions(ctx.store, model.accounts)
+    ctx.resetters.append(model.reset)
+    ctx.resetters.append(sessions.web.reset)
+    app = create_service_app(
+        ctx,
+        title="Cổng Dịch vụ công Quốc gia (emulator)",
+        description="DVCQG: accounts, OpenID Connect identity provider, national catalogue, dossier sync, look-up.",
+        site_name="Cổng Dịch vụ công Quốc gia",
+        seed=model.seed,
+    )
+    app.state.model = model
+    _protocol_errors(app)
+    app.include_router(oauth_router(model))
+    app.include_router(sync_router(model))
+    app.include_router(api_router(model, sessions))
+    app.include_router(admin_routes(model, config))
+    app.include_router(ui_router(model, sessions, ctx.templates))
+    return app
+
+
+def _protocol_errors(app: FastAPI) -> None:
+    """The real protocols answer errors in their own shape: OAuth's on the token and userinfo
+    endpoints, the sync gateway's `error_code` on /sync."""
+    app.add_exception_handler(OAuthError, oauth_error_response)
+    house = app.exception_handlers[RequestValidationError]
+
+    async def validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        path = request.url.path
+        if path.startswith("/sync/"):
+            return sync_validation_response(exc)
+        if path == "/oauth2/token":
+            return await oauth_error_response(request, OAuthError(
+                "invalid_request", "Yêu cầu không hợp lệ.", "Malformed token request."))
+        return await house(request, exc)
+
+    app.add_exception_handler(RequestValidationError, validation_error)

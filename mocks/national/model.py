@@ -1,0 +1,57 @@
+"""The national portal's state and rules, without HTTP: accounts, identity provider, sync gateway, catalogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mocks.core.clock import Clock
+from mocks.core.config import StackConfig
+from mocks.core.storage import Store
+
+from .accounts import Account, AccountBook, Registration
+from .catalogue import NationalCatalogue
+from .oidc import IdentityProvider
+from .schema import DDL, NAMESPACED_TABLES
+from .sync import SyncGateway
+
+SEED_PASSWORD = "Matkhau123"
+SEED_ACCOUNTS: tuple[dict[str, str], ...] = (
+    {"account_type": "citizen", "id_number": "049090001234", "full_name": "Nguyễn Văn An", "birth_date": "1990-03-15",
+     "gender": "male", "phone": "0905123456", "email": "nguyenvanan@example.vn",
+     "address": "12 Phan Bội Châu, Phường Tân Thạnh, Thành phố Tam Kỳ, tỉnh Quảng Nam"},
+    {"account_type": "citizen", "id_number": "049185004321", "full_name": "Trần Thị Thu Hà",
+     "birth_date": "1985-11-02", "gender": "female", "phone": "0935765432", "email": "tranthithuha@example.vn",
+     "address": "45 Trần Hưng Đạo, Phường Minh An, Thành phố Hội An, tỉnh Quảng Nam"},
+    {"account_type": "business", "tax_code": "4000123456", "business_name": "Công ty TNHH Thương mại Phố Hội",
+     "full_name": "Lê Minh Tuấn", "phone": "0983111222", "email": "lienhe@phohoi.example.vn",
+     "address": "88 Nguyễn Duy Hiệu, Phường Cẩm Phô, Thành phố Hội An, tỉnh Quảng Nam"},
+    {"account_type": "agency", "agency_code": "000.00.12.H47", "agency_name": "Sở Tư pháp tỉnh Quảng Nam",
+     "phone": "0914555666", "email": "stp@quangnam.example.vn",
+     "address": "Đường Trần Phú, Thành phố Tam Kỳ, tỉnh Quảng Nam"},
+)
+
+
+class NationalPortal:
+    def __init__(self, store: Store, clock: Clock, config: StackConfig) -> None:
+        store.migrate(DDL)
+        self.store = store
+        self.clock = clock
+        self.config = config
+        self.accounts = AccountBook(store, clock)
+        self.catalogue = NationalCatalogue(config.profile)
+        self.idp = IdentityProvider(store, clock, config, self.accounts)
+        self.sync = SyncGateway(store, clock, config, self.catalogue)
+
+    def reset(self, ns: str) -> None:
+        """Forget the namespace's accounts, codes, tokens, sessions, messages and synced dossiers."""
+        self.store.delete_namespace(ns, NAMESPACED_TABLES)
+
+    def seed(self, ns: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A few active demo accounts with a known password (idempotent)."""
+        accounts: list[Account] = [
+            self.accounts.create_active(ns, Registration.from_mapping({**a, "password": SEED_PASSWORD}))
+            for a in SEED_ACCOUNTS
+        ]
+        return {"accounts": [{"username": a.username, "password": SEED_PASSWORD, "account_type": a.account_type,
+                              "full_name": a.full_name, "phone": a.phone, "email": a.email, "tech_id": a.tech_id}
+                             for a in accounts]}

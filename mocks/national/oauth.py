@@ -1,0 +1,80 @@
+"""The identity provider's machine endpoints: discovery, JWKS, token, userinfo.
+
+Errors here use the OAuth format (`{"error": "invalid_grant", "error_description", ...}`)
+because relying-party libraries parse it; the pages (authorize, logout) are in ui.py.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Header, Request
+from fastapi.responses import JSONResponse, Response
+
+from mocks.core.app import Namespace
+
+from .model import NationalPortal
+from .oidc import OAuthError
+
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+FormText = Annotated[str | None, Form(max_length=4000)]
+
+
+async def oauth_error_response(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OAuthError)
+    return JSONResponse(exc.body(), status_code=exc.status, headers={**NO_STORE, **exc.headers})
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if authorization and authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip() or None
+    return None
+
+
+def oauth_router(model: NationalPortal) -> APIRouter:
+    router = APIRouter(tags=["openid connect"])
+    idp = model.idp
+    discovery = json.dumps(idp.discovery(), ensure_ascii=False).encode()
+    jwks = json.dumps(idp.key.jwks()).encode()
+
+    @router.get("/.well-known/openid-configuration", summary="OpenID Connect discovery")
+    async def openid_configuration() -> Response:
+        return Response(discovery, media_type="application/json")
+
+    @router.get("/oauth2/jwks", summary="The RS256 public key(s) that sign id tokens")
+    async def jwks_document() -> Response:
+        return Response(jwks, media_type="application/json", headers={"Cache-Control": "public, max-age=300"})
+
+    @router.post("/oauth2/token", summary="Exchange an authorization code (client_secret_basic or client_secret_post)")
+    def token(
+        ns: Namespace,
+        grant_type: FormText = None,
+        code: FormText = None,
+        redirect_uri: FormText = None,
+        code_verifier: FormText = None,
+        client_id: FormText = None,
+        client_secret: FormText = None,
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> JSONResponse:
+        client = idp.authenticate_client(authorization, client_id, client_secret)
+        if not grant_type:
+            raise OAuthError("invalid_request", "Thiếu grant_type.", "grant_type is required.")
+        if grant_type != "authorization_code":
+            raise OAuthError("unsupported_grant_type", "Chỉ hỗ trợ grant_type=authorization_code.",
+                             "Only grant_type=authorization_code is supported.")
+        answer = idp.exchange_code(ns, client, code, redirect_uri, code_verifier)
+        return JSONResponse(answer, headers=NO_STORE)
+
+    def userinfo(ns: str, authorization: str | None) -> dict[str, Any]:
+        return idp.userinfo(ns, _bearer(authorization))
+
+    @router.get("/oauth2/userinfo", summary="The DVCQG claims of the token's account (Bearer)")
+    def userinfo_get(ns: Namespace, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+        return userinfo(ns, authorization)
+
+    @router.post("/oauth2/userinfo", summary="The same, by POST")
+    def userinfo_post(ns: Namespace, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
+        return userinfo(ns, authorization)
+
+    return router

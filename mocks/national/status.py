@@ -1,0 +1,23 @@
+"""Code lists of the dossier-sync protocol (DOMAIN.md §3)."""
+
+DOSSIER_STATUS: dict[int, str] = {
+    1: "Mới đăng ký",
+    2: "Được tiếp nhận",
+    3: "Không được tiếp nhận",
+    4: "Đang xử lý",
+    5: "Yêu cầu bổ sung giấy tờ",
+    6: "Yêu cầu thực hiện nghĩa vụ tài chính",
+    7: "Công dân yêu cầu rút hồ sơ",
+    8: "Dừng xử lý",
+    9: "Đã xử lý xong",
+    10: "Đã trả kết quả",
+}
+CHANNELS: dict[int, str] = {1: "Trực tiếp", 2: "Trực tuyến", 3: "Qua dịch vụ bưu chính công ích"}
+RESULT_DELIVERY: dict[int, str] = {0: "Nhận tại bộ phận một cửa", 1: "Qua dịch vụ bưu chính công ích"}
+APPLICANT_TYPES: dict[int, str] = {1: "Công dân", 2: "Doanh nghiệp", 3: "Cơ quan nhà nước", 4: "Tổ chức khác"}
+LEVEL_LABELS: dict[int, str] = {
+    1: "Mức độ 1 (thông tin)",
+    2: "Mức độ 2",
+    3: "Một phần (mức độ 3)",
+    4: "Toàn trình (mức độ 4)",
+}

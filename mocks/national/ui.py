@@ -1,0 +1,231 @@
+"""The portal's pages: home, registration, one-time code, log-in (also for the SSO), account, look-up, logout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from mocks.core.app import Namespace
+from mocks.core.errors import DomainError
+from mocks.core.web import Session, Templates, redirect
+
+from .accounts import ACCOUNT_TYPES, Registration
+from .model import NationalPortal
+from .oidc import AuthorizationRedirect, AuthorizationRequest, token_time
+from .web import NationalSessions, check_form_csrf, form_fields, mask_email, mask_phone, safe_next
+
+# /dang-ky?loai=... : the account type in the address, in Vietnamese
+TYPE_SLUGS: dict[str, str] = {"cong-dan": "citizen", "doanh-nghiep": "business", "co-quan": "agency"}
+TYPE_LABELS: dict[str, str] = {"citizen": "Công dân", "business": "Doanh nghiệp", "agency": "Cơ quan nhà nước"}
+REGISTRATION_FIELDS: tuple[str, ...] = (
+    "id_number", "full_name", "birth_date", "gender", "tax_code", "business_name", "agency_code", "agency_name",
+    "phone", "email", "address",
+)
+Form = dict[str, str]
+
+
+def ui_router(model: NationalPortal, sessions: NationalSessions, templates: Templates) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    idp = model.idp
+
+    def page(name: str, ns: str, session: Session, *, status: int = 200, **context: Any) -> HTMLResponse:
+        had_csrf = "_csrf" in session
+        response = templates.render(name, status=status, account=sessions.account(ns, session),
+                                    csrf_token=session.csrf_token, **context)
+        sessions.save_if_changed(response, ns, session, had_csrf)
+        return response
+
+    # -- home -----------------------------------------------------------------------------------
+    @router.get("/")
+    def home(request: Request, ns: Namespace) -> HTMLResponse:
+        session = sessions.load(request, ns)
+        return templates.render("home.html", account=sessions.account(ns, session),
+                                procedure_count=len(model.catalogue.procedures()))
+
+    # -- registration -------------------------------------------------------------------------
+    def registration_page(ns: str, session: Session, kind: str, *, status: int = 200, error: str | None = None,
+                          values: Form | None = None) -> HTMLResponse:
+        return page("register.html", ns, session, status=status, error=error, kind=kind, values=values or {},
+                    types=[(slug, t, TYPE_LABELS[t]) for slug, t in TYPE_SLUGS.items()], page_title="Đăng ký tài khoản")
+
+    @router.get("/dang-ky")
+    def register_form(request: Request, ns: Namespace, loai: str | None = None) -> HTMLResponse:
+        kind = TYPE_SLUGS.get(loai or "", loai if loai in ACCOUNT_TYPES else "citizen")
+        return registration_page(ns, sessions.load(request, ns), kind)
+
+    @router.post("/dang-ky")
+    def register_submit(request: Request, ns: Namespace, form: Form = Depends(form_fields)) -> Response:
+        session = sessions.load(request, ns)
+        check_form_csrf(session, form)
+        kind = form.get("account_type", "citizen")
+        kind = kind if kind in ACCOUNT_TYPES else "citizen"
+        values = {k: form.get(k, "") for k in REGISTRATION_FIELDS}
+        try:
+            answer = model.accounts.register(ns, Registration(
+                account_type=kind, password=form.get("password", ""), password_confirm=form.get("password_confirm", ""),
+                **values))
+        except DomainError as exc:
+            return registration_page(ns, session, kind, status=exc.status, error=exc.vi, values=values)
+        return redirect(f"/dang-ky/xac-nhan?tai-khoan={answer['username']}&da-gui=1")
+
+    # -- one-time code ------------------------------------------------------------------------
+    def confirm_page(ns: str, session: Session, username: str, *, status: int = 200, error: str | None = None,
+                     flash: str | None = None) -> HTMLResponse:
+        return page("confirm.html", ns, session, status=status, error=error, flash=flash, username=username,
+                    page_title="Xác nhận tài khoản")
+
+    def sent_notice(ns: str, username: str) -> str | None:
+        account = model.accounts.get(ns, username)
+        if account is None:
+            return None
+        return (f"Mã xác thực đã được gửi tới số điện thoại {mask_phone(account.phone)} "
+                f"và thư điện tử {mask_email(account.email)}. Mã có hiệu lực trong 5 phút.")
+
+    @router.get("/dang-ky/xac-nhan")
+    def confirm_form(request: Request, ns: Namespace) -> HTMLResponse:
+        username = request.query_params.get("tai-khoan", "")[:50]
+        flash = sent_notice(ns, username) if request.query_params.get("da-gui") else None
+        return confirm_page(ns, sessions.load(request, ns), username, flash=flash)
+
+    @router.post("/dang-ky/xac-nhan")
+    def confirm_submit(request: Request, ns: Namespace, form: Form = Depends(form_fields)) -> Response:
+        session = sessions.load(request, ns)
+        check_form_csrf(session, form)
+        username = form.get("username", "")[:50]
+        try:
+            account = model.accounts.confirm(ns, username, form.get("otp", ""))
+        except DomainError as exc:
+            return confirm_page(ns, session, username, status=exc.status, error=exc.vi)
+        return redirect(f"/dang-nhap?da-kich-hoat=1&tai-khoan={account.username}")
+
+    @router.post("/dang-ky/gui-lai-ma")
+    def resend_code(request: Request, ns: Namespace, form: Form = Depends(form_fields)) -> Response:
+        session = sessions.load(request, ns)
+        check_form_csrf(session, form)
+        username = form.get("username", "")[:50]
+        try:
+            model.accounts.resend_code(ns, username)
+        except DomainError as exc:
+            return confirm_page(ns, session, username, status=exc.status, error=exc.vi)
+        return confirm_page(ns, session, username, flash=sent_notice(ns, username))
+
+    # -- log-in (the portal's own and the SSO's) ----------------------------------------------------
+    def login_page(ns: str, session: Session, *, action: str, status: int = 200, error: str | None = None,
+                   flash: str | None = None, username: str = "", next_url: str | None = None,
+                   client_name: str | None = None) -> HTMLResponse:
+        return page("login.html", ns, session, status=status, error=error, flash=flash, action=action,
+                    username=username, next_url=next_url, client_name=client_name, page_title="Đăng nhập")
+
+    @router.get("/dang-nhap")
+    def login_form(request: Request, ns: Namespace) -> Response:
+        session = sessions.load(request, ns)
+        next_url = safe_next(request.query_params.get("next"), "/tai-khoan")
+        if sessions.account(ns, session) is not None:
+            return redirect(next_url)
+        flash = "Tài khoản đã được kích hoạt. Vui lòng đăng nhập." if request.query_params.get("da-kich-hoat") else None
+        return login_page(ns, session, action="/dang-nhap", flash=flash, next_url=next_url,
+                          username=request.query_params.get("tai-khoan", "")[:50])
+
+    @router.post("/dang-nhap")
+    def login_submit(request: Request, ns: Namespace, form: Form = Depends(form_fields)) -> Response:
+        session = sessions.load(request, ns)
+        check_form_csrf(session, form)
+        next_url = safe_next(form.get("next"), "/tai-khoan")
+        username = form.get("username", "")[:50]
+        try:
+            account = model.accounts.authenticate(ns, username, form.get("password", ""))
+        except DomainError as exc:
+            return login_page(ns, session, action="/dang-nhap", status=exc.status, error=exc.vi, username=username,
+                              next_url=next_url)
+        response = redirect(next_url)
+        sessions.log_in(response, ns, session, account, token_time())
+        return response
+
+    @router.get("/tai-khoan")
+    def account_page(request: Request, ns: Namespace) -> Response:
+        session = sessions.load(request, ns)
+        account = sessions.account(ns, session)
+        if account is None:
+            return redirect("/dang-nhap?next=/tai-khoan")
+        return templates.render("account.html", account=account, claims=account.claims(),
+                                type_label=TYPE_LABELS[account.account_type], page_title="Tài khoản")
+
+    @router.get("/dang-xuat")
+    def logout(request: Request, ns: Namespace) -> Response:
+        response = redirect("/")
+        sessions.log_out(response, ns, sessions.load(request, ns))
+        return response
+
+    # -- public look-up --------------------------------------------------------------------------
+    @router.get("/tra-cuu")
+    def lookup_page(request: Request, ns: Namespace, ma: str | None = None) -> HTMLResponse:
+        code = (ma or "").strip()[:100]
+        dossier = model.sync.lookup(ns, code) if code else None
+        error = f"Không tìm thấy hồ sơ có mã {code}." if code and dossier is None else None
+        return templates.render("lookup.html", status=404 if error else 200, code=code, dossier=dossier,
+                                error=error, page_title="Tra cứu hồ sơ")
+
+    # -- OpenID Connect: authorization and logout ------------------------------------------------
+    def authorization(request: Request) -> AuthorizationRequest | Response:
+        try:
+            return idp.check_authorization(dict(request.query_params))
+        except AuthorizationRedirect as exc:
+            return RedirectResponse(exc.location, status_code=302)
+        except DomainError as exc:  # unknown client or redirect URI: never redirect, tell the user
+            return templates.render("error.html", status=400, http_status=400, code=exc.code,
+                                    message_vi=exc.vi, message_en=exc.en)
+
+    def authorize_login_page(request: Request, ns: str, session: Session, auth: AuthorizationRequest, *,
+                             status: int = 200, error: str | None = None, username: str = "") -> HTMLResponse:
+        return login_page(ns, session, action=f"/oauth2/authorize?{request.url.query}", status=status, error=error,
+                          username=username, client_name=auth.client.name)
+
+    @router.get("/oauth2/authorize")
+    def authorize(request: Request, ns: Namespace) -> Response:
+        auth = authorization(request)
+        if isinstance(auth, Response):
+            return auth
+        session = sessions.load(request, ns)
+        account = sessions.account(ns, session)
+        if account is not None and auth.prompt != "login":
+            auth_time = session.get("auth_time")
+            location = idp.issue_code(ns, auth, account, auth_time if isinstance(auth_time, int) else token_time())
+            return RedirectResponse(location, status_code=302)
+        if auth.prompt == "none":
+            return RedirectResponse(idp.login_required(auth), status_code=302)
+        return authorize_login_page(request, ns, session, auth)
+
+    @router.post("/oauth2/authorize")
+    def authorize_login(request: Request, ns: Namespace, form: Form = Depends(form_fields)) -> Response:
+        auth = authorization(request)
+        if isinstance(auth, Response):
+            return auth
+        session = sessions.load(request, ns)
+        check_form_csrf(session, form)
+        username = form.get("username", "")[:50]
+        try:
+            account = model.accounts.authenticate(ns, username, form.get("password", ""))
+        except DomainError as exc:
+            return authorize_login_page(request, ns, session, auth, status=exc.status, error=exc.vi,
+                                        username=username)
+        auth_time = token_time()
+        response = RedirectResponse(idp.issue_code(ns, auth, account, auth_time), status_code=303)
+        sessions.log_in(response, ns, session, account, auth_time)
+        return response
+
+    @router.get("/oauth2/logout")
+    def end_session(request: Request, ns: Namespace) -> Response:
+        q = request.query_params
+        try:
+            target = idp.logout_target(q.get("post_logout_redirect_uri"), q.get("client_id"),
+                                       q.get("id_token_hint"), q.get("state"))
+        except DomainError as exc:
+            return templates.render("error.html", status=400, http_status=400, code=exc.code,
+                                    message_vi=exc.vi, message_en=exc.en)
+        response = RedirectResponse(target or "/", status_code=302)
+        sessions.log_out(response, ns, sessions.load(request, ns))
+        return response
+
+    return router
