@@ -1,0 +1,94 @@
+"""The portal's own test-control routes under /_admin (X-Admin-Token).
+
+`result-ready` stands in for the back office until it exists; the listings are what the
+tests and the later consistency checks read; `sessions` opens a logged-in session for an
+account without the SSO round trip (for load tests and restart tests, never for journeys).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from mocks.core.app import Namespace, admin_guard
+from mocks.core.web import Session
+
+from .auth import COOKIE, PortalAuth
+from .dossiers import STATUS_NAMES
+from .model import ProvincialPortal
+from .text import check_encodable
+
+
+class LocalAccountIn(BaseModel):
+    full_name: str = Field(..., max_length=200)
+    id_number: str | None = Field(None, max_length=20, description="SoDinhDanh, MaSoThue or MaCoQuan")
+    account_type: int = Field(1, description="1 citizen, 2 business, 3 agency")
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=32)
+    address: str | None = Field(None, max_length=500)
+
+
+class SessionIn(BaseModel):
+    account_id: str = Field(..., max_length=64)
+
+
+def router(portal: ProvincialPortal, auth: PortalAuth) -> APIRouter:
+    api = APIRouter(prefix="/_admin", tags=["admin"], dependencies=[Depends(admin_guard(portal.config))])
+    dossiers = portal.dossiers
+
+    @api.post("/dossiers/{code}/result-ready",
+              summary="The result is ready (until the back office exists): status 9, or 6 while a fee is unpaid")
+    def result_ready(code: str, ns: Namespace) -> dict[str, Any]:
+        return dossiers.result_ready(ns, code).to_json(portal.tracking_base)
+
+    @api.get("/dossiers", summary="The namespace's dossiers (summaries), optionally of one status")
+    def list_dossiers(
+        ns: Namespace,
+        status: Annotated[int | None, Query(ge=1, le=10)] = None,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    ) -> dict[str, Any]:
+        items = [d.summary_json() for d in dossiers.list(ns, status, limit, offset)]
+        return {"total": dossiers.count(ns, status), "offset": offset, "items": items,
+                "status_names": {str(k): v for k, v in STATUS_NAMES.items()}}
+
+    @api.get("/dossiers/{code}", summary="One dossier in full, with its payment attempts")
+    def get_dossier(code: str, ns: Namespace) -> dict[str, Any]:
+        dossier = dossiers.get(ns, code)
+        return {**dossier.to_json(portal.tracking_base),
+                "payments": [t.to_json() for t in portal.payments.attempts(ns, code)]}
+
+    @api.get("/accounts", summary="The namespace's local accounts")
+    def list_accounts(ns: Namespace) -> dict[str, Any]:
+        return {"items": [a.to_json() for a in portal.accounts.all(ns)]}
+
+    @api.post("/accounts", status_code=201, summary="Create a local account not yet linked to SSO")
+    def create_account(body: LocalAccountIn, ns: Namespace) -> dict[str, Any]:
+        check_encodable(body.model_dump())
+        return portal.accounts.create_local(ns, full_name=body.full_name, id_number=body.id_number,
+                                            account_type=body.account_type, email=body.email, phone=body.phone,
+                                            address=body.address).to_json()
+
+    @api.get("/logins", summary="SSO log-ins and the linking rule each one used (techid, id_number, created)")
+    def logins(ns: Namespace) -> dict[str, Any]:
+        return {"items": portal.accounts.logins(ns)}
+
+    @api.post("/sessions", status_code=201, summary="Open a logged-in session for an account (skips the SSO)")
+    def open_session(body: SessionIn, ns: Namespace) -> dict[str, Any]:
+        check_encodable(body.account_id, "account_id")
+        account = portal.accounts.get(ns, body.account_id)
+        session = Session(secrets.token_urlsafe(24), {"account_id": account.id, "link_rule": "admin"}, new=True)
+        auth.sessions.save(_NoCookie(), ns, session)
+        return {"cookie": COOKIE, "value": session.sid, "account": account.to_json()}
+
+    return api
+
+
+class _NoCookie:
+    """Stands in for a response when a session is made for someone else (the cookie is returned instead)."""
+
+    def set_cookie(self, *args: Any, **kwargs: Any) -> None:
+        pass

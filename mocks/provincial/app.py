@@ -1,0 +1,51 @@
+"""The provincial portal's ASGI app: `create_app(config)` (harness.stack starts it on port N+1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from mocks.core.app import ServiceContext, create_service_app
+from mocks.core.config import StackConfig
+
+from . import admin, api, auth, ui
+from .model import ProvincialPortal
+
+TEMPLATES = Path(__file__).parent / "templates"
+SITE_NAME = "Cổng Dịch vụ công tỉnh Quảng Nam"
+DESCRIPTION = """Emulator of a Provincial Public Service Portal (Quảng Nam) and the first slice of its one-stop
+back office: the procedure catalogue, log-in through the national SSO, online dossiers with their
+rules (levels, fees, attachments, postal return), online payment through the payment platform,
+the postal return of results, and the push of every dossier and change to the national portal.
+The JSON API uses the `tinh_session` cookie that the SSO log-in (`GET /dang-nhap`) sets."""
+
+
+def create_app(config: StackConfig) -> FastAPI:
+    ctx = ServiceContext.open("provincial", config, TEMPLATES)
+    portal = ProvincialPortal(ctx.store, ctx.clock, ctx.outbox, config)
+    web = auth.PortalAuth(portal, ctx.store)
+    ctx.resetters.append(portal.reset)
+    ctx.resetters.append(web.reset)
+
+    def seed(ns: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Optional local accounts (`{"accounts": [{full_name, id_number, account_type}]}`); the catalogue is data."""
+        created = []
+        for item in body.get("accounts") or []:
+            if isinstance(item, dict) and isinstance(item.get("full_name"), str):
+                created.append(portal.accounts.create_local(
+                    ns, full_name=item["full_name"], id_number=item.get("id_number"),
+                    account_type=int(item.get("account_type") or 1)).to_json())
+        return {"procedures": len(portal.catalogue.procedures), "offerings": len(portal.catalogue.offerings),
+                "agencies": len(portal.catalogue.agencies), "accounts": created}
+
+    app = create_service_app(ctx, title=f"{SITE_NAME} (dvc-harness emulator)", description=DESCRIPTION,
+                             site_name=SITE_NAME, seed=seed)
+    app.state.portal = portal
+    app.include_router(api.router(portal, web))
+    app.include_router(api.callbacks_router(portal))
+    app.include_router(admin.router(portal, web))
+    app.include_router(auth.router(web))
+    app.include_router(ui.router(portal, web, ctx.templates))
+    return app

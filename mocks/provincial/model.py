@@ -1,0 +1,56 @@
+"""The provincial portal's model: the parts wired together (catalogue, accounts, dossiers, payments, post, sync).
+
+Each part lives in its own module; this is the one object the API, the pages and the
+tests construct, from the core Store, Clock, Outbox and the stack's configuration.
+"""
+
+from __future__ import annotations
+
+import requests
+
+from mocks.core.clock import Clock
+from mocks.core.config import StackConfig
+from mocks.core.outbox import Outbox
+from mocks.core.storage import Store
+
+from .accounts import Accounts
+from .catalogue import Catalogue, load
+from .delivery import POSTAL_KIND, PostalClient, PostalOrders, PostalOrderSender
+from .dossiers import Dossiers
+from .payments import PaymentPlatformClient, Payments
+from .sso import OidcClient
+from .sync import SYNC_KIND, SyncGateway
+from .workdays import WorkCalendar
+
+
+class ProvincialPortal:
+    def __init__(self, store: Store, clock: Clock, outbox: Outbox, config: StackConfig, *,
+                 catalogue: Catalogue | None = None, calendar: WorkCalendar | None = None,
+                 http: requests.Session | None = None) -> None:
+        self.store = store
+        self.clock = clock
+        self.outbox = outbox
+        self.config = config
+        self.catalogue = catalogue or load(config.profile)
+        self.calendar = calendar or WorkCalendar.from_data()
+        self.accounts = Accounts(store, clock)
+        self.postal_orders = PostalOrders(store, clock)
+        self.dossiers = Dossiers(store, clock, outbox, config, self.catalogue, self.calendar, self.postal_orders)
+        self.payments = Payments(store, clock, config, self.dossiers, PaymentPlatformClient(config, clock, http))
+        self.sso = OidcClient(config, http)
+        self.postal = PostalClient(config, http)
+        self.sync_gateway = SyncGateway(config, store, http)
+        outbox.register(SYNC_KIND, self.sync_gateway)
+        outbox.register(POSTAL_KIND, PostalOrderSender(self.postal_orders, self.postal))
+
+    @property
+    def tracking_base(self) -> str:
+        return self.config.url("postal").rstrip("/")
+
+    def reset(self, ns: str) -> None:
+        """Erase the namespace's accounts, dossiers, counters, files, payments, postal orders and sync session."""
+        self.payments.reset(ns)
+        self.postal_orders.reset(ns)
+        self.dossiers.reset(ns)
+        self.accounts.reset(ns)
+        self.sync_gateway.reset(ns)

@@ -1,0 +1,202 @@
+"""Pushing dossiers to the national portal through the data-sharing gateway (DOMAIN.md §4).
+
+Every new dossier is sent as `DongBoHoSoMC` (isUpdating false); every later change as
+`DongBoHoSoMC` (isUpdating true) followed by `CapNhatTienDoHoSoMC` with one progress item.
+The messages are queued in the outbox inside the transaction that made the change, keyed
+by the dossier code so they reach the national side in order. The sender logs in at
+`/sync/login`, keeps the session token per namespace in the store, and logs in again when
+the gateway says the session is no longer valid; a message is delivered when `error_code`
+is 0.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from mocks.core.config import StackConfig
+from mocks.core.namespace import forward_headers
+from mocks.core.outbox import Outbox, OutboxMessage
+from mocks.core.storage import Store
+from mocks.core.timefmt import to_wire
+
+if TYPE_CHECKING:
+    from .dossiers import Dossier, HistoryEntry
+
+SYNC_KIND = "national_sync"
+PUSH_DOSSIER = "DongBoHoSoMC"
+PUSH_PROGRESS = "CapNhatTienDoHoSoMC"
+TIMEOUT = (3.05, 15.0)
+
+DDL = """
+CREATE TABLE IF NOT EXISTS sync_session (
+    ns TEXT NOT NULL PRIMARY KEY,
+    session TEXT NOT NULL,
+    obtained_at REAL NOT NULL
+);
+"""
+
+
+def dossier_record(d: Dossier) -> dict[str, Any]:
+    """One dossier as DongBoHoSoMC carries it (Vietnamese field names, wire dates)."""
+    fees = []
+    if d.fee_amount > 0:
+        fees.append({
+            "TenPhiLePhi": d.fee_description or "Phí, lệ phí", "MaPhiLePhi": d.national_code,
+            "HinhThucThu": 1 if d.payment_method == "online" else 0, "Gia": d.fee_amount, "LoaiPhiLePhi": 1,
+        })
+    results = []
+    if d.status in (9, 10):
+        results.append({"GiayToId": f"{d.code}-KQ", "TenGiayTo": f"Kết quả giải quyết: {d.procedure_name}",
+                        "MaThanhPhanHoSo": "KQ"})
+    return {
+        "MaHoSo": d.code,
+        "MaTTHC": d.national_code,
+        "TenTTHC": d.procedure_name,
+        "KenhThucHien": d.channel,
+        "ChuHoSo": d.applicant_name,
+        "SoGiayToChuHoSo": d.applicant_id_number or "",
+        "LoaiDoiTuong": d.applicant_type,
+        "Email": d.email or "",
+        "SoDienThoai": d.phone or "",
+        "TrichYeuHoSo": d.summary,
+        "NgayNopHoSo": to_wire(d.submitted_at),
+        "NgayTiepNhan": to_wire(d.received_at),
+        "NgayHenTra": to_wire(d.appointment_at),
+        "TrangThaiHoSo": d.status,
+        "NgayTra": to_wire(d.returned_at),
+        "HinhThuc": 1 if d.result_delivery == "post" else 0,
+        "DonViXuLy": d.agency_name,
+        "DuocThanhToanTrucTuyen": 1 if d.paid_online else 3,
+        "TaiKhoanDuocXacThucVoiVNeID": 1 if d.vneid_verified else 0,
+        "TaiLieuNop": [
+            {"TepDinhKemId": str(a.id), "TenTepDinhKem": a.filename, "IsDeleted": False,
+             "MaThanhPhanHoSo": a.code, "DuongDanTaiTepTin": f"/api/v1/dossiers/{d.code}/attachments/{a.id}"}
+            for a in d.attachments
+        ],
+        "DanhSachLePhi": fees,
+        "DanhSachHoSoBoSung": [],
+        "DanhSachGiayToKetQua": results,
+    }
+
+
+def progress_record(d: Dossier, entry: HistoryEntry) -> dict[str, Any]:
+    """One CapNhatTienDoHoSoMC item for a history entry."""
+    return {
+        "MaHoSo": d.code,
+        "NguoiXuLy": entry.actor,
+        "ChucDanh": entry.role,
+        "ThoiDiemXuLy": to_wire(entry.at),
+        "PhongBanXuLy": d.agency_name,
+        "NoiDungXuLy": entry.note,
+        "TrangThai": entry.to_status,
+        "NgayBatDau": to_wire(entry.at),
+        "NgayKetThucTheoQuyDinh": to_wire(d.appointment_at),
+    }
+
+
+class SyncQueue:
+    """Queues the national sync messages of a dossier inside the caller's transaction."""
+
+    def __init__(self, outbox: Outbox) -> None:
+        self.outbox = outbox
+
+    def created(self, conn: sqlite3.Connection, ns: str, d: Dossier) -> None:
+        self._push(conn, ns, d, {"service": PUSH_DOSSIER, "isUpdating": False, "data": [dossier_record(d)]})
+
+    def changed(self, conn: sqlite3.Connection, ns: str, d: Dossier, entry: HistoryEntry) -> None:
+        self._push(conn, ns, d, {"service": PUSH_DOSSIER, "isUpdating": True, "data": [dossier_record(d)]})
+        self._push(conn, ns, d, {"service": PUSH_PROGRESS, "data": [progress_record(d, entry)]})
+
+    def _push(self, conn: sqlite3.Connection, ns: str, d: Dossier, body: dict[str, Any]) -> None:
+        self.outbox.enqueue(ns, SYNC_KIND, {"madonvi": d.agency_code, **body}, key=d.code, conn=conn)
+
+
+class SyncRefused(RuntimeError):
+    """The gateway answered but did not accept the message (error_code != 0): retry later."""
+
+
+class SessionInvalid(RuntimeError):
+    pass
+
+
+# error_code of the national gateway for an unknown or expired session [assumed, as the national emulator answers].
+SESSION_ERROR_CODE = 2
+
+
+def _session_problem(status: int, answer: Any) -> bool:
+    """Whether the gateway says our session token is missing, unknown or expired."""
+    if status == 401:
+        return True
+    if not isinstance(answer, dict) or answer.get("error_code") in (0, None):
+        return False
+    text = f"{answer.get('message', '')}".lower()
+    return answer.get("error_code") == SESSION_ERROR_CODE or "session" in text or "phiên" in text
+
+
+class SyncGateway:
+    """The outbox sender of SYNC_KIND: logs in when needed and posts to /sync/service."""
+
+    def __init__(self, config: StackConfig, store: Store, http: requests.Session | None = None) -> None:
+        base = config.url("national").rstrip("/")
+        self.login_url = f"{base}/sync/login"
+        self.service_url = f"{base}/sync/service"
+        self.username = config.credentials.sync_username
+        self.password = config.credentials.sync_password
+        self.store = store
+        self.http = http or requests.Session()
+        store.migrate(DDL)
+
+    def __call__(self, message: OutboxMessage) -> None:
+        self.send(message.ns, message.payload)
+
+    def send(self, ns: str, payload: dict[str, Any]) -> dict[str, Any]:
+        session = self._session(ns) or self.login(ns)
+        status, answer = self._post(ns, {"session": session, **payload})
+        if _session_problem(status, answer):
+            session = self.login(ns)
+            status, answer = self._post(ns, {"session": session, **payload})
+        if not isinstance(answer, dict) or answer.get("error_code") != 0:
+            raise SyncRefused(f"{payload.get('service')} answered HTTP {status}: {str(answer)[:300]}")
+        return answer
+
+    def login(self, ns: str) -> str:
+        try:
+            reply = self.http.post(self.login_url, json={"username": self.username, "password": self.password},
+                                   headers=forward_headers(ns), timeout=TIMEOUT)
+        except requests.RequestException as exc:
+            raise SyncRefused(f"sync login failed: {type(exc).__name__}: {exc}") from exc
+        answer = _json(reply)
+        session = answer.get("session") if isinstance(answer, dict) else None
+        if reply.status_code != 200 or answer.get("error_code") != 0 or not isinstance(session, str) or not session:
+            raise SyncRefused(f"sync login refused (HTTP {reply.status_code}): {str(answer)[:300]}")
+        self.store.execute(
+            "INSERT INTO sync_session(ns, session, obtained_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(ns) DO UPDATE SET session = excluded.session, obtained_at = excluded.obtained_at",
+            (ns, session, time.time()),
+        )
+        return session
+
+    def _session(self, ns: str) -> str | None:
+        row = self.store.one("SELECT session FROM sync_session WHERE ns = ?", (ns,))
+        return None if row is None else str(row["session"])
+
+    def _post(self, ns: str, body: dict[str, Any]) -> tuple[int, Any]:
+        try:
+            reply = self.http.post(self.service_url, json=body, headers=forward_headers(ns), timeout=TIMEOUT)
+        except requests.RequestException as exc:
+            raise SyncRefused(f"{body.get('service')} failed: {type(exc).__name__}: {exc}") from exc
+        return reply.status_code, _json(reply)
+
+    def reset(self, ns: str) -> None:
+        self.store.execute("DELETE FROM sync_session WHERE ns = ?", (ns,))
+
+
+def _json(reply: requests.Response) -> Any:
+    try:
+        return reply.json()
+    except ValueError:
+        return {"body": reply.text[:300]}

@@ -1,0 +1,262 @@
+"""The portal's pages (Vietnamese, server-rendered, no JavaScript), over the same model as the API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from mocks.core.app import Namespace
+from mocks.core.errors import DomainError, PayloadTooLarge
+from mocks.core.web import Templates, check_csrf, redirect
+
+from .accounts import Account
+from .attachments import MAX_ATTACHMENT_BYTES, Upload
+from .auth import PortalAuth
+from .catalogue import APPLICANT_TYPE_NAMES, FEE_TIMING_NAMES, TIER_NAMES, TIERS, Offering, Procedure
+from .dossiers import PAYMENT_METHODS, PAYMENT_STATES, RESULT_DELIVERIES, STATUS_NAMES, Dossier, check_online
+from .model import ProvincialPortal
+
+MAX_FORM_REQUEST = 64 * 1024 * 1024
+ADDRESS_FIELDS = ("name", "phone", "address", "province", "district", "commune")
+
+
+AttachmentId = Annotated[int, PathParam(ge=1, le=10_000)]
+
+
+def _unique_procedures(offerings: list[Offering]) -> list[Procedure]:
+    seen: dict[str, Procedure] = {}
+    for o in offerings:
+        seen.setdefault(o.procedure.code, o.procedure)
+    return list(seen.values())
+
+
+def delivery_choices(procedure: Procedure) -> list[tuple[str, str]]:
+    choices = [("counter", RESULT_DELIVERIES["counter"])]
+    if procedure.level >= 4:
+        choices.append(("online", RESULT_DELIVERIES["online"]))
+    if procedure.result_by_post:
+        choices.append(("post", RESULT_DELIVERIES["post"]))
+    return choices
+
+
+def payment_choices(procedure: Procedure) -> list[tuple[str, str]]:
+    if not procedure.fee.due:
+        return []
+    if procedure.level >= 4:
+        return [("online", PAYMENT_METHODS["online"]), ("counter", PAYMENT_METHODS["counter"])]
+    return [("counter", PAYMENT_METHODS["counter"])]
+
+
+def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> APIRouter:
+    catalogue = portal.catalogue
+    dossiers = portal.dossiers
+    pages = APIRouter(include_in_schema=False)
+    templates.globals.update(
+        tier_names=TIER_NAMES, status_names=STATUS_NAMES, payment_states=PAYMENT_STATES,
+        fee_timings=FEE_TIMING_NAMES, deliveries=RESULT_DELIVERIES, payment_methods=PAYMENT_METHODS,
+        applicant_types=APPLICANT_TYPE_NAMES,
+    )
+
+    def render(name: str, account: Account | None, status: int = 200, **context: Any) -> Response:
+        return templates.render(name, status=status, account=account, **context)
+
+    # -- catalogue ---------------------------------------------------------------------------------
+    @pages.get("/")
+    def home(request: Request, ns: Namespace) -> Response:
+        featured = [p for p in catalogue.procedures if p.level >= 4][:8]
+        return render("home.html", auth.account(request, ns), page_title="Trang chủ", featured=featured,
+                      agencies_by_tier={t: catalogue.agencies_of_tier(t) for t in TIERS}, tiers=TIERS)
+
+    @pages.get("/thu-tuc")
+    def procedures(request: Request, ns: Namespace, q: str | None = None, tier: str | None = None,
+                   agency: str | None = None, level: str | None = None) -> Response:
+        q = (q or "")[:200]
+        tier = tier if tier in TIERS else None
+        level_no = int(level) if level in ("1", "2", "3", "4") else None
+        chosen = catalogue.agency(agency) if agency else None
+        found = catalogue.search(q or None, tier, chosen.code if chosen else None, level_no)
+        return render("procedures.html", auth.account(request, ns), page_title="Thủ tục hành chính",
+                      procedures=_unique_procedures(found), q=q, tier=tier, level=level_no, agency=chosen,
+                      tiers=TIERS, agencies_by_tier={t: catalogue.agencies_of_tier(t) for t in TIERS})
+
+    @pages.get("/thu-tuc/{code}")
+    def procedure(code: str, request: Request, ns: Namespace, agency: str | None = None) -> Response:
+        proc = catalogue.require_procedure(code)
+        offering_agencies = catalogue.agencies_offering(proc)
+        chosen = catalogue.agency(agency) if agency else None
+        return render("procedure.html", auth.account(request, ns), page_title=proc.name, procedure=proc,
+                      agencies=offering_agencies, chosen=chosen if chosen in offering_agencies else None)
+
+    # -- submission ----------------------------------------------------------------------------------
+    def submit_page(account: Account, proc: Procedure, agency_code: str | None, csrf: str,
+                    values: dict[str, Any] | None = None, error: str | None = None,
+                    problems: Any = None, status: int = 200) -> Response:
+        values = values or {}
+        return render(
+            "submit.html", account, status=status, page_title=f"Nộp hồ sơ: {proc.name}", procedure=proc,
+            agencies=catalogue.agencies_offering(proc), agency_code=agency_code, csrf=csrf, values=values,
+            form_values=values.get("form", {}), address=values.get("address", {}), error=error,
+            problems=problems if isinstance(problems, list) else [],
+            delivery_options=delivery_choices(proc), payment_options=payment_choices(proc),
+            delivery=values.get("delivery") or "counter",
+            payment=values.get("payment") or (payment_choices(proc)[0][0] if payment_choices(proc) else None),
+        )
+
+    @pages.get("/nop-ho-so/{code}")
+    def submission_form(code: str, request: Request, ns: Namespace, agency: str | None = None) -> Response:
+        session = auth.session(request, ns)
+        account = auth.account(request, ns, session)
+        if account is None:
+            return auth.login_redirect(request)
+        proc = catalogue.require_procedure(code)
+        check_online(proc)
+        response = submit_page(account, proc, agency, session.csrf_token)
+        auth.sessions.save(response, ns, session)
+        return response
+
+    @pages.post("/nop-ho-so/{code}")
+    async def submit(code: str, request: Request, ns: Namespace) -> Response:
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_FORM_REQUEST:
+            raise PayloadTooLarge("REQUEST_TOO_LARGE", "Hồ sơ gửi lên quá lớn.", "The submission is too large.")
+        session = await run_in_threadpool(auth.session, request, ns)
+        account = await run_in_threadpool(auth.account, request, ns, session)
+        if account is None:
+            return auth.login_redirect(request)
+        proc = catalogue.require_procedure(code)
+        form = await request.form()
+        check_csrf(session, form.get("csrf_token"))
+        agency_code = str(form.get("agency") or request.query_params.get("agency") or "") or None
+        values: dict[str, Any] = {
+            "form": {f.name: str(form.get(f"f_{f.name}") or "") for f in proc.form_fields},
+            "delivery": str(form.get("result_delivery") or "counter"),
+            "payment": str(form.get("payment_method") or "") or None,
+            "address": {k: str(form.get(f"postal_{k}") or "") for k in ADDRESS_FIELDS},
+            "applicant_type": str(form.get("applicant_type") or "") or None,
+        }
+        uploads: list[Upload] = []
+        for spec in proc.attachments:
+            for item in form.getlist(f"file_{spec.code}"):
+                if isinstance(item, UploadFile) and item.filename:
+                    # Read one byte past the limit: enough for the rule to see the file is too large.
+                    content = await item.read(MAX_ATTACHMENT_BYTES + 1)
+                    if content:
+                        uploads.append(Upload(spec.code, item.filename, item.content_type, content))
+        await form.close()
+
+        def work() -> Dossier:
+            offering = dossiers.resolve_offering(proc.code, agency_code)
+            address = values["address"] if values["delivery"] == "post" else None
+            return dossiers.submit(ns, account, offering, values["form"], uploads, values["delivery"],
+                                   values["payment"], address, values["applicant_type"])
+
+        try:
+            dossier = await run_in_threadpool(work)
+        except DomainError as exc:
+            refusal = exc
+        else:
+            return redirect(f"/ho-so/{dossier.code}")
+        # Re-render the form with the message and what was entered (files must be chosen again).
+        return await run_in_threadpool(submit_page, account, proc, agency_code, session.csrf_token, values,
+                                       refusal.vi, refusal.details, refusal.status)
+
+    # -- the citizen's dossiers ---------------------------------------------------------------------
+    @pages.get("/ho-so")
+    def my_dossiers(request: Request, ns: Namespace) -> Response:
+        account = auth.account(request, ns)
+        if account is None:
+            return auth.login_redirect(request)
+        return render("dossiers.html", account, page_title="Hồ sơ của tôi",
+                      dossiers=dossiers.list_for_account(ns, account.id))
+
+    @pages.get("/ho-so/{ma}")
+    def dossier_page(ma: str, request: Request, ns: Namespace) -> Response:
+        session = auth.session(request, ns)
+        account = auth.account(request, ns, session)
+        if account is None:
+            return auth.login_redirect(request)
+        dossier = dossiers.for_account(ns, ma, account.id)
+        receipt_url = None
+        if dossier.paid_online:
+            try:
+                receipt_url = portal.payments.receipt(ns, ma, account.id).get("receipt_url")
+            except DomainError:
+                receipt_url = None  # the platform is away: the page offers our own link instead
+        response = render("dossier.html", account, page_title=f"Hồ sơ {dossier.code}", dossier=dossier,
+                          csrf=session.csrf_token, receipt_url=receipt_url, tracking_base=portal.tracking_base,
+                          can_pay=_can_pay(dossier), attempts=portal.payments.attempts(ns, ma))
+        auth.sessions.save(response, ns, session)
+        return response
+
+    def _can_pay(dossier: Dossier) -> bool:
+        try:
+            dossiers.check_payable(dossier)
+        except DomainError:
+            return False
+        return True
+
+    @pages.post("/ho-so/{ma}/thanh-toan")
+    async def pay(ma: str, request: Request, ns: Namespace) -> Response:
+        session = await run_in_threadpool(auth.session, request, ns)
+        account = await run_in_threadpool(auth.account, request, ns, session)
+        if account is None:
+            return redirect(f"/dang-nhap?next=/ho-so/{ma}")
+        form = await request.form()
+        check_csrf(session, form.get("csrf_token"))
+        ip = request.client.host if request.client else "127.0.0.1"
+        tx = await run_in_threadpool(portal.payments.start, ns, ma, account.id, ip)
+        return redirect(tx.payment_url or f"/ho-so/{ma}")
+
+    @pages.get("/ho-so/{ma}/bien-lai")
+    def receipt(ma: str, request: Request, ns: Namespace) -> Response:
+        account = auth.account(request, ns)
+        if account is None:
+            return auth.login_redirect(request)
+        bill = portal.payments.receipt(ns, ma, account.id)
+        if bill.get("receipt_url"):
+            return redirect(bill["receipt_url"])
+        return render("receipt.html", account, page_title="Biên lai điện tử", bill=bill)
+
+    @pages.get("/ho-so/{ma}/ket-qua")
+    def result(ma: str, request: Request, ns: Namespace) -> Response:
+        account = auth.account(request, ns)
+        if account is None:
+            return auth.login_redirect(request)
+        filename, content = dossiers.download_result(ns, ma, account.id)
+        return Response(content, media_type="text/plain; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+    @pages.get("/thanh-toan/ket-qua")
+    def payment_return(request: Request, ns: Namespace, MaThamChieu: str | None = None) -> Response:
+        if not MaThamChieu:
+            raise DomainError("REFERENCE_REQUIRED", "Thiếu mã tham chiếu giao dịch (MaThamChieu).",
+                              "MaThamChieu is required.")
+        # The query string is not signed: the outcome shown is what the portal knows or the platform says.
+        tx = portal.payments.refresh(ns, MaThamChieu)
+        return render("payment_result.html", auth.account(request, ns), page_title="Kết quả thanh toán", tx=tx,
+                      dossier=dossiers.find(ns, tx.dossier_code))
+
+    # -- public look-up -------------------------------------------------------------------------------
+    @pages.get("/tra-cuu")
+    def lookup(request: Request, ns: Namespace, ma: str | None = None) -> Response:
+        ma = (ma or "").strip()[:64]
+        found = dossiers.find(ns, ma) if ma else None
+        status = 404 if ma and found is None else 200
+        return render("lookup.html", auth.account(request, ns), status=status, page_title="Tra cứu hồ sơ", ma=ma,
+                      found=found)
+
+    @pages.get("/ho-so/{ma}/tep/{attachment_id}")
+    def attachment(ma: str, attachment_id: AttachmentId, request: Request, ns: Namespace) -> Response:
+        account = auth.account(request, ns)
+        if account is None:
+            return auth.login_redirect(request)
+        dossiers.for_account(ns, ma, account.id)
+        info, content = dossiers.attachment(ns, ma, attachment_id)
+        return Response(content, media_type=info.content_type)
+
+    return pages

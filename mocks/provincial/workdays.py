@@ -1,0 +1,84 @@
+"""Working days: Monday–Friday minus public holidays, plus the Saturdays worked in exchange.
+
+Deadlines of dossiers (NgayHenTra) count working days in Asia/Ho_Chi_Minh (DOMAIN.md §3).
+The calendar comes from mocks/data/holidays.json; a later issue adds the paper-dossier
+rules (received after 15:00 moves to the next working morning), so keep this the one place
+where working days are counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from functools import cache
+
+from mocks import data
+from mocks.core.timefmt import VN_TZ
+
+# The office's working hours; an appointment is due at the close of its day [assumed].
+OFFICE_OPENS = time(7, 30)
+OFFICE_CLOSES = time(17, 0)
+
+
+class WorkCalendar:
+    def __init__(self, days_off: Iterable[date] = (), extra_working_days: Iterable[date] = ()) -> None:
+        self.days_off = frozenset(days_off)
+        self.extra_working_days = frozenset(extra_working_days)
+
+    @classmethod
+    def from_data(cls) -> WorkCalendar:
+        return _default_calendar()
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.extra_working_days:
+            return True
+        return day.weekday() < 5 and day not in self.days_off
+
+    def next_working_day(self, day: date, *, include_today: bool = True) -> date:
+        """The first working day on or after `day` (strictly after when include_today is False)."""
+        current = day if include_today else day + timedelta(days=1)
+        while not self.is_working_day(current):
+            current += timedelta(days=1)
+        return current
+
+    def add_working_days(self, day: date, count: int) -> date:
+        """The working day `count` working days after `day` (day itself is not counted)."""
+        if count < 0:
+            raise ValueError("count must not be negative")
+        current = day
+        remaining = count
+        while remaining > 0:
+            current += timedelta(days=1)
+            if self.is_working_day(current):
+                remaining -= 1
+        return current
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """How many working days lie after `start` up to and including `end` (0 when end <= start)."""
+        count, current = 0, start
+        while current < end:
+            current += timedelta(days=1)
+            if self.is_working_day(current):
+                count += 1
+        return count
+
+    def appointment(self, received: datetime, processing_days: int) -> datetime:
+        """NgayHenTra: `processing_days` working days after the day of receipt, at the office's close.
+
+        A dossier received on a day off counts as received on the next working day, so a
+        Saturday submission gets the same appointment as one made on Monday.
+        """
+        local = received.astimezone(VN_TZ)
+        start = self.next_working_day(local.date())
+        due = self.add_working_days(start, processing_days)
+        return datetime.combine(due, OFFICE_CLOSES, tzinfo=VN_TZ)
+
+
+def _dates(values: dict[str, list[str]]) -> list[date]:
+    return [date.fromisoformat(day) for days in values.values() for day in days]
+
+
+@cache
+def _default_calendar() -> WorkCalendar:
+    extra = data.read("holidays.json").get("extra_working_days", {})
+    return WorkCalendar(_dates(data.holidays()), _dates(extra))
