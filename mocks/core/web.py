@@ -88,13 +88,27 @@ class WebSessions:
                 return Session(sid, loads(row["data"]), new=False)
         return Session(secrets.token_urlsafe(24), {}, new=True)
 
-    def save(self, response: Any, ns: str, session: Session) -> None:
+    def persist(self, ns: str, session: Session) -> None:
+        """Store the session (without setting a cookie: for a session handed to someone else)."""
+        now = time.time()
         self.store.execute(
             "INSERT INTO web_session(ns, id, data, expires) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(ns, id) DO UPDATE SET data = excluded.data, expires = excluded.expires",
-            (ns, session.sid, dumps(dict(session)), time.time() + SESSION_SECONDS),
+            (ns, session.sid, dumps(dict(session)), now + SESSION_SECONDS),
         )
+        if secrets.randbelow(200) == 0:  # now and then, forget expired sessions (anonymous page views add up)
+            self.store.execute("DELETE FROM web_session WHERE expires < ?", (now,))
+
+    def save(self, response: Any, ns: str, session: Session) -> None:
+        self.persist(ns, session)
         response.set_cookie(self.cookie_name, session.sid, httponly=True, samesite="lax", path="/")
+
+    def rotate(self, ns: str, old: Session, data: dict[str, Any]) -> Session:
+        """A new session id holding `data`, the old one forgotten: log-in must not keep a
+        session id chosen before it (session fixation). The caller saves it."""
+        if not old.new:
+            self.store.execute("DELETE FROM web_session WHERE ns = ? AND id = ?", (ns, old.sid))
+        return Session(secrets.token_urlsafe(24), data, new=True)
 
     def destroy(self, response: Any, ns: str, session: Session) -> None:
         self.store.execute("DELETE FROM web_session WHERE ns = ? AND id = ?", (ns, session.sid))

@@ -12,8 +12,7 @@ import threading
 from typing import Any
 
 from mocks import data
-
-from .status import LEVEL_LABELS
+from mocks.core.codes import LEVEL_LABELS
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mocks.core.clock import Clock
+from mocks.core.codes import CHANNELS, DOSSIER_STATUS, RESULT_DELIVERY
 from mocks.core.config import StackConfig
 from mocks.core.errors import DomainError
 from mocks.core.storage import Store, dumps, loads
@@ -26,7 +27,6 @@ from mocks.core.timefmt import from_wire, to_iso
 
 from .catalogue import NationalCatalogue
 from .security import digest, hash_password, verify_password
-from .status import CHANNELS, DOSSIER_STATUS, RESULT_DELIVERY
 
 SESSION_SECONDS = 1800
 MAX_ITEMS = 500

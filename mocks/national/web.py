@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from fastapi import Request
@@ -36,10 +35,7 @@ class NationalSessions:
 
     def log_in(self, response: Any, ns: str, old: Session, account: Account, auth_time: int) -> Session:
         """A fresh session id for the logged-in user (no session fixation)."""
-        if not old.new:
-            self.web.store.execute("DELETE FROM web_session WHERE ns = ? AND id = ?", (ns, old.sid))
-        session = Session(secrets.token_urlsafe(24), {"username": account.username, "auth_time": auth_time},
-                          new=True)
+        session = self.web.rotate(ns, old, {"username": account.username, "auth_time": auth_time})
         self.web.save(response, ns, session)
         return session
 

@@ -8,7 +8,6 @@ the JSON API.
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 from urllib.parse import quote
 
@@ -66,8 +65,7 @@ class PortalAuth:
 
     def log_in(self, response: Response, ns: str, old: Session, account: Account, rule: str) -> None:
         """A fresh session id for the logged-in user (no session fixation)."""
-        self.store.execute("DELETE FROM web_session WHERE ns = ? AND id = ?", (ns, old.sid))
-        fresh = Session(secrets.token_urlsafe(24), {"account_id": account.id, "link_rule": rule}, new=True)
+        fresh = self.sessions.rotate(ns, old, {"account_id": account.id, "link_rule": rule})
         self.sessions.save(response, ns, fresh)
 
     def reset(self, ns: str) -> None:

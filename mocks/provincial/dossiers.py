@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from mocks.core.clock import Clock
+from mocks.core.codes import DOSSIER_STATUS
 from mocks.core.config import StackConfig
 from mocks.core.errors import Conflict, DomainError, Forbidden, NotFound
 from mocks.core.outbox import Outbox
@@ -38,18 +39,7 @@ from .sync import SyncQueue
 from .workdays import WorkCalendar
 
 # TrangThaiHoSo (DOMAIN.md §3).
-STATUS_NAMES: dict[int, str] = {
-    1: "Mới đăng ký",
-    2: "Được tiếp nhận",
-    3: "Không được tiếp nhận",
-    4: "Đang xử lý",
-    5: "Yêu cầu bổ sung giấy tờ",
-    6: "Yêu cầu thực hiện nghĩa vụ tài chính",
-    7: "Công dân yêu cầu rút hồ sơ",
-    8: "Dừng xử lý",
-    9: "Đã xử lý xong",
-    10: "Đã trả kết quả",
-}
+STATUS_NAMES = DOSSIER_STATUS
 NEW, RECEIVED, REFUSED, PROCESSING, SUPPLEMENT, FINANCIAL, WITHDRAWN, STOPPED, DONE, RETURNED = range(1, 11)
 # KenhThucHien: 1 at the counter, 2 online, 3 by post. Everything submitted on the portal is online.
 CHANNEL_ONLINE = 2
