@@ -62,6 +62,19 @@ class StackInfo:
     def url(self, service: str) -> str:
         return self.services[service]
 
+    @property
+    def urls(self) -> dict[str, str]:
+        return self.services
+
+    def credentials(self) -> Credentials:
+        return Credentials(
+            admin_token=self.admin_token,
+            oidc_client_id=self.oidc_client["client_id"], oidc_client_secret=self.oidc_client["client_secret"],
+            payment_partner_code=self.payment_partner["code"], payment_secret=self.payment_partner["secret"],
+            postal_customer_code=self.postal["customer_code"], postal_access_token=self.postal["access_token"],
+            sync_username=self.sync["username"], sync_password=self.sync["password"],
+        )
+
     def answers(self, timeout: float = 1.0) -> bool:
         """True when every service's health check answers."""
         try:
@@ -213,10 +226,29 @@ class Stack:
         self.stop()
 
 
+class RemoteStack:
+    """A stack started elsewhere (`dvc-harness serve`), seen through its stack.json.
+
+    It offers what tests use of an in-process `Stack`: `urls`, `info`, `config`.
+    """
+
+    def __init__(self, info: StackInfo, state_dir: Path | str) -> None:
+        self.info = info
+        self.config = StackConfig(state_dir=Path(state_dir), urls=dict(info.services),
+                                  credentials=info.credentials(), profile=info.profile)
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return self.info.services
+
+    def stop(self) -> None:
+        """Nothing to stop: the stack belongs to whoever started it."""
+
+
 def find_running(state_dir: Path | str) -> StackInfo | None:
     """The stack that DIR/stack.json names, when it answers."""
     info = StackInfo.load(state_dir)
     return info if info is not None and info.answers() else None
 
 
-__all__ = ["DEFAULT_BASE_PORT", "Stack", "StackError", "StackInfo", "find_running", "write_stack_json"]
+__all__ = ["DEFAULT_BASE_PORT", "RemoteStack", "Stack", "StackError", "StackInfo", "find_running", "write_stack_json"]

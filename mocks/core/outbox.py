@@ -66,7 +66,8 @@ Sender = Callable[[OutboxMessage], None]
 
 
 def backoff(attempts: int) -> float:
-    return min(0.5 * (2 ** max(attempts - 1, 0)), MAX_DELAY)
+    # starts at 2 s: long enough that a test (or a burst) never sees a retry it did not ask for
+    return min(2.0 * (2 ** max(attempts - 1, 0)), MAX_DELAY)
 
 
 class Outbox:

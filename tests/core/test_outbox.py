@@ -83,5 +83,5 @@ def test_reset_forgets_one_namespace(store: Store) -> None:
 
 
 def test_backoff_grows_and_caps() -> None:
-    assert [backoff(n) for n in (1, 2, 3)] == [0.5, 1.0, 2.0]
+    assert [backoff(n) for n in (1, 2, 3)] == [2.0, 4.0, 8.0]
     assert backoff(50) == 60.0

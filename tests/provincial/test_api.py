@@ -28,11 +28,6 @@ COMMUNE = "001.20.30.H47"
 ADDRESS = {"name": "Phạm Thị Lan", "phone": "0905123123", "address": "12 Phan Bội Châu", "province": "Quảng Nam",
            "district": "Thành phố Tam Kỳ", "commune": "Phường Tân Thạnh"}
 
-needs_all = pytest.mark.skipif(
-    bool(__import__("os").environ.get("DVC_TEST_SERVICES")), reason="needs the four services (DVC_TEST_SERVICES set)"
-)
-
-
 # -- helpers ------------------------------------------------------------------------------------------------
 @pytest.fixture
 def urls(dvc_stack: Stack) -> dict[str, str]:
@@ -179,7 +174,6 @@ def test_the_pages(urls: dict[str, str], ns: str) -> None:
 
 
 # -- log-in --------------------------------------------------------------------------------------------------
-@needs_all
 def test_sso_log_in_links_a_local_account(urls: dict[str, str], admin: dict[str, str], ns: str) -> None:
     register_citizen(urls, admin)
     http = sso_login(urls, ns)
@@ -193,7 +187,6 @@ def test_sso_log_in_links_a_local_account(urls: dict[str, str], admin: dict[str,
     assert http.get(f"{urls['provincial']}/api/v1/me", timeout=T).status_code == 401
 
 
-@needs_all
 def test_sso_links_an_account_known_by_its_id_number(urls: dict[str, str], admin: dict[str, str], ns: str) -> None:
     known = requests.post(f"{urls['provincial']}/_admin/accounts", json={"full_name": "Phạm Thị Lan",
                                                                         "id_number": ID_NUMBER}, headers=admin,
@@ -218,7 +211,6 @@ def test_a_callback_that_belongs_to_no_log_in_is_refused(urls: dict[str, str], n
 
 
 # -- dossiers, payment, post -----------------------------------------------------------------------------------
-@needs_all
 def test_a_level_3_dossier(citizen: requests.Session, urls: dict[str, str]) -> None:
     from .conftest import full_form_for
 
@@ -242,7 +234,6 @@ def _required(urls: dict[str, str], code: str) -> list[str]:
     return [a["code"] for a in proc["attachments"] if a["required"]]
 
 
-@needs_all
 def test_level_4_payment_receipt_postal_return_and_national_look_up(
     citizen: requests.Session, urls: dict[str, str], admin: dict[str, str], ns: str,
 ) -> None:
@@ -287,7 +278,6 @@ def test_level_4_payment_receipt_postal_return_and_national_look_up(
     assert wait_for(national_status, timeout=15, what="the national look-up")
 
 
-@needs_all
 def test_a_cancelled_payment_then_a_new_attempt(citizen: requests.Session, urls: dict[str, str]) -> None:
     code = submit(citizen, urls, lltp_body()).json()["code"]
     back = pay_at_checkout(citizen, urls, code, action="cancel")
@@ -299,7 +289,6 @@ def test_a_cancelled_payment_then_a_new_attempt(citizen: requests.Session, urls:
     assert [(a["reference"][-2:], a["status"]) for a in attempts] == [("01", "failed"), ("02", "paid")]
 
 
-@needs_all
 def test_a_fee_collected_with_the_result(citizen: requests.Session, urls: dict[str, str],
                                          admin: dict[str, str]) -> None:
     from .conftest import full_form_for
@@ -320,7 +309,6 @@ def test_a_fee_collected_with_the_result(citizen: requests.Session, urls: dict[s
 
 
 # -- bad input --------------------------------------------------------------------------------------------------
-@needs_all
 def test_bad_submissions_are_refused_with_messages(citizen: requests.Session, urls: dict[str, str]) -> None:
     def refused(body: dict[str, Any], status: int, code: str) -> dict[str, Any]:
         r = submit(citizen, urls, body)
@@ -353,7 +341,6 @@ def test_bad_submissions_are_refused_with_messages(citizen: requests.Session, ur
     assert citizen.get(f"{urls['provincial']}/api/v1/dossiers", timeout=T).json()["total"] == 0
 
 
-@needs_all
 def test_someone_elses_dossier(citizen: requests.Session, urls: dict[str, str], admin: dict[str, str],
                                ns: str) -> None:
     code = submit(citizen, urls, lltp_body()).json()["code"]
@@ -365,7 +352,6 @@ def test_someone_elses_dossier(citizen: requests.Session, urls: dict[str, str], 
     assert public.json()["status_name"] == "Mới đăng ký" and "applicant" not in public.json()
 
 
-@needs_all
 def test_confirmations_bad_signature_and_replay(citizen: requests.Session, urls: dict[str, str], ns: str,
                                                 dvc_stack: Stack) -> None:
     code = submit(citizen, urls, lltp_body()).json()["code"]
@@ -408,7 +394,6 @@ def test_the_postal_webhook_checks_the_customer(urls: dict[str, str], ns: str, d
 
 
 # -- the HTML journey --------------------------------------------------------------------------------------------
-@needs_all
 def test_submitting_through_the_form(citizen: requests.Session, urls: dict[str, str]) -> None:
     base = urls["provincial"]
     page = citizen.get(f"{base}/nop-ho-so/{LLTP}", timeout=T).text

@@ -1,0 +1,185 @@
+"""The dvc-harness pytest plugin (entry point `pytest11`).
+
+Fixtures (all prefixed `dvc_`): the stack (started once per session in-process on free
+ports, or the running one `--dvc-state-dir` names), a namespace per test, the clients
+bound to it, seeded Vietnamese test data and ready accounts. It configures
+pytest-playwright's browser with the resolved Chromium and sends the test's namespace
+on every browser request; it never redefines `page`, `context` or `browser`, and never
+uses Locust's names (`session`, `fastsession`, `--host`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import uuid
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import steps
+from .browser import find_chromium, launch_args
+from .clients import Platform
+from .stack import RemoteStack, Stack, StackInfo, find_running
+from .testdata import DataFactory
+
+NAMESPACE_HEADER = "X-DVC-Namespace"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("dvc-harness", "dvc-harness: emulated national platforms")
+    group.addoption("--dvc-state-dir", default=None, metavar="DIR",
+                    help="use the stack that DIR/stack.json names when it answers; otherwise start one there")
+    group.addoption("--dvc-seed", type=int, default=None, metavar="N",
+                    help="seed of the generated test data; the same seed repeats a run exactly")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "dvc_journey: an end-to-end journey through the portals (browser)")
+    if config.getoption("dvc_seed", None) is None:
+        config.option.dvc_seed = random.SystemRandom().randrange(1, 2**31)
+    # Registered now, after every entry-point plugin, so these fixtures override pytest-playwright's.
+    if config.pluginmanager.has_plugin("playwright"):
+        config.pluginmanager.register(_PlaywrightSettings(), "dvc_harness_playwright")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"dvc-harness: test data seed {config.getoption('dvc_seed')} (repeat with --dvc-seed)"
+
+
+def _worker(config: pytest.Config) -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+# -- the stack -------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def dvc_stack(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack | RemoteStack]:
+    """The emulated stack: `.urls`, `.info` (StackInfo), `.config` (with the credentials)."""
+    state_dir = pytestconfig.getoption("dvc_state_dir")
+    if state_dir:
+        info = find_running(state_dir)
+        if info is not None:
+            yield RemoteStack(info, state_dir)
+            return
+        # Nothing answers there: start one. Parallel workers each get their own sub-folder.
+        worker = _worker(pytestconfig)
+        folder = Path(state_dir) if worker == "main" else Path(state_dir) / worker
+    else:
+        folder = tmp_path_factory.mktemp("dvc-stack")
+    stack = Stack.start(folder)
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def dvc_stack_info(dvc_stack: Stack | RemoteStack) -> StackInfo:
+    return dvc_stack.info
+
+
+@pytest.fixture
+def dvc_namespace(request: pytest.FixtureRequest) -> str:
+    """A namespace of the test's own: no other test, nor another worker, sees its data."""
+    return f"{_worker(request.config)}-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def dvc_platform(dvc_stack: Stack | RemoteStack, dvc_namespace: str) -> Platform:
+    """The four clients, bound to the test's namespace."""
+    return Platform.connect(dvc_stack.info, namespace=dvc_namespace)
+
+
+# -- test data -------------------------------------------------------------------------------------
+@pytest.fixture
+def dvc_seed(request: pytest.FixtureRequest) -> int:
+    """The test's own seed: the run's seed mixed with the test's id, so tests do not depend on order."""
+    return int(request.config.getoption("dvc_seed")) ^ zlib.crc32(request.node.nodeid.encode())
+
+
+@pytest.fixture
+def dvc_data(request: pytest.FixtureRequest, dvc_seed: int) -> DataFactory:
+    return DataFactory(seed=dvc_seed, scope=_worker(request.config))
+
+
+@pytest.fixture
+def dvc_citizen(dvc_platform: Platform, dvc_data: DataFactory) -> dict[str, Any]:
+    """A citizen registered and confirmed on the national portal: the registration plus `username`."""
+    account = dvc_data.citizen()
+    registered = dvc_platform.national.register_active(account)
+    return {**account, "username": registered["username"]}
+
+
+@pytest.fixture
+def dvc_business(dvc_platform: Platform, dvc_data: DataFactory) -> dict[str, Any]:
+    account = dvc_data.business()
+    registered = dvc_platform.national.register_active(account)
+    return {**account, "username": registered["username"]}
+
+
+@pytest.fixture
+def dvc_agency(dvc_platform: Platform, dvc_data: DataFactory) -> dict[str, Any]:
+    account = dvc_data.agency()
+    registered = dvc_platform.national.register_active(account)
+    return {**account, "username": registered["username"]}
+
+
+# -- steps and failure artefacts -------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def _dvc_steps(request: pytest.FixtureRequest) -> Iterator[steps.StepRecorder]:
+    recorder = steps.StepRecorder()
+    token = steps.install(recorder)
+    request.node._dvc_steps = recorder
+    yield recorder
+    steps.uninstall(token)
+
+
+@pytest.fixture(autouse=True)
+def _dvc_browser_namespace(request: pytest.FixtureRequest) -> None:
+    """Browser tests work in the test's namespace: every request of the context carries it."""
+    if "context" in request.fixturenames and "dvc_namespace" in request.fixturenames:
+        context = request.getfixturevalue("context")
+        context.set_extra_http_headers({NAMESPACE_HEADER: request.getfixturevalue("dvc_namespace")})
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    recorder = getattr(item, "_dvc_steps", None)
+    if report.when == "call" and recorder is not None and recorder.steps:
+        item.user_properties.append(("dvc_steps", json.dumps(recorder.as_json(), ensure_ascii=False)))
+    if report.when == "call" and report.failed:
+        _keep_page_html(item)
+
+
+def _keep_page_html(item: pytest.Item) -> None:
+    """Save the failed page's HTML next to pytest-playwright's trace and screenshot."""
+    funcargs = getattr(item, "funcargs", {})
+    page, folder = funcargs.get("page"), funcargs.get("output_path")
+    if page is None or not folder:
+        return
+    try:
+        html = page.content()
+    except Exception:  # the page may be closed or crashed: nothing to keep
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    (Path(folder) / "page.html").write_text(html, encoding="utf-8")
+    item.user_properties.append(("dvc_page_html", str(Path(folder) / "page.html")))
+
+
+class _PlaywrightSettings:
+    """pytest-playwright's launch arguments with the resolved Chromium (registered late on purpose)."""
+
+    @pytest.fixture(scope="session")
+    def browser_type_launch_args(self, browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+        args = dict(browser_type_launch_args)
+        executable = find_chromium()
+        if executable and "executable_path" not in args:
+            args["executable_path"] = executable
+        args["args"] = [*args.get("args", []), *[a for a in launch_args() if a not in args.get("args", [])]]
+        return args
