@@ -10,6 +10,7 @@ uses Locust's names (`session`, `fastsession`, `--host`).
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import random
@@ -28,6 +29,7 @@ from .stack import RemoteStack, Stack, StackInfo, find_running
 from .testdata import DataFactory
 
 NAMESPACE_HEADER = "X-DVC-Namespace"
+DEFAULT_PAGES = "scenarios.pages:emulator_pages"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -36,6 +38,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="use the stack that DIR/stack.json names when it answers; otherwise start one there")
     group.addoption("--dvc-seed", type=int, default=None, metavar="N",
                     help="seed of the generated test data; the same seed repeats a run exactly")
+    group.addoption("--dvc-pages", default=DEFAULT_PAGES, metavar="MODULE:FACTORY",
+                    help=f"page objects of the portals under test (default {DEFAULT_PAGES}); "
+                         "FACTORY(page, urls) returns them: give your own to run the journeys on your portal")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -92,6 +97,17 @@ def dvc_namespace(request: pytest.FixtureRequest) -> str:
 def dvc_platform(dvc_stack: Stack | RemoteStack, dvc_namespace: str) -> Platform:
     """The four clients, bound to the test's namespace."""
     return Platform.connect(dvc_stack.info, namespace=dvc_namespace)
+
+
+@pytest.fixture
+def dvc_pages(request: pytest.FixtureRequest, page: Any, dvc_stack: Stack | RemoteStack) -> Any:
+    """The page objects of the portals under test, on the test's browser page (see --dvc-pages)."""
+    target = request.config.getoption("dvc_pages")
+    module_name, _, attribute = target.partition(":")
+    if not attribute:
+        raise pytest.UsageError(f"--dvc-pages wants MODULE:FACTORY, got {target!r}")
+    factory = getattr(importlib.import_module(module_name), attribute)
+    return factory(page, dict(dvc_stack.urls))
 
 
 # -- test data -------------------------------------------------------------------------------------
