@@ -21,6 +21,7 @@ import requests
 import uvicorn
 
 from mocks.core.config import DEFAULT_BASE_PORT, DEFAULT_STATE_DIR, SERVICES, Credentials, StackConfig
+from mocks.core.control import ControlMiddleware
 
 STACK_FILE = "stack.json"
 
@@ -106,9 +107,12 @@ def _origin(host: str, port: int) -> str:
 
 
 def create_app(service: str, config: StackConfig) -> Any:
-    """The ASGI app of one service (`mocks.<service>.app.create_app`)."""
+    """The ASGI app of one service (`mocks.<service>.app.create_app`), inside the test-control layer
+    (faults and journal: mocks.core.control), which must see the raw connection."""
     module = importlib.import_module(f"mocks.{service}.app")
-    return module.create_app(config)
+    app = module.create_app(config)
+    ctx = app.state.ctx
+    return ControlMiddleware(app, service, ctx.faults, ctx.journal)
 
 
 def write_stack_json(state_dir: Path, config: StackConfig) -> Path:

@@ -18,6 +18,9 @@ from schemathesis.checks import not_a_server_error
 from harness.stack import Stack
 
 EXAMPLES = 10
+# Not fuzzed: they act on the whole stack (a restore rewinds every test's data) or make the
+# fuzz namespace itself misbehave (a 2-minute latency fault). Their bad input is tested by hand.
+NOT_FUZZED = {("POST", "/_admin/snapshots"), ("POST", "/_admin/snapshots/{name}/restore"), ("POST", "/_admin/faults")}
 FUZZED_SERVICES = ("national", "provincial", "payment", "postal")
 
 
@@ -38,7 +41,8 @@ def fuzz_operation(stack: Stack, service: str, operation, mode: GenerationMode) 
 def test_no_input_makes_a_service_fail_with_5xx(dvc_stack: Stack, service: str) -> None:
     schema = schemathesis.openapi.from_url(f"{dvc_stack.urls[service]}/openapi.json")
     failures: list[str] = []
-    operations = [result.ok() for result in schema.get_all_operations()]
+    operations = [op for op in (result.ok() for result in schema.get_all_operations())
+                  if (op.method.upper(), op.path) not in NOT_FUZZED]
     assert len(operations) >= 5, "the OpenAPI document lists the service's operations"
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):

@@ -5,8 +5,24 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from mocks.core.signing import sign
+
 from .base import ClientError, ServiceClient
 from .forms import find_form
+
+
+def init_message(partner_code: str, secret: str, reference: str, amount: int, *, when: str = "20220110090000",
+                 dossier_code: str = "", info: str = "Thanh toán phí, lệ phí") -> dict[str, Any]:
+    """A signed INIT message, as a partner (a portal) sends it to the payment platform."""
+    message = {
+        "LoaiBanTin": "INIT", "PhienBan": "1.0.6", "MaDoiTac": partner_code, "MaThamChieu": reference,
+        "SoTien": amount, "LoaiHinhThanhToan": "PAY", "MaKenhThanhToan": "WEB", "MaThietBi": "PC",
+        "NgonNgu": "vi-VN", "MaTienTe": "VND", "MaNganHang": "", "ThongTinGiaoDich": info, "ThoiGianGD": when,
+        "Ip": "127.0.0.1",
+    }
+    if dossier_code:
+        message["ThongTinBienLai"] = {"MaHoSo": dossier_code}
+    return sign(message, "INIT", secret)
 
 
 class PaymentClient(ServiceClient):

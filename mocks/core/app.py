@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Header, Request
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from . import snapshot
 from .clock import Clock
 from .config import StackConfig
 from .errors import DomainError, Unauthorized, error_body
+from .faults import FaultBook, FaultSpec
+from .http import JournalingSession
+from .journal import Journal, near_misses
 from .namespace import namespace
 from .outbox import Outbox
 from .signing import safe_equal
@@ -39,8 +43,11 @@ class ServiceContext:
     name: str
     config: StackConfig
     store: Store          # the service's own state
-    control: Store        # the stack's shared test-control state (clock)
+    control: Store        # the stack's shared test-control state: clock, faults, journal
     clock: Clock
+    faults: FaultBook
+    journal: Journal
+    http: JournalingSession   # outgoing calls, journaled
     outbox: Outbox
     templates: Templates
     resetters: list[Callable[[str], None]] = field(default_factory=list)
@@ -48,12 +55,15 @@ class ServiceContext:
     @classmethod
     def open(cls, name: str, config: StackConfig, templates_dir: Path | None = None) -> ServiceContext:
         store = Store(config.db_path(name))
-        control = Store(config.db_path("control"))
+        control = Store(config.db_path("control"), synchronous="NORMAL")
+        faults = FaultBook(control, name, Path(config.state_dir) / "faults.stamp")
+        journal = Journal(control, name)
         ctx = cls(
-            name=name, config=config, store=store, control=control, clock=Clock(control),
-            outbox=Outbox(store, name), templates=Templates(templates_dir),
+            name=name, config=config, store=store, control=control, clock=Clock(control), faults=faults,
+            journal=journal, http=JournalingSession(journal, name),
+            outbox=Outbox(store, name, faults=faults, journal=journal), templates=Templates(templates_dir),
         )
-        ctx.resetters.append(ctx.outbox.reset)
+        ctx.resetters += [ctx.outbox.reset, lambda ns: faults.clear(ns, name), journal.reset]
         return ctx
 
     def now(self, ns: str) -> datetime:
@@ -61,6 +71,7 @@ class ServiceContext:
 
     def close(self) -> None:
         self.outbox.stop()
+        self.journal.stop()
         self.store.close()
         self.control.close()
 
@@ -109,6 +120,7 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ctx.outbox.start()
+        ctx.journal.start()
         try:
             yield
         finally:
@@ -169,6 +181,7 @@ def create_service_app(
         return render_error(request, 500, body)
 
     app.include_router(admin_router(ctx, seed))
+
     return app
 
 
@@ -225,7 +238,105 @@ def admin_router(
         delivered = ctx.outbox.run_once()
         return {"delivered": delivered, "pending": len(ctx.outbox.messages(ns, status="pending"))}
 
+    # -- faults -----------------------------------------------------------------------------------
+    @router.get("/faults", dependencies=[guard], summary="The namespace's fault rules (of every service)")
+    def list_faults(ns: Namespace, service: str | None = None) -> dict[str, Any]:
+        return {"faults": [r.to_json() for r in ctx.faults.rules(ns, service)]}
+
+    @router.post("/faults", dependencies=[guard], status_code=201,
+                 summary="Make a service misbehave (this one unless `service` names another)")
+    def add_fault(spec: FaultSpec, ns: Namespace) -> dict[str, Any]:
+        return ctx.faults.add(ns, spec).to_json()
+
+    @router.delete("/faults/{rule_id}", dependencies=[guard], summary="Remove one fault rule")
+    def remove_fault(rule_id: str, ns: Namespace) -> dict[str, str]:
+        ctx.faults.remove(ns, rule_id)
+        return {"removed": rule_id}
+
+    @router.delete("/faults", dependencies=[guard], summary="Remove the namespace's fault rules")
+    def clear_faults(ns: Namespace, service: str | None = None) -> dict[str, int]:
+        return {"removed": ctx.faults.clear(ns, service)}
+
+    # -- journal ----------------------------------------------------------------------------------
+
+    @router.get("/journal", dependencies=[guard],
+                summary="Requests this service received and calls it made, in the namespace")
+    def journal(filters: JournalFilters, limit: Annotated[int, Query(ge=1, le=10_000)] = 500) -> dict[str, Any]:
+        return {"entries": ctx.journal.query(**filters, limit=limit), "dropped": ctx.journal.dropped}
+
+    @router.get("/journal/count", dependencies=[guard], summary="How many journal entries match")
+    def journal_count(filters: JournalFilters) -> dict[str, int]:
+        return {"count": len(ctx.journal.query(**filters, limit=1_000_000))}
+
+    @router.get("/journal/verify", dependencies=[guard],
+                summary="Check how many entries match: exactly `count`, or within `at_least`..`at_most`")
+    def journal_verify(
+        filters: JournalFilters,
+        count: Annotated[int | None, Query(ge=0)] = None,
+        at_least: Annotated[int | None, Query(ge=0)] = None,
+        at_most: Annotated[int | None, Query(ge=0)] = None,
+    ) -> dict[str, Any]:
+        found = len(ctx.journal.query(**filters, limit=1_000_000))
+        ok = (count is None or found == count) and (at_least is None or found >= at_least) and (
+            at_most is None or found <= at_most)
+        return {"ok": ok, "count": found, "expected": {"count": count, "at_least": at_least, "at_most": at_most}}
+
+    @router.get("/journal/near-misses", dependencies=[guard],
+                summary="Requests that matched no route, with the closest routes")
+    def journal_near_misses(
+        request: Request, ns: Namespace, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    ) -> dict[str, Any]:
+        entries = ctx.journal.query(ns, direction="in", matched=False, limit=limit)
+        return {"near_misses": near_misses(entries, list(_routes(request.app.routes)))}
+
+    # -- snapshots --------------------------------------------------------------------------------
+    @router.get("/snapshots", dependencies=[guard], summary="Snapshots of the whole stack's state")
+    def snapshots() -> dict[str, Any]:
+        return {"snapshots": snapshot.listing(ctx.config.state_dir)}
+
+    @router.post("/snapshots", dependencies=[guard], status_code=201,
+                 summary="Snapshot the whole stack's state (every service) to a file")
+    def take_snapshot(body: SnapshotRequest | None = None) -> dict[str, Any]:
+        ctx.journal.flush()
+        return snapshot.take(ctx.config.state_dir, body.name if body else None)
+
+    @router.post("/snapshots/{name}/restore", dependencies=[guard],
+                 summary="Put the whole stack back to a snapshot")
+    def restore_snapshot(name: str) -> dict[str, Any]:
+        return snapshot.restore(ctx.config.state_dir, name)
+
     return router
+
+
+def journal_filters(
+    ns: Namespace,
+    direction: Annotated[str | None, Query(pattern="^(in|out)$")] = None,
+    method: Annotated[str | None, Query(max_length=10)] = None,
+    url_contains: Annotated[str | None, Query(max_length=500)] = None,
+    status: Annotated[int | None, Query(ge=100, le=599)] = None,
+    correlation_id: Annotated[str | None, Query(max_length=100)] = None,
+    matched: bool | None = None,
+    fault: bool | None = None,
+    since_id: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    return {"ns": ns, "direction": direction, "method": method, "url_contains": url_contains, "status": status,
+            "correlation_id": correlation_id, "matched": matched, "fault": fault, "since_id": since_id}
+
+JournalFilters = Annotated[dict[str, Any], Depends(journal_filters)]
+
+
+def _routes(routes: Any) -> Iterator[tuple[str, str]]:
+    """(method, path) of every route, through included routers."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _routes(inner.routes)
+        for method in sorted(getattr(route, "methods", None) or ()):
+            yield method, route.path
+
+
+class SnapshotRequest(BaseModel):
+    name: str | None = Field(None, max_length=80, description="letters, digits, '.', '_', '-'")
 
 
 __all__ = ["CORE_TEMPLATES", "Namespace", "ServiceContext", "admin_guard", "create_service_app"]

@@ -6,6 +6,11 @@ delivers it through the sender registered for its kind, retrying with backoff un
 sender returns. Messages that share a `key` (say, one dossier's sync updates) go out in
 order: a later one waits while an earlier one is undelivered. One dispatcher per state
 folder holds a lease in the store, so several worker processes never send twice.
+
+Outgoing faults (mocks.core.faults) act here: a message can be held back (`delay`), let
+later ones of its key overtake it (`reorder`), be sent twice (`duplicate`), go out with
+spoilt signatures (`bad_signature`), or never go out at all (`never_send`: status
+`dropped`, kept for inspection).
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .faults import FaultBook, spoil_signatures
+from .journal import Entry, Journal
 from .storage import Store, dumps, loads
 
 log = logging.getLogger(__name__)
@@ -31,7 +38,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     kind TEXT NOT NULL,
     key TEXT,
     payload TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'pending',   -- pending | delivered | abandoned
+    status TEXT NOT NULL DEFAULT 'pending',   -- pending | delivered | abandoned | dropped
     attempts INTEGER NOT NULL DEFAULT 0,
     next_at REAL NOT NULL,
     last_error TEXT,
@@ -71,9 +78,12 @@ def backoff(attempts: int) -> float:
 
 
 class Outbox:
-    def __init__(self, store: Store, name: str, *, max_attempts: int = 0, poll_interval: float = 0.2) -> None:
+    def __init__(self, store: Store, name: str, *, max_attempts: int = 0, poll_interval: float = 0.2,
+                 faults: FaultBook | None = None, journal: Journal | None = None) -> None:
         self.store = store
         self.name = name
+        self.faults = faults
+        self.journal = journal
         self.max_attempts = max_attempts  # 0: retry until acknowledged
         self.poll_interval = poll_interval
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
@@ -83,6 +93,9 @@ class Outbox:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         store.migrate(DDL)
+        # held: a delay fault already held it once; unordered: later messages of its key may overtake it
+        store.ensure_columns("outbox", {"held": "INTEGER NOT NULL DEFAULT 0",
+                                        "unordered": "INTEGER NOT NULL DEFAULT 0"})
 
     def register(self, kind: str, sender: Sender) -> None:
         self._senders[kind] = sender
@@ -117,6 +130,7 @@ class Outbox:
         rows = self.store.query(
             "SELECT * FROM outbox o WHERE o.status = 'pending' AND o.next_at <= ? AND NOT EXISTS ("
             " SELECT 1 FROM outbox p WHERE p.key = o.key AND p.ns = o.ns AND p.status = 'pending' AND p.id < o.id"
+            " AND p.unordered = 0"
             ") ORDER BY o.id LIMIT ?",
             (now, limit),
         )
@@ -134,8 +148,16 @@ class Outbox:
                 sender = self._senders.get(message.kind)
                 if sender is None:
                     continue  # another process type owns this kind
+                fault = self.faults.outgoing(message.ns, message.kind) if self.faults else None
+                if fault is not None and self._diverted(message, fault):
+                    continue
                 try:
+                    if fault is not None and fault.bad_signature:
+                        message = OutboxMessage(message.id, message.ns, message.kind, message.key,
+                                                spoil_signatures(message.payload), message.attempts)
                     sender(message)
+                    if fault is not None and fault.duplicate:
+                        sender(message)
                 except Exception as exc:  # any failure means: not acknowledged, retry later
                     self._failed(message, exc)
                 else:
@@ -146,6 +168,26 @@ class Outbox:
                     )
                     delivered += 1
             return delivered
+
+    def _diverted(self, message: OutboxMessage, fault: Any) -> bool:
+        """Apply a fault that keeps the message from going out now; True when it did."""
+        if fault.never_send:
+            self.store.execute("UPDATE outbox SET status = 'dropped', last_error = ? WHERE id = ?",
+                               (f"fault: never sent ({', '.join(fault.applied)})", message.id))
+            self._note(message, "dropped by a never_send fault")
+            return True
+        if fault.delay and not self.store.scalar("SELECT held FROM outbox WHERE id = ?", (message.id,)):
+            self.store.execute("UPDATE outbox SET held = 1, unordered = ?, next_at = ? WHERE id = ?",
+                               (int(fault.reorder), time.time() + fault.delay, message.id))
+            self._note(message, f"held {fault.delay:g} s by a {'reorder' if fault.reorder else 'delay'} fault")
+            return True
+        return False
+
+    def _note(self, message: OutboxMessage, detail: str) -> None:
+        if self.journal is not None:
+            self.journal.record(Entry(ns=message.ns, service=self.name, direction="out", method="OUTBOX",
+                                      url=f"outbox:{message.kind}", status=None, at=time.time(), duration_ms=0,
+                                      faults=[detail], texts=(dumps(message.payload)[:8192],), detail=detail))
 
     def _failed(self, message: OutboxMessage, exc: Exception) -> None:
         attempts = message.attempts + 1

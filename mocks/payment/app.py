@@ -23,7 +23,8 @@ SITE_NAME = "Nền tảng thanh toán trực tuyến"
 def create_app(config: StackConfig) -> FastAPI:
     ctx = ServiceContext.open("payment", config, TEMPLATES)
     minutes = float(config.extra.get("payment_expiry_minutes", 15))
-    model = PaymentPlatform(ctx.store, ctx.clock, ctx.outbox, config, expiry=timedelta(minutes=minutes))
+    model = PaymentPlatform(ctx.store, ctx.clock, ctx.outbox, config, expiry=timedelta(minutes=minutes),
+                            http=ctx.http)
     sessions = WebSessions(ctx.store, "pay_session")
     ctx.resetters += [model.reset, sessions.reset]
     ctx.outbox.register(CONFIRM_KIND, model.deliver_confirmation)

@@ -220,7 +220,8 @@ class PaymentPlatform:
     """Nền tảng thanh toán trực tuyến: the rules of INIT, QUERY, GET_BILL, the checkout and the confirmations."""
 
     def __init__(self, store: Store, clock: Clock, outbox: Outbox, config: StackConfig, *,
-                 expiry: timedelta = timedelta(minutes=15)) -> None:
+                 expiry: timedelta = timedelta(minutes=15), http: requests.Session | None = None) -> None:
+        self.http = http or requests.Session()
         self.store = store
         self.clock = clock
         self.outbox = outbox
@@ -515,7 +516,7 @@ class PaymentPlatform:
         url = partner.callback_url if partner else payload["callback_url"]  # a re-registered URL wins
         at = to_iso(self.clock.now(message.ns)) or ""
         try:
-            response = requests.post(url, json=payload["body"], headers=forward_headers(message.ns),
+            response = self.http.post(url, json=payload["body"], headers=forward_headers(message.ns),
                                      timeout=CALLBACK_TIMEOUT)
         except requests.RequestException as exc:
             self._record(message, at, url, None, "error", f"{type(exc).__name__}: {exc}")

@@ -24,7 +24,7 @@ The JSON API uses the `tinh_session` cookie that the SSO log-in (`GET /dang-nhap
 
 def create_app(config: StackConfig) -> FastAPI:
     ctx = ServiceContext.open("provincial", config, TEMPLATES)
-    portal = ProvincialPortal(ctx.store, ctx.clock, ctx.outbox, config)
+    portal = ProvincialPortal(ctx.store, ctx.clock, ctx.outbox, config, http=ctx.http)
     web = auth.PortalAuth(portal, ctx.store)
     ctx.resetters.append(portal.reset)
     ctx.resetters.append(web.reset)

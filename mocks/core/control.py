@@ -1,0 +1,132 @@
+"""The ASGI layer of the test-control surface: injected faults and the request journal.
+
+It wraps the whole service app, outside everything else, so that it sees the raw
+connection: a `drop` fault aborts the TCP connection (no answer at all, not a 500), a
+`truncate` fault stops the answer half-way, and latency is an `asyncio.sleep` that never
+ties up a worker. Admin and static routes are neither faulted nor journaled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from .errors import error_body
+from .faults import Decision, FaultBook
+from .journal import BODY_SNIPPET, Entry, Journal
+from .namespace import DEFAULT
+
+Scope = dict[str, Any]
+SKIPPED = ("/_admin", "/_static", "/favicon.ico")
+
+
+def _namespace(scope: Scope) -> str:
+    for key, value in scope.get("headers", ()):
+        if key == b"x-dvc-namespace":
+            return value.decode("latin-1") or DEFAULT
+        if key == b"cookie" and b"dvc_ns=" in value:
+            for part in value.decode("latin-1").split(";"):
+                name, _, v = part.strip().partition("=")
+                if name == "dvc_ns" and v:
+                    return v
+    return DEFAULT
+
+
+class ControlMiddleware:
+    def __init__(self, app: Any, service: str, faults: FaultBook, journal: Journal) -> None:
+        self.app = app
+        self.service = service
+        self.faults = faults
+        self.journal = journal
+
+    def __getattr__(self, name: str) -> Any:  # `.state`, `.routes`... of the wrapped app
+        return getattr(self.app, name)
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(SKIPPED):
+            await self.app(scope, receive, send)
+            return
+        ns = _namespace(scope)
+        started, at = time.perf_counter(), time.time()
+        decision = self.faults.incoming(ns, scope["method"], scope["path"]) if self.faults.has_rules(ns) else None
+        if decision is not None and decision.delay:
+            await asyncio.sleep(decision.delay)
+        if decision is not None and decision.action in ("error", "drop"):
+            status = await (self._error(decision, send) if decision.action == "error" else self._drop(send))
+            self._record(scope, ns, status, started, at, decision, (), matched=True)
+            return
+
+        request_body: list[bytes] = []
+        response_body: list[bytes] = []
+        status_box: list[int] = []
+        truncate = decision is not None and decision.action == "truncate"
+        cut = [False]
+
+        async def tee_receive() -> Any:
+            message = await receive()
+            if message["type"] == "http.request" and sum(map(len, request_body)) < BODY_SNIPPET:
+                request_body.append(message.get("body", b"")[:BODY_SNIPPET])
+            return message
+
+        async def tee_send(message: Any) -> None:
+            if cut[0]:
+                return
+            if message["type"] == "http.response.start":
+                status_box.append(message["status"])
+            elif message["type"] == "http.response.body":
+                body = message.get("body", b"")
+                if sum(map(len, response_body)) < BODY_SNIPPET:
+                    response_body.append(body[:BODY_SNIPPET])
+                if truncate:
+                    cut[0] = True  # half of the first chunk, then the connection closes mid-answer
+                    await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
+                    return
+            await send(message)
+
+        try:
+            await self.app(scope, tee_receive, tee_send)
+        finally:
+            texts = (b"".join(request_body).decode("utf-8", "replace"),
+                     b"".join(response_body).decode("utf-8", "replace"))
+            self._record(scope, ns, status_box[0] if status_box else None, started, at, decision, texts,
+                         matched="endpoint" in scope or "route" in scope)
+
+    async def _error(self, decision: Decision, send: Any) -> int:
+        rule = decision.rule
+        assert rule is not None
+        spec = rule.spec
+        body = spec.body if spec.body is not None else error_body(
+            "FAULT_INJECTED", f"Lỗi giả lập ({spec.status}).", f"Injected fault ({spec.status}).")
+        payload = json.dumps(body, ensure_ascii=False).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+        headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in spec.headers.items()]
+        await send({"type": "http.response.start", "status": spec.status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+        return spec.status
+
+    @staticmethod
+    async def _drop(send: Any) -> int | None:
+        """Cut the connection without a word: abort the server's transport when it lets us reach it."""
+        transport = getattr(getattr(send, "__self__", None), "transport", None)
+        if transport is not None:
+            transport.abort()
+            for _ in range(3):  # let the server notice the connection is gone before it tries a 500
+                await asyncio.sleep(0)
+            return None
+        # Another server: the closest we can do is an answer that ends before it starts.
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-length", b"1000")]})
+        await send({"type": "http.response.body", "body": b"", "more_body": True})
+        return None
+
+    def _record(self, scope: Scope, ns: str, status: int | None, started: float, at: float,
+                decision: Decision | None, texts: tuple[str, ...], *, matched: bool) -> None:
+        query = scope.get("query_string", b"").decode("latin-1")
+        url = scope["path"] + (f"?{query}" if query else "")
+        self.journal.record(Entry(
+            ns=ns, service=self.service, direction="in", method=scope["method"], url=url, status=status, at=at,
+            duration_ms=(time.perf_counter() - started) * 1000, matched=matched,
+            faults=decision.applied if decision else [], texts=texts,
+        ))
