@@ -22,9 +22,10 @@ from typing import Any
 
 import pytest
 
-from . import steps
+from . import shared, steps
 from .browser import find_chromium, launch_args
 from .clients import Platform
+from .control import Clock, Faults, Journal
 from .stack import RemoteStack, Stack, StackInfo, find_running
 from .testdata import DataFactory
 
@@ -45,6 +46,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "dvc_journey: an end-to-end journey through the portals (browser)")
+    config.addinivalue_line("markers", "dvc_fault_profile(name): run the test under a named fault profile "
+                            "(harness/fault_profiles/NAME.toml) in its namespace")
     if config.getoption("dvc_seed", None) is None:
         config.option.dvc_seed = random.SystemRandom().randrange(1, 2**31)
     # Registered now, after every entry-point plugin, so these fixtures override pytest-playwright's.
@@ -67,12 +70,14 @@ def dvc_stack(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFact
     state_dir = pytestconfig.getoption("dvc_state_dir")
     if state_dir:
         info = find_running(state_dir)
+        if info is None and _worker(pytestconfig) != "main":
+            # Parallel workers share one stack: the first starts `dvc-harness serve` there, under a lock;
+            # the controller stops it when the whole run ends (pytest_sessionfinish below).
+            info = shared.ensure_serving(Path(state_dir))
         if info is not None:
             yield RemoteStack(info, state_dir)
             return
-        # Nothing answers there: start one. Parallel workers each get their own sub-folder.
-        worker = _worker(pytestconfig)
-        folder = Path(state_dir) if worker == "main" else Path(state_dir) / worker
+        folder = Path(state_dir)
     else:
         folder = tmp_path_factory.mktemp("dvc-stack")
     stack = Stack.start(folder)
@@ -108,6 +113,39 @@ def dvc_pages(request: pytest.FixtureRequest, page: Any, dvc_stack: Stack | Remo
         raise pytest.UsageError(f"--dvc-pages wants MODULE:FACTORY, got {target!r}")
     factory = getattr(importlib.import_module(module_name), attribute)
     return factory(page, dict(dvc_stack.urls))
+
+
+# -- test control ----------------------------------------------------------------------------------
+@pytest.fixture
+def dvc_faults(request: pytest.FixtureRequest, dvc_stack: Stack | RemoteStack, dvc_namespace: str) -> Iterator[Faults]:
+    """Fault rules in the test's namespace, removed after it."""
+    faults = Faults(dvc_stack.info, dvc_namespace)
+    yield faults
+    faults.clear()
+
+
+@pytest.fixture
+def dvc_clock(dvc_stack: Stack | RemoteStack, dvc_namespace: str) -> Iterator[Clock]:
+    """The test's namespace clock (real time until set); back to real time after the test."""
+    clock = Clock(dvc_stack.info, dvc_namespace)
+    yield clock
+    clock.real()
+
+
+@pytest.fixture
+def dvc_journal(dvc_stack: Stack | RemoteStack, dvc_namespace: str) -> Journal:
+    """What the services received and sent in the test's namespace."""
+    return Journal(dvc_stack.info, dvc_namespace)
+
+
+@pytest.fixture(autouse=True)
+def _dvc_fault_profile(request: pytest.FixtureRequest) -> None:
+    marker = request.node.get_closest_marker("dvc_fault_profile")
+    if marker is None:
+        return
+    if not marker.args:
+        raise pytest.UsageError("dvc_fault_profile needs the profile's name")
+    request.getfixturevalue("dvc_faults").apply_profile(marker.args[0])
 
 
 # -- test data -------------------------------------------------------------------------------------
@@ -186,6 +224,13 @@ def _keep_page_html(item: pytest.Item) -> None:
     Path(folder).mkdir(parents=True, exist_ok=True)
     (Path(folder) / "page.html").write_text(html, encoding="utf-8")
     item.user_properties.append(("dvc_page_html", str(Path(folder) / "page.html")))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):  # the controller, or a run without xdist
+        state_dir = session.config.getoption("dvc_state_dir", None)
+        if state_dir:
+            shared.stop_serving(Path(state_dir))
 
 
 class _PlaywrightSettings:

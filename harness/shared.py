@@ -1,0 +1,61 @@
+"""One stack for all parallel pytest workers: started once, under a file lock, as a process.
+
+The first worker that needs it runs `dvc-harness serve` on free ports in the state folder
+and records its pid; the others find it through stack.json. The process that ran the
+whole session (the xdist controller) stops it at the end — only if it was started here.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from filelock import FileLock
+
+from .stack import StackInfo, find_running
+
+PID_FILE = "shared-serve.pid"
+
+
+def ensure_serving(state_dir: Path, timeout: float = 60.0) -> StackInfo:
+    state_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(state_dir / "shared-serve.lock")):
+        info = find_running(state_dir)
+        if info is not None:
+            return info
+        log = open(state_dir / "shared-serve.log", "ab")  # noqa: SIM115 - the child keeps writing to it
+        process = subprocess.Popen(
+            [sys.executable, "-m", "harness.cli", "serve", "--state-dir", str(state_dir), "--base-port", "0"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        (state_dir / PID_FILE).write_text(str(process.pid))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"dvc-harness serve exited with {process.returncode}; "
+                                   f"see {state_dir / 'shared-serve.log'}")
+            info = find_running(state_dir)
+            if info is not None:
+                return info
+            time.sleep(0.1)
+        process.terminate()
+        raise RuntimeError(f"dvc-harness serve did not answer within {timeout:.0f} s")
+
+
+def stop_serving(state_dir: Path) -> None:
+    pid_file = state_dir / PID_FILE
+    if not pid_file.exists():
+        return
+    try:
+        pid = int(pid_file.read_text())
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(100):
+            os.kill(pid, 0)
+            time.sleep(0.1)
+    except (ValueError, ProcessLookupError, PermissionError):
+        pass
+    pid_file.unlink(missing_ok=True)
