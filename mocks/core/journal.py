@@ -42,7 +42,7 @@ CREATE INDEX IF NOT EXISTS journal_ns ON journal(ns, service, id);
 
 MAX_ROWS = 200_000          # per stack: older rows are pruned
 BUFFER = 50_000             # entries waiting for the writer; beyond it the oldest are dropped, counted
-BODY_SNIPPET = 8192
+BODY_SNIPPET = 2048           # bytes of each body kept for correlation ids: they sit near the start
 
 DOSSIER_CODE = re.compile(r"\d{3}\.\d{2}\.\d{2}\.H\d{2}-\d{6}-\d{4}(?:-\d{2})?")
 WAYBILL = re.compile(r"\b[A-Z]{2}\d{9}VN\b")
