@@ -51,6 +51,8 @@ class ServiceContext:
     outbox: Outbox
     templates: Templates
     resetters: list[Callable[[str], None]] = field(default_factory=list)
+    # called when a namespace's time moved (clock set/advanced, outbox flushed): scheduled work catches up
+    on_time_moved: list[Callable[[str], None]] = field(default_factory=list)
 
     @classmethod
     def open(cls, name: str, config: StackConfig, templates_dir: Path | None = None) -> ServiceContext:
@@ -225,6 +227,8 @@ def admin_router(
                 raise DomainError("CLOCK_OUT_OF_RANGE", "Không thể đưa đồng hồ quá năm 2099.",
                                   "The clock cannot go past the year 2099.")
             ctx.clock.advance(ns, seconds)
+        for hook in ctx.on_time_moved:
+            hook(ns)
         ctx.outbox.retry_now(ns)
         return ctx.clock.describe(ns)
 
@@ -234,6 +238,8 @@ def admin_router(
 
     @router.post("/outbox/flush", dependencies=[guard], summary="Retry every pending outgoing call now")
     def flush(ns: Namespace) -> dict[str, Any]:
+        for hook in ctx.on_time_moved:
+            hook(ns)
         ctx.outbox.retry_now(ns)
         delivered = ctx.outbox.run_once()
         return {"delivered": delivered, "pending": len(ctx.outbox.messages(ns, status="pending"))}

@@ -162,10 +162,17 @@ def api_router(model: PostalService) -> APIRouter:
 
     @router.get("/orders/{ItemCode}", response_model=OrderDetail, summary="An order, its state and tracking events")
     def get_order(ItemCode: str, ns: Namespace, customer: Customer = caller) -> dict[str, Any]:
+        model.catch_up(ns)
         order = model.order_for(ns, customer, ItemCode)
         return {"Status": STATUS_OK, "Message": "Thành công", **order.to_wire()}
 
     return router
+
+
+class DeliverySchedule(BaseModel):
+    hours: dict[str, float] | None = Field(
+        None, description="hours from one event to the next: picked_up, in_transit, delivered (defaults 4, 8, 24); "
+                          "null stops the schedule")
 
 
 def admin_router(model: PostalService, config: StackConfig) -> APIRouter:
@@ -189,7 +196,16 @@ def admin_router(model: PostalService, config: StackConfig) -> APIRouter:
         order_number: Annotated[str | None, Query(max_length=64)] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
+        model.catch_up(ns)
         return {"orders": [o.admin_view() for o in model.orders(ns, order_number, limit)]}
+
+    @router.get("/delivery-schedule", summary="The namespace's delivery schedule (null: orders move when advanced)")
+    def get_schedule(ns: Namespace) -> dict[str, Any]:
+        return {"hours": model.schedule(ns)}
+
+    @router.put("/delivery-schedule", summary="Let orders move by themselves as the namespace's clock runs")
+    def put_schedule(ns: Namespace, change: DeliverySchedule) -> dict[str, Any]:
+        return {"hours": model.set_schedule(ns, change.hours)}
 
     @router.post("/orders/{item_code}/advance", summary="Move an order to its next (or the given) state")
     def advance(

@@ -26,6 +26,7 @@ def create_app(config: StackConfig) -> FastAPI:
     ctx = ServiceContext.open("postal", config, TEMPLATES)
     model = PostalService(ctx.store, ctx.clock, ctx.outbox, config)
     ctx.resetters.append(model.reset)
+    ctx.on_time_moved.append(model.catch_up)
     ctx.outbox.register(WEBHOOK_KIND, WebhookSender(model, ctx.http))
     app = create_service_app(
         ctx, title="Bưu chính công ích (VNPost) — dvc-harness", description=DESCRIPTION, site_name=SITE_NAME,

@@ -15,7 +15,7 @@ import secrets
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -124,8 +124,16 @@ CREATE TABLE IF NOT EXISTS postal_counter (
     value INTEGER NOT NULL,
     PRIMARY KEY (ns, name)
 );
+CREATE TABLE IF NOT EXISTS postal_schedule (
+    ns TEXT PRIMARY KEY,
+    hours TEXT NOT NULL               -- {"picked_up": 4, "in_transit": 8, "delivered": 24}
+);
 """
-NAMESPACED_TABLES = ("postal_event", "postal_order", "postal_counter")
+NAMESPACED_TABLES = ("postal_event", "postal_order", "postal_counter", "postal_schedule")
+
+# Hours from one event to the next when a namespace runs the delivery schedule [assumed:
+# a pick-up within the half day, a day's transport and delivery within the province].
+DEFAULT_SCHEDULE: dict[str, float] = {"picked_up": 4, "in_transit": 8, "delivered": 24}
 
 Problem = Callable[[str, str, str, str], None]  # collects (field, code, vi, en) while reading an order
 
@@ -351,8 +359,49 @@ class PostalService:
         rows = self.store.query(sql + " ORDER BY created_at, item_code LIMIT ?", [*args, max(1, min(limit, 1000))])
         return [self._load(self.store, ns, r["item_code"]) for r in rows]
 
+    # -- the delivery schedule (orders move by themselves as the namespace's clock runs) ----------------
+    def schedule(self, ns: str) -> dict[str, float] | None:
+        row = self.store.one("SELECT hours FROM postal_schedule WHERE ns = ?", (ns,))
+        return None if row is None else loads(row["hours"])
+
+    def set_schedule(self, ns: str, hours: Mapping[str, float] | None) -> dict[str, float] | None:
+        """Run orders on a schedule (hours between events), or stop (None: orders move only when advanced)."""
+        if hours is None:
+            self.store.execute("DELETE FROM postal_schedule WHERE ns = ?", (ns,))
+            return None
+        merged = {**DEFAULT_SCHEDULE, **{k: float(v) for k, v in hours.items()}}
+        unknown = set(merged) - set(DEFAULT_SCHEDULE)
+        if unknown or any(not 0 < v <= 24 * 60 for v in merged.values()):
+            raise DomainError("INVALID_SCHEDULE", "Lịch phát phải cho số giờ (0–1440) của picked_up, in_transit, "
+                              "delivered.", "A schedule gives hours (0-1440) for picked_up, in_transit, delivered.")
+        self.store.execute("INSERT INTO postal_schedule(ns, hours) VALUES (?, ?) ON CONFLICT(ns) DO UPDATE SET "
+                           "hours = excluded.hours", (ns, dumps(merged)))
+        self.catch_up(ns)
+        return merged
+
+    def catch_up(self, ns: str) -> int:
+        """Apply every scheduled move that is due by the namespace's clock; each event at its due time."""
+        hours = self.schedule(ns)
+        if hours is None:
+            return 0
+        now = self.clock.now(ns)
+        moved = 0
+        rows = self.store.query("SELECT item_code FROM postal_order WHERE ns = ? AND state IN "
+                                "('created', 'picked_up', 'in_transit')", (ns,))
+        for row in rows:
+            order = self.order(ns, row["item_code"])
+            while order.state in ("created", "picked_up", "in_transit"):
+                target = TRANSITIONS[order.state][0]
+                due = order.updated_at + timedelta(hours=hours[target])
+                if due > now:
+                    break
+                order = self.advance(ns, order.item_code, target, at=due)
+                moved += 1
+        return moved
+
     def advance(
         self, ns: str, item_code: str, to: str | None = None, *, location: str | None = None, note: str | None = None,
+        at: datetime | None = None,
     ) -> PostalOrder:
         """Move an order to `to`, or to the next state on the happy path; Conflict when not allowed."""
         if to is not None and to not in STATE_NAMES:
@@ -379,7 +428,7 @@ class PostalService:
                     f"Postal order {current.item_code} cannot move from {current.state} to {target}.",
                     details={"state": current.state, "allowed": list(allowed)},
                 )
-            now = self.clock.now(ns)
+            now = at or self.clock.now(ns)
             conn.execute("UPDATE postal_order SET state = ?, updated_at = ? WHERE ns = ? AND item_code = ?",
                          (target, now.isoformat(), ns, current.item_code))
             customer = self.customer(current.customer_code)

@@ -29,6 +29,7 @@ def ui_router(model: PostalService, templates: Templates) -> APIRouter:
         code = (ma or "").strip().upper()
         if not code:
             return templates.render("tracking.html", page_title="Tra cứu bưu gửi", code="", order=None)
+        model.catch_up(ns)
         order = model.find_order(ns, code)
         if order is None:
             return templates.render("tracking.html", status=404, page_title="Không tìm thấy bưu gửi",

@@ -236,3 +236,23 @@ def test_snapshot_and_restore_the_whole_stack(admin: Admin, customer: Any) -> No
     assert first in orders and second not in orders
     bad = requests.post(admin.url("payment", "/_admin/snapshots/no-such/restore"), headers=admin.headers, timeout=T)
     assert bad.status_code == 404
+
+
+def test_advancing_the_clock_moves_scheduled_postal_orders(admin: Admin, customer: Any, dvc_stack: Any) -> None:
+    from harness.control import Clock
+
+    code, token, receiver = customer
+    clock = Clock(dvc_stack.info, admin.ns)
+    clock.set("2022-01-10T08:00:00+07:00")
+    r = requests.put(admin.url("postal", "/_admin/delivery-schedule"), json={"hours": {}}, headers=admin.headers,
+                     timeout=T)
+    assert r.json()["hours"] == {"picked_up": 4, "in_transit": 8, "delivered": 24}
+    waybill = order(admin, code, token, "C-1")
+    clock.advance(hours=13)                                   # picked up at 12:00, in transit at 20:00
+    [moved] = admin.get("postal", "/_admin/orders")["orders"]
+    assert [e["status"] for e in moved["events"]] == ["created", "picked_up", "in_transit"]
+    assert moved["events"][2]["time"].startswith("2022-01-10T20:00")
+    clock.advance(days=1)
+    got = receiver.wait_for(4)
+    assert [g["body"]["Status"] for g in got] == ["created", "picked_up", "in_transit", "delivered"]
+    assert got[-1]["body"]["ItemCode"] == waybill and got[-1]["body"]["Time"] == "20220111200000"

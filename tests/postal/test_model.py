@@ -486,3 +486,29 @@ def test_orders_listing(postal: PostalService, portal: Customer) -> None:
     assert len(postal.orders(NS, limit=1)) == 1
     view = a.admin_view()
     assert view["state"] == "created" and view["next_states"] == ["picked_up"]
+
+
+# -- the delivery schedule: orders move by themselves as the namespace's clock runs ------------------
+def test_a_schedule_moves_orders_at_their_due_times(postal: PostalService, clock: Clock, portal: Customer) -> None:
+    clock.set(NS, datetime(2022, 1, 10, 8, 0, tzinfo=VN_TZ))
+    order, _ = postal.create_order(NS, portal, order_body(portal.code))
+    start = order.created_at
+    assert postal.catch_up(NS) == 0                       # no schedule: orders wait for the admin
+    postal.set_schedule(NS, {"picked_up": 2})
+    clock.advance(NS, 3 * 3600)
+    assert postal.catch_up(NS) == 1
+    clock.advance(NS, 40 * 3600)
+    assert postal.catch_up(NS) == 2
+    moved = postal.order(NS, order.item_code)
+    assert moved.state == "delivered"
+    times = [e.time - start for e in moved.events]
+    assert times == [timedelta(0), timedelta(hours=2), timedelta(hours=10), timedelta(hours=34)]
+    assert postal.catch_up(NS) == 0
+
+
+def test_a_schedule_is_checked(postal: PostalService) -> None:
+    with pytest.raises(DomainError):
+        postal.set_schedule(NS, {"flying": 1})
+    with pytest.raises(DomainError):
+        postal.set_schedule(NS, {"delivered": 0})
+    assert postal.set_schedule(NS, None) is None and postal.schedule(NS) is None
