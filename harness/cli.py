@@ -60,7 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     stop = threading.Event()
     try:
-        stack = Stack.start(state_dir, bind=args.bind, base_port=args.base_port)
+        stack = Stack.start(state_dir, bind=args.bind, base_port=args.base_port or None)  # 0: any free ports
     except StackError as exc:
         lock.release()
         print(f"dvc-harness serve: {exc}", file=sys.stderr)
@@ -78,6 +78,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _pages(text: str) -> str:
+    if ":" not in text:
+        raise argparse.ArgumentTypeError("wants MODULE:FACTORY")
+    return text
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .run import RunOptions, run  # here, so that `serve` does not load the run's code
+
+    extra = args.pytest_args[1:] if args.pytest_args[:1] == ["--"] else args.pytest_args
+    return run(RunOptions(
+        state_dir=args.state_dir, report_dir=args.report_dir, suite=args.suite, workers=args.workers,
+        seed=args.seed, keyword=args.keyword, headed=args.headed, pages=args.pages, pytest_args=extra,
+    ))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dvc-harness", description="Test harness for Vietnam's online public-service portals"
@@ -87,8 +110,26 @@ def build_parser() -> argparse.ArgumentParser:
     _add_state_dir(serve)
     serve.add_argument("--bind", default="127.0.0.1", help="listen address (default 127.0.0.1)")
     serve.add_argument("--base-port", type=int, default=DEFAULT_BASE_PORT,
-                       help=f"national N, provincial N+1, payment N+2, postal N+3 (default {DEFAULT_BASE_PORT})")
+                       help=f"national N, provincial N+1, payment N+2, postal N+3 "
+                            f"(default {DEFAULT_BASE_PORT}; 0: any free ports)")
     serve.set_defaults(func=cmd_serve)
+
+    run = sub.add_parser("run", help="run the scenario suite against the stack; JUnit XML and an HTML summary",
+                         description="Exit codes: 0 all journeys passed, 1 a journey failed, 2 the run itself failed. "
+                                     "Arguments after -- go to pytest as they are.")
+    _add_state_dir(run)
+    run.add_argument("--report-dir", type=Path, default=Path("reports"),
+                     help="where junit.xml, summary.html/json, pytest.log and artifacts/ go (default reports)")
+    run.add_argument("--suite", metavar="PATH_OR_PYARGS", default=None,
+                     help="a test file, folder or node id, or a dotted package (default scenarios.suites)")
+    run.add_argument("--workers", type=_positive, default=2, metavar="N", help="parallel pytest workers (default 2)")
+    run.add_argument("--seed", type=int, default=None, metavar="N", help="test data seed (default: a new one, shown)")
+    run.add_argument("-k", dest="keyword", default=None, metavar="EXPR", help="only the journeys pytest's -k selects")
+    run.add_argument("--headed", action="store_true", help="show the browser")
+    run.add_argument("--pages", type=_pages, default=None, metavar="MODULE:FACTORY",
+                     help="page objects of the portal under test (pytest's --dvc-pages)")
+    run.add_argument("pytest_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    run.set_defaults(func=cmd_run)
     return parser
 
 

@@ -1,0 +1,445 @@
+"""`dvc-harness run`: the scenario suite against the emulated stack, and its reports.
+
+It uses the stack that DIR/stack.json names when it answers, or starts one in this
+process (and stops it at the end); runs pytest in a subprocess on the suite (by default
+the installed package `scenarios.suites`), headless, with traces and screenshots kept for
+failures; streams pytest's output to REPORT/pytest.log while showing a progress line;
+then writes REPORT/summary.html and REPORT/summary.json and prints a one-screen summary.
+
+Exit codes (DESIGN.md, Contracts): 0 all journeys passed; 1 a journey failed; 2 the run
+itself failed (no stack, pytest crashed or collected nothing, a usage error, no JUnit XML).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import random
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from filelock import FileLock, Timeout
+
+from mocks.core.config import DEFAULT_STATE_DIR
+
+from .cli import EXIT_ERROR, EXIT_FAILED, EXIT_OK
+from .report import (
+    SUMMARY_HTML,
+    SUMMARY_JSON,
+    Journey,
+    ReportError,
+    RunReport,
+    keyword_expression,
+    read_junit,
+    terminal_summary,
+    write_reports,
+)
+from .stack import Stack, StackInfo, find_running
+
+DEFAULT_SUITE = "scenarios.suites"
+DEFAULT_REPORT_DIR = "reports"
+DEFAULT_WORKERS = 2
+JUNIT, LOG, ARTIFACTS = "junit.xml", "pytest.log", "artifacts"
+REPORT_MARKER = ".dvc-harness-run"   # says the folder's report files are ours to replace
+OWN_FILES = (JUNIT, LOG, SUMMARY_HTML, SUMMARY_JSON)
+LOCK_WAIT_SECONDS = 15.0             # how long to wait for a `serve` that holds the folder to answer
+LOG_TAIL_LINES = 15
+# Set when this command itself runs under pytest (or xdist): they must not leak into the suite's pytest.
+CHILD_ENV_DROP = ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID", "PYTEST_CURRENT_TEST")
+PYTEST_EXITS = {
+    2: "pytest was interrupted (or a test module could not be collected)",
+    3: "pytest hit an internal error",
+    4: "pytest was given a bad option or a suite it cannot find",
+    5: "pytest collected no tests",
+}
+
+
+class RunError(RuntimeError):
+    """The run cannot start: its report folder or its stack is unusable."""
+
+
+@dataclass
+class RunOptions:
+    state_dir: Path = Path(DEFAULT_STATE_DIR)
+    report_dir: Path = Path(DEFAULT_REPORT_DIR)
+    suite: str | None = None            # a path (file, folder, node id) or a dotted package; None: scenarios.suites
+    workers: int = DEFAULT_WORKERS
+    seed: int | None = None
+    keyword: str | None = None
+    headed: bool = False
+    pages: str | None = None            # MODULE:FACTORY for --dvc-pages; None: the plugin's default
+    pytest_args: list[str] = field(default_factory=list)
+
+    @property
+    def suite_shown(self) -> str:
+        return self.suite or DEFAULT_SUITE
+
+
+# -- the stack -------------------------------------------------------------------------------------
+@dataclass
+class StackHandle:
+    info: StackInfo
+    started_here: bool
+    stack: Stack | None = None
+    lock: FileLock | None = None
+
+    def close(self) -> None:
+        if self.stack is not None:
+            self.stack.stop()
+        if self.lock is not None:
+            self.lock.release()
+
+
+def open_stack(state_dir: Path, wait: float | None = None) -> StackHandle:
+    """The running stack of the state folder, or one started here (holding DIR/serve.lock, as serve does)."""
+    info = find_running(state_dir)
+    if info is not None:
+        return StackHandle(info, started_here=False)
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(state_dir / "serve.lock"))
+        lock.acquire(timeout=0)
+    except Timeout:
+        # Another serve or run holds the folder: it may still be starting, give it a moment.
+        deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
+        while time.monotonic() < deadline:
+            info = find_running(state_dir)
+            if info is not None:
+                return StackHandle(info, started_here=False)
+            time.sleep(0.2)
+        raise RunError(f"another process holds {state_dir / 'serve.lock'} but no stack answers at "
+                       f"{state_dir / 'stack.json'}: stop it, or pick another --state-dir") from None
+    except OSError as exc:
+        raise RunError(f"cannot use {state_dir} as the state folder: {exc}") from exc
+    try:
+        stack = Stack.start(state_dir)
+    except Exception as exc:
+        lock.release()
+        raise RunError(f"the emulators could not start in {state_dir}: {exc}") from exc
+    return StackHandle(stack.info, started_here=True, stack=stack, lock=lock)
+
+
+# -- the report folder -----------------------------------------------------------------------------
+def prepare_report_dir(report_dir: Path) -> None:
+    """Remove what an earlier run wrote there (and nothing else)."""
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        artifacts = report_dir / ARTIFACTS
+        ours = (report_dir / REPORT_MARKER).exists()
+        if artifacts.is_symlink() or artifacts.is_file():
+            raise RunError(f"{artifacts} is not a folder: pick another --report-dir")
+        if artifacts.is_dir() and not ours and any(artifacts.iterdir()):
+            raise RunError(f"{artifacts} holds files that dvc-harness run did not write: "
+                           "pick another --report-dir or remove them")
+        for name in OWN_FILES:
+            (report_dir / name).unlink(missing_ok=True)
+        if artifacts.is_dir():
+            shutil.rmtree(artifacts)
+        (report_dir / REPORT_MARKER).write_text(
+            "Written by `dvc-harness run`, which replaces junit.xml, pytest.log, summary.html, summary.json "
+            "and artifacts/ in this folder on every run.\n", encoding="utf-8")
+    except OSError as exc:
+        raise RunError(f"cannot use {report_dir} as the report folder: {exc}") from exc
+
+
+# -- the pytest command ----------------------------------------------------------------------------
+def suite_arguments(suite: str | None) -> list[str]:
+    """A path (or path::test) as it is; anything else as a dotted package or module (--pyargs)."""
+    if suite is not None and Path(suite.split("::", 1)[0]).exists():
+        return [suite]
+    name = (suite or DEFAULT_SUITE).split("::", 1)[0]
+    try:  # pytest under xdist says only "no tests ran" when it cannot find the package
+        found = importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise RunError(f"--suite {name}: no such file or folder, nor an installed package or module")
+    return ["--pyargs", suite or DEFAULT_SUITE]
+
+
+def pytest_command(opts: RunOptions, seed: int, report_dir: Path, state_dir: Path) -> list[str]:
+    # Paths go as --option=value: pytest takes any other argument that names an existing path into
+    # account when it picks its rootdir, and the rootdir changes the tests' ids (and their data seeds).
+    cmd = [sys.executable, "-m", "pytest", *suite_arguments(opts.suite),
+           f"--dvc-state-dir={state_dir}", f"--dvc-seed={seed}"]
+    if opts.pages:
+        cmd.append(f"--dvc-pages={opts.pages}")
+    cmd += [f"--junitxml={report_dir / JUNIT}", "-o", "junit_family=xunit1",
+            f"--output={report_dir / ARTIFACTS}", "--tracing=retain-on-failure", "--screenshot=only-on-failure",
+            "-p", "no:cacheprovider", "-v", "--color=no"]
+    if opts.workers > 1:
+        cmd += ["-n", str(opts.workers)]
+    if opts.keyword:
+        cmd += ["-k", opts.keyword]
+    if opts.headed:
+        cmd.append("--headed")
+    return cmd + list(opts.pytest_args)
+
+
+def repeat_command(opts: RunOptions, seed: int, keyword: str | None, workers: int) -> str:
+    """The `dvc-harness run` command that repeats the run (or one journey) with the same data."""
+    args = ["dvc-harness", "run"]
+    if opts.state_dir != Path(DEFAULT_STATE_DIR):
+        args += ["--state-dir", str(opts.state_dir)]
+    if opts.report_dir != Path(DEFAULT_REPORT_DIR):
+        args += ["--report-dir", str(opts.report_dir)]
+    if opts.suite:
+        args += ["--suite", opts.suite]
+    if opts.pages:
+        args += ["--pages", opts.pages]
+    args += ["--seed", str(seed)]
+    if workers != DEFAULT_WORKERS:
+        args += ["--workers", str(workers)]
+    if keyword:
+        args += ["-k", keyword]
+    if opts.headed:
+        args.append("--headed")
+    if opts.pytest_args:
+        args += ["--", *opts.pytest_args]
+    return shlex.join(args)
+
+
+# -- running pytest --------------------------------------------------------------------------------
+_OUTCOMES = "PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS"
+_XDIST_RESULT = re.compile(rf"^\[gw\d+\] \[\s*\d+%\] ({_OUTCOMES}) (.+?)\s*$")
+_PLAIN_RESULT = re.compile(rf"^(\S.*?::.*?) ({_OUTCOMES})\b")
+_COLLECTED = re.compile(r"collected (\d+) items?(?: / (\d+) deselected)?(?: / (\d+) selected)?")
+_XDIST_ITEMS = re.compile(r"^\d+ workers? \[(\d+) items?\]")
+# After these, pytest's output repeats the results (tracebacks, the short summary): stop counting.
+_SECTION_END = re.compile(r"^=+ (FAILURES|ERRORS|warnings summary|short test summary info"
+                          r"|.*\b(passed|failed|errors?|skipped|deselected)\b.* in \d)")
+
+
+class Progress:
+    """Follows pytest's -v output: a self-rewriting line on a terminal, failures only elsewhere."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.tty = bool(getattr(out, "isatty", lambda: False)())
+        self.total: int | None = None
+        self.results: dict[str, str] = {}
+        self.last = ""
+        self._over = False
+
+    def feed(self, line: str) -> None:
+        if self._over:
+            return
+        if _SECTION_END.match(line):
+            self._over = True
+            return
+        found = _COLLECTED.search(line) if line.startswith(("collect", "collecting")) else None
+        if found:
+            self.total = int(found.group(3) or found.group(1))
+            return
+        found = _XDIST_ITEMS.match(line)
+        if found:
+            self.total = int(found.group(1))
+            return
+        found = _XDIST_RESULT.match(line)
+        nodeid, outcome = (found.group(2), found.group(1)) if found else (None, None)
+        if found is None:
+            plain = _PLAIN_RESULT.match(line)
+            if plain is None:
+                return
+            nodeid, outcome = plain.group(1), plain.group(2)
+        assert nodeid is not None and outcome is not None
+        before = self.results.get(nodeid)
+        if before in ("FAILED", "ERROR"):
+            return
+        self.results[nodeid] = outcome
+        self.last = nodeid
+        if outcome in ("FAILED", "ERROR") and not self.tty:
+            print(f"  {'FAIL' if outcome == 'FAILED' else 'ERR '}  {nodeid}", file=self.out, flush=True)
+        self.show()
+
+    def counts(self) -> dict[str, int]:
+        values = list(self.results.values())
+        return {
+            "passed": sum(v in ("PASSED", "XFAIL") for v in values),
+            "failed": sum(v in ("FAILED", "ERROR", "XPASS") for v in values),
+            "skipped": sum(v == "SKIPPED" for v in values),
+        }
+
+    def show(self) -> None:
+        if not self.tty:
+            return
+        c = self.counts()
+        text = (f"  journeys {len(self.results)}/{self.total if self.total is not None else '?'} · "
+                f"{c['passed']} passed · {c['failed']} failed · {c['skipped']} skipped · {self.last}")
+        width = max(20, shutil.get_terminal_size((100, 20)).columns - 1)
+        self.out.write("\r\x1b[K" + (text if len(text) <= width else text[: width - 1] + "…"))
+        self.out.flush()
+
+    def finish(self) -> None:
+        if self.tty:
+            self.out.write("\r\x1b[K")
+            self.out.flush()
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[dict[str, bool]]:
+    """SIGTERM (CI cancelling the job) ends the run like Ctrl-C: pytest is stopped, the stack too."""
+    state = {"sigterm": False}
+    if threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        state["sigterm"] = True
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield state
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def child_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in CHILD_ENV_DROP}
+    env.update(PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8")
+    return env
+
+
+def run_pytest(cmd: list[str], log_path: Path, out: TextIO) -> tuple[int | None, bool]:
+    """Run pytest, its output into the log; (exit code, interrupted)."""
+    progress = Progress(out)
+    interrupted = False
+    with log_path.open("w", encoding="utf-8") as log, _sigterm_as_interrupt() as signals:
+        log.write(f"$ {shlex.join(cmd)}\n")
+        try:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    text=True, encoding="utf-8", errors="replace", env=child_env())
+        except OSError as exc:
+            log.write(f"cannot start pytest: {exc}\n")
+            return None, False
+        assert proc.stdout is not None
+        try:
+            for line in proc.stdout:
+                log.write(line)
+                progress.feed(line.rstrip("\n"))
+            proc.wait()
+        except KeyboardInterrupt:
+            interrupted = True
+            try:
+                if signals["sigterm"] and proc.poll() is None:
+                    proc.send_signal(signal.SIGINT)   # a terminal's Ctrl-C reached pytest already
+                rest, _ = proc.communicate(timeout=30)
+                log.write(rest or "")
+            except (subprocess.TimeoutExpired, KeyboardInterrupt):
+                proc.kill()
+                proc.wait()
+        finally:
+            progress.finish()
+    return proc.returncode, interrupted
+
+
+def judge(rc: int | None, interrupted: bool, journeys: list[Journey] | None) -> tuple[int, str]:
+    """The exit code of the run, and why the run itself failed when it did."""
+    if interrupted:
+        return EXIT_ERROR, "interrupted (Ctrl-C or SIGTERM)"
+    if rc is None:
+        return EXIT_ERROR, f"pytest could not be started; see {LOG}"
+    broken = [j for j in journeys or [] if j.collection_error]
+    if broken:
+        names = ", ".join(j.id for j in broken[:5])
+        return EXIT_ERROR, f"{len(broken)} test module(s) could not be collected: {names}; see {LOG}"
+    if rc not in (0, 1):
+        return EXIT_ERROR, f"{PYTEST_EXITS.get(rc, 'pytest failed')} (exit code {rc}); see {LOG}"
+    if journeys is None:
+        return EXIT_ERROR, f"pytest (exit code {rc}) wrote no readable {JUNIT}; see {LOG}"
+    if not journeys:
+        return EXIT_ERROR, "no journeys were collected (check --suite and -k)"
+    if any(j.failed for j in journeys):
+        return EXIT_FAILED, ""
+    if rc == 1:
+        return EXIT_ERROR, f"pytest failed outside the journeys (exit code 1); see {LOG}"
+    return EXIT_OK, ""
+
+
+def _log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    try:
+        kept = [line for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return ""
+    return "\n".join(kept[-lines:])
+
+
+# -- the command -----------------------------------------------------------------------------------
+def run(opts: RunOptions, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    started, started_at = time.monotonic(), datetime.now().astimezone().isoformat(timespec="seconds")
+    seed = opts.seed if opts.seed is not None else random.SystemRandom().randrange(1, 2**31)
+    report_dir, state_dir = opts.report_dir.absolute(), opts.state_dir.absolute()
+    try:
+        prepare_report_dir(report_dir)
+    except RunError as exc:
+        print(f"dvc-harness run: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    rc: int | None = None
+    cmd: list[str] = []
+    interrupted, run_error, journeys = False, "", None
+    services: dict[str, str] = {}
+    started_here = False
+    try:
+        cmd = pytest_command(opts, seed, report_dir, state_dir)
+        handle = open_stack(state_dir)
+    except RunError as exc:
+        run_error = str(exc)
+    except KeyboardInterrupt:
+        interrupted = True
+    else:
+        services, started_here = dict(handle.info.services), handle.started_here
+        print(f"dvc-harness run: {opts.suite_shown} · seed {seed} · "
+              f"{opts.workers} worker{'s' if opts.workers > 1 else ''} · portal {services.get('provincial', '?')} "
+              f"({'stack started here' if started_here else 'stack already running'})", file=out, flush=True)
+        try:
+            rc, interrupted = run_pytest(cmd, report_dir / LOG, out)
+        finally:
+            handle.close()
+    junit = report_dir / JUNIT
+    if not run_error and junit.exists():
+        try:
+            journeys = read_junit(junit, report_dir, base_dir=Path.cwd())
+        except ReportError as exc:
+            run_error = str(exc)
+    if not run_error:
+        code, run_error = judge(rc, interrupted, journeys)
+    else:
+        code = EXIT_ERROR
+    journeys = journeys or []
+    for journey in journeys:
+        if journey.failed and not journey.collection_error:
+            journey.repeat = repeat_command(opts, seed, keyword_expression(journey, journeys) or None, workers=1)
+    report = RunReport(
+        journeys=journeys, started_at=started_at, seconds=time.monotonic() - started, seed=seed,
+        suite=opts.suite_shown, services=services, state_dir=str(state_dir), stack_started_here=started_here,
+        command=shlex.join(cmd), exit_code=code, run_error=run_error,
+        repeat_all=repeat_command(opts, seed, opts.keyword, opts.workers),
+    )
+    try:
+        write_reports(report, report_dir)
+    except OSError as exc:
+        print(f"dvc-harness run: cannot write the reports in {report_dir}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if code == EXIT_ERROR and rc is not None:
+        tail = _log_tail(report_dir / LOG)
+        if tail:
+            print(f"--- the last lines of {LOG} ---\n{tail}\n---", file=sys.stderr)
+    print(terminal_summary(report, report_dir), file=out, flush=True)
+    return code
+
+
+__all__ = ["DEFAULT_REPORT_DIR", "DEFAULT_SUITE", "RunError", "RunOptions", "open_stack", "pytest_command", "run"]

@@ -1,0 +1,223 @@
+"""`dvc-harness run` end to end, on tiny throwaway suites: exit codes 0, 1 and 2, and the reports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness import run as run_module
+from harness.cli import main
+from harness.stack import Stack
+
+PASSING = '''
+import pytest
+from playwright.sync_api import Page, expect
+
+from harness.steps import step
+
+pytestmark = pytest.mark.dvc_journey
+
+
+def test_steps_are_recorded() -> None:
+    with step("Chuẩn bị hồ sơ"):
+        pass
+    with step("Kiểm tra dữ liệu"):
+        assert True
+
+
+def test_the_provincial_home_page(page: Page, dvc_stack) -> None:
+    with step("Mở Cổng Dịch vụ công tỉnh"):
+        page.goto(dvc_stack.urls["provincial"] + "/")
+    with step("Thấy tiêu đề trang"):
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+'''
+
+FAILING = '''
+import pytest
+from playwright.sync_api import Page, expect
+
+from harness.steps import step
+
+pytestmark = pytest.mark.dvc_journey
+
+
+def test_a_heading_that_is_not_there(page: Page, dvc_stack) -> None:
+    with step("Mở Cổng Dịch vụ công tỉnh"):
+        page.goto(dvc_stack.urls["provincial"] + "/")
+    with step("Tìm tiêu đề không tồn tại"):
+        expect(page.get_by_role("heading", name="Không có tiêu đề này")).to_be_visible(timeout=300)
+
+
+def test_a_heading_that_is_not_there_either() -> None:
+    with step("Bước đạt"):
+        pass
+'''
+
+
+# The dev extras' pytest plugins (schemathesis, hypothesis) take seconds to import in every pytest
+# process; these throwaway suites do not need them. (This also checks that `--` reaches pytest.)
+QUICK = ["--", "-p", "no:schemathesis", "-p", "no:hypothesispytest"]
+
+
+def write_suite(folder: Path, source: str, name: str = "test_journeys.py") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(textwrap.dedent(source), encoding="utf-8")
+    return folder
+
+
+def summary(report_dir: Path) -> dict:
+    return json.loads((report_dir / "summary.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A stack already running, as `dvc-harness serve` leaves one: its stack.json in its state folder."""
+    with Stack.start(tmp_path_factory.mktemp("running-stack")) as stack:
+        yield stack
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_a_passing_suite_on_the_running_stack(
+    workdir: Path, running_stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_suite(workdir / "suite", PASSING)
+    state_dir = Path(running_stack.config.state_dir)
+    started = time.monotonic()
+    code = main(["run", "--suite", "suite", "--state-dir", str(state_dir), "--seed", "77", "--workers", "2", *QUICK])
+    elapsed = time.monotonic() - started
+    out = capsys.readouterr().out
+    assert code == 0, out + (workdir / "reports" / "pytest.log").read_text()
+    reports = workdir / "reports"
+    for name in ("junit.xml", "summary.html", "summary.json", "pytest.log"):
+        assert (reports / name).is_file(), name
+    data = summary(reports)
+    assert data["exit_code"] == 0 and data["seed"] == 77 and data["run_error"] == ""
+    assert data["stack"] == {"services": running_stack.urls, "state_dir": str(state_dir), "started_by_run": False}
+    assert data["totals"]["journeys"] == 2 and data["totals"]["passed"] == 2
+    journeys = {j["name"]: j for j in data["journeys"]}
+    assert [s["name"] for s in journeys["test_steps_are_recorded"]["steps"]] == ["Chuẩn bị hồ sơ", "Kiểm tra dữ liệu"]
+    browser = journeys["test_the_provincial_home_page[chromium]"]
+    assert [s["name"] for s in browser["steps"]] == ["Mở Cổng Dịch vụ công tỉnh", "Thấy tiêu đề trang"]
+    assert all(s["ok"] for s in browser["steps"]) and browser["artifacts"] == []
+    html = (reports / "summary.html").read_text(encoding="utf-8")
+    assert "Mở Cổng Dịch vụ công tỉnh" in html and "Tất cả kịch bản đạt" in html
+    assert "--dvc-seed=77" in (reports / "pytest.log").read_text() and " -n 2" in data["pytest_command"]
+    assert "2 journeys — 2 passed, 0 failed" in out and "Report: reports/summary.html" in out
+    assert running_stack.info.answers()             # a stack the run did not start is left running
+    print(f"run, passing suite, 2 workers: {elapsed:.1f} s")
+
+
+def test_a_failing_journey_keeps_its_artefacts(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_suite(workdir / "suite", FAILING)
+    reports = workdir / "out"
+    (reports / "artifacts" / "earlier-run").mkdir(parents=True)
+    (reports / "artifacts" / "earlier-run" / "trace.zip").write_bytes(b"old")
+    (reports / ".dvc-harness-run").write_text("")
+    (reports / "README.txt").write_text("not the run's")
+    started = time.monotonic()
+    code = main(["run", "--suite", "suite", "--state-dir", "state", "--report-dir", "out", "--seed", "5",
+                 "--workers", "1", *QUICK])
+    elapsed = time.monotonic() - started
+    out = capsys.readouterr().out
+    assert code == 1, out + (reports / "pytest.log").read_text()
+    assert (reports / "README.txt").exists() and not (reports / "artifacts" / "earlier-run").exists()
+    assert not (workdir / "state" / "stack.json").exists()           # the stack it started is stopped
+
+    data = summary(reports)
+    assert data["exit_code"] == 1 and data["stack"]["started_by_run"] is True
+    assert data["totals"] == {**data["totals"], "journeys": 2, "passed": 1, "failed": 1}
+    failed = next(j for j in data["journeys"] if j["outcome"] == "failed")
+    assert failed["id"] == "suite/test_journeys.py::test_a_heading_that_is_not_there[chromium]"
+    assert [(s["name"], s["ok"]) for s in failed["steps"]] == [
+        ("Mở Cổng Dịch vụ công tỉnh", True), ("Tìm tiêu đề không tồn tại", False)]
+    assert "Không có tiêu đề này" in failed["message"]
+    kinds = {a["kind"]: a for a in failed["artifacts"]}
+    assert set(kinds) >= {"trace", "screenshot", "page_html"}
+    for artefact in kinds.values():
+        assert artefact["exists"] and not Path(artefact["path"]).is_absolute()
+        assert (reports / artefact["path"]).is_file()
+    assert kinds["trace"]["path"].endswith("trace.zip")
+    assert kinds["trace"]["command"] == f"playwright show-trace {kinds['trace']['path']}"
+    assert "Cổng Dịch vụ công tỉnh" in (reports / kinds["page_html"]["path"]).read_text(encoding="utf-8")
+    repeat = failed["repeat_command"]
+    assert repeat == ("dvc-harness run --state-dir state --report-dir out --suite suite --seed 5 --workers 1 "
+                      "-k 'test_journeys.py and test_a_heading_that_is_not_there[chromium]' "
+                      "-- -p no:schemathesis -p no:hypothesispytest")
+
+    html = (reports / "summary.html").read_text(encoding="utf-8")
+    for artefact in kinds.values():
+        assert f'href="{artefact["path"]}"' in html
+    assert "playwright show-trace" in html and "Tìm tiêu đề không tồn tại" in html
+
+    assert "  FAIL  suite/test_journeys.py::test_a_heading_that_is_not_there[chromium]" in out
+    assert "step 2 “Tìm tiêu đề không tồn tại” failed" in out
+    assert out.rstrip().endswith(repeat)
+    print(f"run, failing browser journey, 1 worker, own stack: {elapsed:.1f} s")
+
+
+@pytest.mark.parametrize("suite", ["broken", "no_such_package_dvc"])
+def test_a_suite_that_cannot_be_collected(
+    workdir: Path, suite: str, running_stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_suite(workdir / "broken", "import no_such_module_dvc_harness\n\ndef test_x():\n    pass\n", "test_b.py")
+    state_dir = running_stack.config.state_dir
+    code = main(["run", "--suite", suite, "--state-dir", str(state_dir), "--workers", "2", *QUICK])
+    captured = capsys.readouterr()
+    assert code == 2, captured.out
+    data = summary(workdir / "reports")
+    assert data["exit_code"] == 2 and data["run_error"]
+    if suite == "broken":
+        assert "1 test module(s) could not be collected: broken/test_b.py" in data["run_error"]
+        assert "the last lines of pytest.log" in captured.err
+        assert "ModuleNotFoundError: No module named 'no_such_module_dvc_harness'" in data["journeys"][0]["details"]
+    else:
+        assert "no such file or folder, nor an installed package" in data["run_error"]
+
+
+def test_a_state_folder_that_is_a_file(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (workdir / "state").write_text("not a folder")
+    assert main(["run", "--suite", ".", "--state-dir", "state"]) == 2
+    out = capsys.readouterr().out
+    assert "the run itself failed: cannot use" in out
+    data = summary(workdir / "reports")
+    assert data["exit_code"] == 2 and "state folder" in data["run_error"] and data["journeys"] == []
+
+
+def test_a_state_folder_another_process_holds(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "state").mkdir()
+    hold = ("import sys, time; from filelock import FileLock; "
+            "lock = FileLock(sys.argv[1]); lock.acquire(); print('held', flush=True); time.sleep(60)")
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(workdir / "state" / "serve.lock")],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(run_module, "LOCK_WAIT_SECONDS", 0.5)
+        assert main(["run", "--suite", ".", "--state-dir", "state"]) == 2
+    finally:
+        holder.kill()
+        holder.wait()
+    assert "serve.lock" in summary(workdir / "reports")["run_error"]
+    assert "the run itself failed: another process holds" in capsys.readouterr().out
+
+
+def test_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--workers", "0"])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--pages", "no-colon"])
+    assert exc.value.code == 2
