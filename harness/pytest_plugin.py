@@ -14,6 +14,7 @@ import importlib
 import json
 import os
 import random
+import shutil
 import uuid
 import zlib
 from collections.abc import Iterator
@@ -22,8 +23,7 @@ from typing import Any
 
 import pytest
 
-from . import shared, steps
-from .browser import find_chromium, launch_args
+from . import playwright_settings, shared, steps
 from .clients import Platform
 from .control import Clock, Faults, Journal
 from .stack import RemoteStack, Stack, StackInfo, find_running
@@ -50,9 +50,24 @@ def pytest_configure(config: pytest.Config) -> None:
                             "(harness/fault_profiles/NAME.toml) in its namespace")
     if config.getoption("dvc_seed", None) is None:
         config.option.dvc_seed = random.SystemRandom().randrange(1, 2**31)
+    worker_input = getattr(config, "workerinput", None)
+    config._dvc_run_id = worker_input.get("dvc_run_id", "") if worker_input else uuid.uuid4().hex  # type: ignore[attr-defined]
+    if config.pluginmanager.has_plugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(), "dvc_harness_xdist")
     # Registered now, after every entry-point plugin, so these fixtures override pytest-playwright's.
     if config.pluginmanager.has_plugin("playwright"):
-        config.pluginmanager.register(_PlaywrightSettings(), "dvc_harness_playwright")
+        config.pluginmanager.register(playwright_settings, "dvc_harness_playwright")
+        if worker_input is None:  # the process that runs the session: clean pytest-playwright's output once
+            output = config.getoption("--output", None)
+            if output and Path(output).is_dir():
+                shutil.rmtree(output, ignore_errors=True)
+
+
+class _XdistHooks:
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """Workers learn the run's id, so only the run that started a shared stack stops it."""
+        node.workerinput["dvc_run_id"] = node.config._dvc_run_id
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -73,7 +88,7 @@ def dvc_stack(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFact
         if info is None and _worker(pytestconfig) != "main":
             # Parallel workers share one stack: the first starts `dvc-harness serve` there, under a lock;
             # the controller stops it when the whole run ends (pytest_sessionfinish below).
-            info = shared.ensure_serving(Path(state_dir))
+            info = shared.ensure_serving(Path(state_dir), pytestconfig._dvc_run_id)  # type: ignore[attr-defined]
         if info is not None:
             yield RemoteStack(info, state_dir)
             return
@@ -149,15 +164,22 @@ def _dvc_fault_profile(request: pytest.FixtureRequest) -> None:
 
 
 # -- test data -------------------------------------------------------------------------------------
+def _test_id(node: pytest.Item) -> str:
+    """The test's id without the folder it was run from: module::class::name[params]."""
+    module = getattr(getattr(node, "module", None), "__name__", "")
+    return f"{module}::{node.nodeid.split('::', 1)[-1]}" if module else node.nodeid
+
+
 @pytest.fixture
 def dvc_seed(request: pytest.FixtureRequest) -> int:
-    """The test's own seed: the run's seed mixed with the test's id, so tests do not depend on order."""
-    return int(request.config.getoption("dvc_seed")) ^ zlib.crc32(request.node.nodeid.encode())
+    """The test's own seed: the run's seed mixed with the test's id, so a test repeats alone, in any
+    order, on any worker, from any folder."""
+    return int(request.config.getoption("dvc_seed")) ^ zlib.crc32(_test_id(request.node).encode())
 
 
 @pytest.fixture
 def dvc_data(request: pytest.FixtureRequest, dvc_seed: int) -> DataFactory:
-    return DataFactory(seed=dvc_seed, scope=_worker(request.config))
+    return DataFactory(seed=dvc_seed, scope=f"{zlib.crc32(_test_id(request.node).encode()):08x}")
 
 
 @pytest.fixture
@@ -230,17 +252,4 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if not hasattr(session.config, "workerinput"):  # the controller, or a run without xdist
         state_dir = session.config.getoption("dvc_state_dir", None)
         if state_dir:
-            shared.stop_serving(Path(state_dir))
-
-
-class _PlaywrightSettings:
-    """pytest-playwright's launch arguments with the resolved Chromium (registered late on purpose)."""
-
-    @pytest.fixture(scope="session")
-    def browser_type_launch_args(self, browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-        args = dict(browser_type_launch_args)
-        executable = find_chromium()
-        if executable and "executable_path" not in args:
-            args["executable_path"] = executable
-        args["args"] = [*args.get("args", []), *[a for a in launch_args() if a not in args.get("args", [])]]
-        return args
+            shared.stop_serving(Path(state_dir), session.config._dvc_run_id)  # type: ignore[attr-defined]

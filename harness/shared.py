@@ -7,6 +7,7 @@ whole session (the xdist controller) stops it at the end — only if it was star
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -21,7 +22,7 @@ from .stack import StackInfo, find_running
 PID_FILE = "shared-serve.pid"
 
 
-def ensure_serving(state_dir: Path, timeout: float = 60.0) -> StackInfo:
+def ensure_serving(state_dir: Path, run_id: str, timeout: float = 60.0) -> StackInfo:
     state_dir.mkdir(parents=True, exist_ok=True)
     with FileLock(str(state_dir / "shared-serve.lock")):
         info = find_running(state_dir)
@@ -32,7 +33,7 @@ def ensure_serving(state_dir: Path, timeout: float = 60.0) -> StackInfo:
             [sys.executable, "-m", "harness.cli", "serve", "--state-dir", str(state_dir), "--base-port", "0"],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
-        (state_dir / PID_FILE).write_text(str(process.pid))
+        (state_dir / PID_FILE).write_text(json.dumps({"pid": process.pid, "run": run_id}))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -46,16 +47,20 @@ def ensure_serving(state_dir: Path, timeout: float = 60.0) -> StackInfo:
         raise RuntimeError(f"dvc-harness serve did not answer within {timeout:.0f} s")
 
 
-def stop_serving(state_dir: Path) -> None:
+def stop_serving(state_dir: Path, run_id: str) -> None:
+    """Stop the shared stack if this run started it (a stack someone else serves stays up)."""
     pid_file = state_dir / PID_FILE
     if not pid_file.exists():
         return
     try:
-        pid = int(pid_file.read_text())
+        started = json.loads(pid_file.read_text())
+        if started.get("run") != run_id:
+            return
+        pid = int(started["pid"])
         os.kill(pid, signal.SIGTERM)
         for _ in range(100):
             os.kill(pid, 0)
             time.sleep(0.1)
-    except (ValueError, ProcessLookupError, PermissionError):
+    except (ValueError, KeyError, AttributeError, ProcessLookupError, PermissionError):
         pass
     pid_file.unlink(missing_ok=True)

@@ -1,0 +1,539 @@
+"""The citizen journeys: plain functions over the portal interfaces, each step named and timed.
+
+A journey takes the portals (scenarios.portal.Portals: what `dvc_pages` gives), the harness
+clients for what has no user interface (harness.clients.Platform: the one-time code in the
+national outbox, the result-ready shortcut, a bank that answers late, the postal order moving
+along), and the data it works on. It drives the browser through the interfaces only, checks
+what the citizen sees, and fails with an AssertionError that says which rule broke. Every
+step is wrapped in `harness.steps.step("...")`, so the reports show each step and its time.
+
+Journeys compose: `submit_dossier` + `pay_online` is the level-4 journey, and the suites
+(scenarios/suites) chain them as a citizen would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from harness.clients import Platform
+from harness.steps import step
+from scenarios.portal import DossierView, Portals, PostalAddress, Submission
+
+# Circular 32/2017: a level-3/4 service is reachable within 3 clicks of the home page.
+MAX_CLICKS = 3
+# What arrives behind the page (payment confirmations, postal events, sync pushes), in seconds.
+ASYNC_TIMEOUT = 10.0
+DOSSIER_CODE = re.compile(r"^(?P<agency>\d{3}\.\d{2}\.\d{2}\.H\d{2})-(?P<day>\d{6})-(?P<number>\d{4})$")
+TIER_NAMES = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
+
+# Status names (TrangThaiHoSo, DOMAIN.md §3) the journeys expect.
+NEW = "Mới đăng ký"
+FINANCIAL = "Yêu cầu thực hiện nghĩa vụ tài chính"
+DONE = "Đã xử lý xong"
+RETURNED = "Đã trả kết quả"
+PAID = "Đã thanh toán"
+UNPAID = "Chưa thanh toán"
+
+
+# -- test data ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ProcedurePick:
+    """A procedure the journeys use, as the catalogue describes it."""
+
+    code: str
+    national_code: str
+    name: str
+    level: int
+    tier: str
+    agency_code: str
+    agency_name: str
+    fee: int
+    result_by_post: bool
+
+    @property
+    def tier_name(self) -> str:
+        return TIER_NAMES[self.tier]
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> ProcedurePick:
+        return cls(code=item["code"], national_code=item["national_code"], name=item["name"], level=int(item["level"]),
+                   tier=item["tier"], agency_code=item["agency_code"], agency_name=item["agency_name"],
+                   fee=int((item.get("fee") or {}).get("amount") or 0), result_by_post=bool(item["result_by_post"]))
+
+
+def pick_procedure(platform: Platform, *, level: int, fee: bool | None = None, by_post: bool | None = None,
+                   tier: str | None = "province", fee_timing: str | None = None, applicant_type: int | None = 1,
+                   excluding: Sequence[str] = ()) -> ProcedurePick:
+    """The first procedure of the portal's catalogue (its API) with these properties.
+
+    The journeys then find it through the pages, by its name: nothing depends on a code.
+    """
+    filters: dict[str, Any] = {"level": level, "limit": 1000}
+    if tier:
+        filters["tier"] = tier
+    for item in platform.provincial.procedures(**filters)["items"]:
+        amount = int((item.get("fee") or {}).get("amount") or 0)
+        if fee is not None and (amount > 0) != fee:
+            continue
+        if fee_timing is not None and item["fee"].get("timing") != fee_timing:
+            continue
+        if by_post is not None and bool(item["result_by_post"]) != by_post:
+            continue
+        if applicant_type is not None and applicant_type not in item.get("applicant_types", [applicant_type]):
+            continue
+        if item["national_code"] in excluding or item["code"] in excluding:
+            continue
+        return ProcedurePick.from_item(item)
+    raise LookupError(f"no level-{level} procedure with fee={fee}, by_post={by_post}, tier={tier} in the catalogue")
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The procedures the suites use, picked from the portal's catalogue by what they are."""
+
+    level4_post: ProcedurePick     # level 4, a fee, result by post (Quảng Nam: 2.000488, Sở Tư pháp)
+    level3_fee: ProcedurePick      # level 3, a fee paid at the counter
+    level2: ProcedurePick          # level 2: no online submission
+    commune: ProcedurePick         # a commune-tier level-4 procedure (browsing by tier)
+
+    @classmethod
+    def pick(cls, platform: Platform) -> Catalogue:
+        return cls(
+            level4_post=pick_procedure(platform, level=4, fee=True, by_post=True, fee_timing="before"),
+            level3_fee=pick_procedure(platform, level=3, fee=True, fee_timing="before"),
+            level2=pick_procedure(platform, level=2, applicant_type=None),
+            commune=pick_procedure(platform, level=4, tier="commune"),
+        )
+
+
+@dataclass(frozen=True)
+class SampleFiles:
+    """Files for the documents of a dossier: a tiny valid PDF and PNG, and a text file named .pdf."""
+
+    pdf: Path
+    png: Path
+    fake_pdf: Path
+
+    @property
+    def good(self) -> list[Path]:
+        return [self.pdf, self.png]
+
+
+def _png_1x1() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)  # 1×1, 8-bit greyscale
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff"))
+            + chunk(b"IEND", b""))
+
+
+def _pdf_minimal() -> bytes:
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def make_sample_files(folder: Path) -> SampleFiles:
+    """Write the sample files into `folder` (a test's tmp_path)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    pdf, png, fake = folder / "to-khai.pdf", folder / "anh-chup-cccd.png", folder / "ghi-chu.pdf"
+    pdf.write_bytes(_pdf_minimal())
+    png.write_bytes(_png_1x1())
+    fake.write_text("Đây là một tệp văn bản, không phải PDF.\n", encoding="utf-8")  # a .txt renamed .pdf
+    return SampleFiles(pdf, png, fake)
+
+
+def postal_address(person: Mapping[str, Any], data: Any = None) -> PostalAddress:
+    """The citizen's own name and phone at a Quảng Nam address (harness.testdata when given)."""
+    if data is not None:
+        return PostalAddress.from_mapping(data.postal_address(person))
+    return PostalAddress(name=str(person["full_name"]), phone=str(person["phone"]), address="12 Phan Bội Châu",
+                         province="Quảng Nam", district="Thành phố Tam Kỳ", commune="Phường Tân Thạnh")
+
+
+# -- checks shared by the journeys ---------------------------------------------------------------------
+def check_dossier_code(code: str, agency_code: str, platform: Platform | None = None) -> None:
+    """AGENCY-YYMMDD-NNNN: the agency's identifier, the receipt date (the namespace's clock), a counter."""
+    match = DOSSIER_CODE.match(code)
+    assert match, f"dossier code {code!r} is not AGENCY-YYMMDD-NNNN"
+    assert match["agency"] == agency_code, f"dossier code {code} is not of agency {agency_code}"
+    day = datetime.strptime(match["day"], "%y%m%d").date()
+    today = date.today()
+    if platform is not None:  # the namespace's clock is the stack's: ask the national emulator, always there
+        today = datetime.fromisoformat(str(platform.national.clock()["now"])).date()
+    assert day in (today, today - timedelta(days=1)), f"dossier code {code} is not dated today ({today})"
+    assert int(match["number"]) >= 1, f"dossier code {code} has counter 0000"
+
+
+def _local_logins(platform: Platform) -> list[dict[str, Any]]:
+    return list(platform.provincial.call("GET", "/_admin/logins", admin=True)["items"])
+
+
+def _local_accounts(platform: Platform) -> list[dict[str, Any]]:
+    return list(platform.provincial.call("GET", "/_admin/accounts", admin=True)["items"])
+
+
+# -- 1. accounts on the national portal ------------------------------------------------------------------
+def register_on_national_portal(portals: Portals, platform: Platform, person: Mapping[str, Any]) -> str:
+    """Register with the form, confirm with the one-time code from the outbox, log in. Returns the user name."""
+    national = portals.national
+    with step("Đăng ký tài khoản công dân trên Cổng DVC quốc gia"):
+        username = national.register(person)
+        assert username == person["id_number"], f"user name {username!r} is not the ID number"
+    with step("Lấy mã xác thực (OTP) từ hộp thư giả lập"):
+        otp = platform.national.latest_otp(username)
+        assert re.fullmatch(r"\d{6}", otp), f"one-time code {otp!r} is not 6 digits"
+    with step("Xác nhận tài khoản bằng mã OTP"):
+        national.confirm(username, otp)
+    with step("Đăng nhập Cổng DVC quốc gia"):
+        national.log_in(username, str(person["password"]))
+        name = national.account_name()
+        assert name == person["full_name"], f"logged in as {name!r}, not {person['full_name']!r}"
+    return username
+
+
+# -- 2. single sign-on to the provincial portal ------------------------------------------------------------
+def log_in_provincial(portals: Portals, citizen: Mapping[str, Any], *, password_asked: bool = True) -> None:
+    """Log in to the provincial portal through the national SSO (no password again when already logged in)."""
+    with step("Đăng nhập Cổng DVC tỉnh qua tài khoản Cổng DVC quốc gia"):
+        portals.provincial.home()
+        portals.provincial.start_log_in()
+        if password_asked:
+            portals.national.authorize(str(citizen["username"]), str(citizen["password"]))
+        portals.provincial.expect_logged_in(str(citizen["full_name"]))
+
+
+def first_sso_log_in_creates_account(portals: Portals, platform: Platform, citizen: Mapping[str, Any]) -> str:
+    """A citizen new to the province: the first SSO log-in creates the local account. Returns its id."""
+    with step("Kiểm tra: chưa có tài khoản tại Cổng DVC tỉnh"):
+        assert not [a for a in _local_accounts(platform) if a.get("id_number") == citizen["id_number"]]
+    log_in_provincial(portals, citizen)
+    with step("Kiểm tra: tài khoản địa phương được tạo từ lần đăng nhập SSO đầu tiên"):
+        login = _local_logins(platform)[-1]
+        assert login["rule"] == "created", f"the first log-in used the rule {login['rule']!r}, not 'created'"
+        mine = [a for a in _local_accounts(platform) if a.get("id_number") == citizen["id_number"]]
+        assert [a["id"] for a in mine] == [login["account_id"]], f"local accounts of the citizen: {mine}"
+    return str(login["account_id"])
+
+
+def sso_log_in_links_local_account(portals: Portals, platform: Platform, citizen: Mapping[str, Any]) -> str:
+    """An account the province made before (at the counter): the SSO log-in links it by ID number."""
+    with step("Cán bộ tạo tài khoản địa phương chưa liên kết (cùng số định danh)"):
+        local = platform.provincial.call("POST", "/_admin/accounts", admin=True, json={
+            "full_name": citizen["full_name"], "id_number": citizen["id_number"], "account_type": 1})
+    log_in_provincial(portals, citizen)
+    with step("Kiểm tra: đăng nhập SSO liên kết với tài khoản có sẵn theo số định danh"):
+        login = _local_logins(platform)[-1]
+        assert login["rule"] == "id_number", f"the log-in used the rule {login['rule']!r}, not 'id_number'"
+        assert login["account_id"] == local["id"], "the log-in did not land on the existing local account"
+        assert len([a for a in _local_accounts(platform) if a.get("id_number") == citizen["id_number"]]) == 1
+    with step("Đăng xuất rồi đăng nhập lại: nhận ra theo TechID"):
+        portals.provincial.log_out()
+        log_in_provincial(portals, citizen, password_asked=False)
+        login = _local_logins(platform)[-1]
+        assert (login["rule"], login["account_id"]) == ("techid", local["id"]), f"second log-in: {login}"
+    return str(local["id"])
+
+
+# -- 3. finding a procedure within 3 clicks ------------------------------------------------------------------
+def _found(portals: Portals, procedure: ProcedurePick, clicks: int, how: str) -> int:
+    view = portals.provincial.procedure()
+    assert view.name == procedure.name, f"opened {view.name!r}, not {procedure.name!r}"
+    assert clicks <= MAX_CLICKS, f"{how}: {clicks} clicks from the home page (at most {MAX_CLICKS})"
+    return clicks
+
+
+def find_by_search(portals: Portals, procedure: ProcedurePick, text: str | None = None) -> int:
+    """Home page → search → the procedure. Returns the clicks it took (≤ 3)."""
+    with step(f"Tìm thủ tục bằng ô tìm kiếm: {procedure.name[:60]}"):
+        portals.provincial.home()
+        clicks = portals.provincial.search(text or procedure.name)
+        clicks += portals.provincial.open_procedure(procedure.name)
+        return _found(portals, procedure, clicks, "by search")
+
+
+def find_by_agency(portals: Portals, procedure: ProcedurePick) -> int:
+    """Home page → the agency's procedures → the procedure. Returns the clicks (≤ 3)."""
+    with step(f"Tìm thủ tục theo cơ quan: {procedure.agency_name}"):
+        portals.provincial.home()
+        clicks = portals.provincial.browse_agency(procedure.agency_name)
+        clicks += portals.provincial.open_procedure(procedure.name)
+        return _found(portals, procedure, clicks, "by agency")
+
+
+def find_by_tier(portals: Portals, procedure: ProcedurePick) -> int:
+    """Home page → the tier's procedures → the procedure. Returns the clicks (≤ 3)."""
+    with step(f"Tìm thủ tục theo cấp thực hiện: {procedure.tier_name}"):
+        portals.provincial.home()
+        clicks = portals.provincial.browse_tier(procedure.tier_name)
+        clicks += portals.provincial.open_procedure(procedure.name)
+        return _found(portals, procedure, clicks, "by tier")
+
+
+# -- 4. submitting a dossier ---------------------------------------------------------------------------------
+def submit_dossier(portals: Portals, platform: Platform, procedure: ProcedurePick, submission: Submission) -> str:
+    """Find the procedure, fill in the form, send it: a new dossier "Mới đăng ký". Returns its code."""
+    find_by_search(portals, procedure)
+    with step("Mở tờ khai nộp hồ sơ trực tuyến"):
+        portals.provincial.start_submission(procedure.agency_name)
+    with step("Điền tờ khai, đính kèm thành phần hồ sơ và nộp"):
+        code = portals.provincial.submit(submission)
+    with step("Kiểm tra mã hồ sơ và trạng thái"):
+        check_dossier_code(code, procedure.agency_code, platform)
+        view = portals.provincial.open_dossier(code)
+        assert view.code == code
+        assert view.status == NEW, f"a new dossier shows {view.status!r}, not {NEW!r}"
+    return code
+
+
+def submit_level3_dossier(portals: Portals, platform: Platform, procedure: ProcedurePick, files: SampleFiles) -> str:
+    """Level 3: submitted online, the fee left to the counter. Returns the dossier code."""
+    assert procedure.level == 3 and procedure.fee > 0, "a level-3 procedure with a fee is needed"
+    code = submit_dossier(portals, platform, procedure, Submission(files=files.good, result_delivery="counter"))
+    with step("Kiểm tra: phí, lệ phí nộp tại cơ quan, không thanh toán trực tuyến"):
+        view = portals.provincial.open_dossier(code)
+        assert "tại cơ quan" in view.fee, f"the fee is not left to the counter: {view.fee!r}"
+        assert view.payment.startswith(UNPAID), f"payment shows {view.payment!r}"
+        assert not view.can_pay_online, "a level-3 dossier offers an online payment"
+    return code
+
+
+# -- 5. paying online ----------------------------------------------------------------------------------------
+def pay_online(portals: Portals, code: str, amount: int, *, bank: str = "Vietcombank") -> DossierView:
+    """From the dossier page to the checkout, pay, back to the portal: paid, with an e-receipt."""
+    with step("Chuyển sang Nền tảng thanh toán"):
+        portals.provincial.open_dossier(code)
+        portals.provincial.start_payment()
+        checkout = portals.payment.details()
+        assert checkout.amount == amount, f"the checkout asks {checkout.amount} đ, not {amount} đ"
+        assert checkout.dossier_code in ("", code), f"the checkout is for {checkout.dossier_code}, not {code}"
+        assert bank in checkout.banks, f"{bank} is not offered: {checkout.banks}"
+    with step(f"Chọn {bank} và thanh toán"):
+        portals.payment.pay(bank)
+    with step("Quay lại Cổng DVC tỉnh: đã thanh toán"):
+        outcome = portals.provincial.payment_outcome()
+        assert "thành công" in outcome, f"the portal says {outcome!r} after a payment"
+        view = portals.provincial.back_to_dossier()
+        assert view.payment.startswith(PAID), f"the dossier shows {view.payment!r} after paying"
+    with step("Xem biên lai điện tử"):
+        assert view.receipt_available, "no e-receipt offered for a paid fee"
+        portals.provincial.open_receipt()
+        receipt = portals.payment.receipt()
+        assert receipt.amount == amount, f"the receipt is for {receipt.amount} đ, not {amount} đ"
+        assert receipt.dossier_code == code, f"the receipt is for dossier {receipt.dossier_code}"
+        assert receipt.transaction_id, "the receipt has no transaction id"
+    return view
+
+
+def submit_level4_and_pay(portals: Portals, platform: Platform, procedure: ProcedurePick, files: SampleFiles,
+                          *, bank: str = "Vietcombank") -> str:
+    """Level 4: submitted, paid online at the checkout, e-receipt. Returns the dossier code."""
+    assert procedure.level == 4 and procedure.fee > 0, "a level-4 procedure with a fee is needed"
+    code = submit_dossier(portals, platform, procedure,
+                          Submission(files=files.good, result_delivery="online", payment="online"))
+    pay_online(portals, code, procedure.fee, bank=bank)
+    return code
+
+
+# -- 6. the result by post ------------------------------------------------------------------------------------
+def postal_return(portals: Portals, platform: Platform, procedure: ProcedurePick, files: SampleFiles,
+                  address: PostalAddress) -> str:
+    """Level 4 with the result by post: address kept, result held until paid online, tracked, delivered (10)."""
+    assert procedure.result_by_post and procedure.fee > 0, "a procedure with a fee and a postal return is needed"
+    code = submit_dossier(portals, platform, procedure, Submission(
+        files=files.good, result_delivery="post", payment="online", postal_address=address))
+    with step("Kiểm tra: địa chỉ nhận kết quả qua bưu chính được lưu"):
+        view = portals.provincial.open_dossier(code)
+        assert address.address in view.postal_address and address.district in view.postal_address, (
+            f"the dossier shows the address {view.postal_address!r}")
+        assert not view.waybill
+    with step("Có kết quả khi chưa thanh toán: kết quả bị giữ lại (trạng thái 6)"):
+        platform.provincial.result_ready(code)
+        view = portals.provincial.wait_for_dossier(code, status=FINANCIAL, timeout=ASYNC_TIMEOUT)
+        assert not view.waybill, "the result went to the post before the fee was paid online"
+    pay_online(portals, code, procedure.fee)
+    with step("Kết quả chuyển cho bưu chính: có mã vận đơn"):
+        view = portals.provincial.wait_for_dossier(code, status=DONE, waybill=True, timeout=ASYNC_TIMEOUT)
+        waybill = view.waybill
+    with step("Tra cứu bưu gửi trên trang của bưu chính"):
+        portals.provincial.open_tracking()
+        shown = portals.postal.shown()
+        assert shown.waybill == waybill, f"the tracking page shows {shown.waybill}, not {waybill}"
+        assert shown.events, "the tracking page shows no event"
+    with step("Bưu chính phát thành công (mô phỏng)"):
+        platform.postal.deliver(waybill)
+    with step("Kiểm tra: hồ sơ chuyển sang 10 — Đã trả kết quả"):
+        view = portals.provincial.wait_for_dossier(code, status=RETURNED, timeout=ASYNC_TIMEOUT)
+        assert view.status_code in (None, 10), f"status code {view.status_code}, not 10"
+        tracked = portals.postal.track(waybill)
+        assert tracked is not None and tracked.state == "Đã phát thành công", f"tracking shows {tracked}"
+    return code
+
+
+# -- 7. tracking a dossier on both portals ---------------------------------------------------------------------
+def track_dossier(portals: Portals, code: str, status: str, *, timeout: float = ASYNC_TIMEOUT) -> None:
+    """The public look-up by code shows `status` on the provincial portal and, once pushed, on the national one."""
+    with step(f"Tra cứu hồ sơ trên Cổng DVC tỉnh: {status}"):
+        found = portals.provincial.look_up(code)
+        assert found is not None, f"the provincial look-up does not find {code}"
+        assert found.status == status, f"the provincial look-up shows {found.status!r}, not {status!r}"
+    with step(f"Tra cứu hồ sơ trên Cổng DVC quốc gia: {status}"):
+        national = portals.national.wait_for_lookup(code, status, timeout=timeout)
+        assert national.code == code
+
+
+def unknown_dossier_not_found(portals: Portals, code: str) -> None:
+    with step("Tra cứu mã hồ sơ không tồn tại: không tìm thấy trên cả hai cổng"):
+        assert portals.provincial.look_up(code) is None, f"the provincial look-up finds {code}"
+        assert portals.national.look_up(code) is None, f"the national look-up finds {code}"
+
+
+# -- 8. unhappy paths --------------------------------------------------------------------------------------------
+def payment_cancelled_then_retried(portals: Portals, platform: Platform, procedure: ProcedurePick,
+                                   files: SampleFiles) -> str:
+    """The citizen cancels at the checkout: still unpaid; tries again and pays."""
+    code = submit_dossier(portals, platform, procedure,
+                          Submission(files=files.good, result_delivery="online", payment="online"))
+    with step("Hủy giao dịch trên trang thanh toán"):
+        portals.provincial.open_dossier(code)
+        portals.provincial.start_payment()
+        first = portals.payment.details().reference
+        portals.payment.cancel()
+        outcome = portals.provincial.payment_outcome()
+        assert "không thành công" in outcome, f"the portal says {outcome!r} after a cancelled payment"
+        view = portals.provincial.back_to_dossier()
+        assert view.payment.startswith(UNPAID) and view.can_pay_online, f"after cancelling: {view}"
+    view = pay_online(portals, code, procedure.fee)
+    with step("Kiểm tra tại nền tảng thanh toán: giao dịch đầu bị hủy, giao dịch mới đã thanh toán"):
+        mine = [t for t in platform.payment.transactions() if (t.get("receipt_info") or {}).get("MaHoSo") == code]
+        states = [(t["reference"] == first, t["status"]) for t in mine]
+        assert states == [(True, 4), (False, 1)], f"transactions of {code} (first?, TrangThaiGD): {states}"
+    return code
+
+
+def payment_pending_at_bank_timeout(portals: Portals, platform: Platform, procedure: ProcedurePick,
+                                    files: SampleFiles) -> str:
+    """The bank never answers: the dossier waits (not paid, no second checkout); the platform settles it later."""
+    code = submit_dossier(portals, platform, procedure,
+                          Submission(files=files.good, result_delivery="online", payment="online"))
+    with step("Ngân hàng không phản hồi"):
+        portals.provincial.open_dossier(code)
+        portals.provincial.start_payment()
+        reference = portals.payment.details().reference
+        portals.payment.bank_times_out()
+        outcome = portals.provincial.payment_outcome()
+        assert "chờ" in outcome, f"the portal says {outcome!r} while the bank has not answered"
+    with step("Kiểm tra: hồ sơ chưa thanh toán, đang chờ kết quả giao dịch"):
+        view = portals.provincial.back_to_dossier()
+        assert view.payment.startswith(UNPAID) and "chờ" in view.payment, f"pending payment shows {view.payment!r}"
+        assert not view.receipt_available
+    with step("Nền tảng thanh toán xác nhận giao dịch (quản trị)"):
+        platform.payment.resolve(reference, "paid")
+    with step("Kiểm tra: hồ sơ đã thanh toán sau xác nhận"):
+        view = portals.provincial.wait_for_dossier(code, payment=PAID, timeout=ASYNC_TIMEOUT)
+        assert view.receipt_available, "no e-receipt once the pending payment is settled"
+    return code
+
+
+def level2_not_online(portals: Portals, procedure: ProcedurePick) -> None:
+    """A level-2 procedure: a clear notice, no online submission."""
+    assert procedure.level == 2, "a level-2 procedure is needed"
+    find_by_search(portals, procedure)
+    with step("Kiểm tra: thủ tục mức độ 2 không nộp trực tuyến"):
+        view = portals.provincial.procedure()
+        assert not view.online, f"the level-2 procedure {procedure.name!r} offers an online submission"
+        assert "trực tuyến" in view.notice and "trực tiếp" in view.notice, f"notice: {view.notice!r}"
+
+
+def postal_return_needs_online_payment(portals: Portals, procedure: ProcedurePick, files: SampleFiles,
+                                       address: PostalAddress) -> str:
+    """A postal return paid at the counter is refused with its message; no dossier is made. Returns the message."""
+    with step("Xem danh sách hồ sơ của tôi"):
+        before = portals.provincial.my_dossiers()
+    find_by_search(portals, procedure)
+    with step("Chọn nhận kết quả qua bưu chính và thanh toán tại cơ quan"):
+        portals.provincial.start_submission(procedure.agency_name)
+        message = portals.provincial.submit_refused(Submission(
+            files=files.good, result_delivery="post", payment="counter", postal_address=address))
+    with step("Kiểm tra: thông báo phải thanh toán trực tuyến, không có hồ sơ mới"):
+        assert "bưu chính" in message and "thanh toán trực tuyến" in message, f"refusal: {message!r}"
+        assert portals.provincial.my_dossiers() == before, "a dossier was made anyway"
+    return message
+
+
+def bad_attachment_refused(portals: Portals, procedure: ProcedurePick, files: SampleFiles) -> str:
+    """A text file named .pdf is refused with a message naming it; no dossier is made. Returns the message."""
+    with step("Xem danh sách hồ sơ của tôi"):
+        before = portals.provincial.my_dossiers()
+    find_by_search(portals, procedure)
+    with step("Đính kèm tệp văn bản đổi đuôi .pdf"):
+        portals.provincial.start_submission(procedure.agency_name)
+        message = portals.provincial.submit_refused(Submission(files=[files.fake_pdf], result_delivery="counter"))
+    with step("Kiểm tra: tệp bị từ chối, có thông báo, không có hồ sơ mới"):
+        assert files.fake_pdf.name in message and "PDF" in message, f"refusal: {message!r}"
+        assert portals.provincial.my_dossiers() == before, "a dossier was made anyway"
+    return message
+
+
+def forged_confirmation(reference: str, amount: int, partner: str, *, secret: str = "not-the-partner-secret",
+                        when: str = "20240115093000") -> dict[str, Any]:
+    """A CONFIRM "paid" message for `reference`, signed with the wrong secret (DOMAIN.md §4)."""
+    message: dict[str, Any] = {
+        "LoaiBanTin": "CONFIRM", "MaLoi": "00", "MaDoiTac": partner, "MaThamChieu": reference, "SoTien": amount,
+        "MaTienTe": "VND", "MaGiaoDich": "PG24011599999999", "MaNganHang": "VCB", "ThoiGianGD": when,
+        "ThongTinGiaoDich": "Giao dịch giả mạo", "TrangThaiGD": 1,
+    }
+    fields = ("LoaiBanTin", "MaLoi", "MaDoiTac", "MaThamChieu", "SoTien", "MaTienTe", "MaGiaoDich", "MaNganHang",
+              "ThoiGianGD", "ThongTinGiaoDich")
+    signed = "|".join(str(message[f]) for f in fields) + "|" + secret
+    message["MaXacThuc"] = hashlib.sha256(signed.encode("utf-8")).hexdigest()
+    return message
+
+
+def forged_payment_confirmation_refused(portals: Portals, platform: Platform, procedure: ProcedurePick,
+                                        files: SampleFiles) -> str:
+    """Someone posts a badly signed "paid" confirmation for the citizen's open payment: the portal refuses it
+    and the dossier stays unpaid. Returns the dossier code."""
+    code = submit_dossier(portals, platform, procedure,
+                          Submission(files=files.good, result_delivery="online", payment="online"))
+    with step("Mở trang thanh toán (chưa thanh toán)"):
+        portals.provincial.open_dossier(code)
+        portals.provincial.start_payment()
+        checkout = portals.payment.details()
+    with step("Gửi bản tin xác nhận giả mạo (sai MaXacThuc) tới cổng tỉnh"):
+        transaction = platform.payment.transactions(checkout.reference)[0]
+        partner = next(p for p in platform.payment.call("GET", "/_admin/partners", admin=True)["partners"]
+                       if p["code"] == transaction["partner_code"])
+        answer = requests.post(partner["callback_url"],
+                               json=forged_confirmation(checkout.reference, checkout.amount, partner["code"]),
+                               headers={"X-DVC-Namespace": platform.provincial.namespace}, timeout=10)
+        try:
+            result = answer.json().get("MaLoi")
+        except ValueError:
+            result = None
+        assert answer.status_code in (400, 401, 403) and result not in (None, "00"), (
+            f"the portal accepted a badly signed confirmation: HTTP {answer.status_code} {answer.text[:200]}")
+    with step("Kiểm tra: hồ sơ vẫn chưa thanh toán"):
+        view = portals.provincial.open_dossier(code)
+        assert view.payment.startswith(UNPAID), f"a forged confirmation made the dossier {view.payment!r}"
+        assert not view.receipt_available
+    return code

@@ -1,0 +1,1 @@
+"""The scenario suites: `pytest scenarios/suites` (see docs/scenarios.md)."""
