@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 chromium: $(STAMP)
 	$(BIN)/python -m harness.browser --ensure
 
+# The main job: the citizen journeys in headless Chromium against the emulated stack, reports in ./reports
 run: $(STAMP) chromium
-	$(BIN)/dvc-harness serve --state-dir $(STATE_DIR)
+	$(BIN)/dvc-harness run --state-dir $(STATE_DIR)
 
 serve: $(STAMP)
 	$(BIN)/dvc-harness serve --state-dir $(STATE_DIR)
@@ -26,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 test: $(STAMP) chromium lint
-	$(BIN)/python -m pytest -n 2 -p no:cacheprovider tests
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider tests scenarios/suites
 
 clean:
 	rm -rf $(VENV) $(STATE_DIR) reports test-results

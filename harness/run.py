@@ -178,7 +178,10 @@ def pytest_command(opts: RunOptions, seed: int, report_dir: Path, state_dir: Pat
         cmd.append(f"--dvc-pages={opts.pages}")
     cmd += [f"--junitxml={report_dir / JUNIT}", "-o", "junit_family=xunit1",
             f"--output={report_dir / ARTIFACTS}", "--tracing=retain-on-failure", "--screenshot=only-on-failure",
-            "-p", "no:cacheprovider", "-v", "--color=no"]
+            "-p", "no:cacheprovider", "-v", "--color=no",
+            # schemathesis's and Hypothesis's pytest plugins (our dev extras) cost seconds of start-up per
+            # process and the journeys use neither; give `-- -p schemathesis` to have them back
+            "-p", "no:schemathesis", "-p", "no:hypothesispytest"]
     if opts.workers > 1:
         cmd += ["-n", str(opts.workers)]
     if opts.keyword:
