@@ -54,9 +54,8 @@ def test_addresses_come_from_the_unit_data() -> None:
 
 
 def test_the_same_seed_repeats_the_same_data_and_scopes_keep_ids_apart() -> None:
-    first = [DataFactory(seed=9, scope="a").citizen() for _ in range(1)] + [DataFactory(seed=9, scope="a").business()]
-    again = [DataFactory(seed=9, scope="a").citizen()] + [DataFactory(seed=9, scope="a").business()]
-    assert first == again
+    first, again = DataFactory(seed=9, scope="a"), DataFactory(seed=9, scope="a")
+    assert (first.citizen(), first.business()) == (again.citizen(), again.business())
     one, other = DataFactory(seed=9, scope="a"), DataFactory(seed=9, scope="b")
     ids = {one.citizen()["id_number"] for _ in range(300)}
     assert len(ids) == 300                                   # unique within a factory
