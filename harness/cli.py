@@ -13,6 +13,7 @@ from filelock import FileLock, Timeout
 
 from mocks.core.config import DEFAULT_BASE_PORT, DEFAULT_STATE_DIR
 
+from . import seed_history
 from .stack import Stack, StackError, StackInfo
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR, EXIT_DATA_LOST = 0, 1, 2, 3
@@ -130,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="page objects of the portal under test (pytest's --dvc-pages)")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     run.set_defaults(func=cmd_run)
+
+    seed_history.add_parser(sub)
     return parser
 
 

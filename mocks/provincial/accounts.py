@@ -186,6 +186,21 @@ class Accounts:
         )
         return self.get(ns, account_id)
 
+    def find_or_create_by_id_number(self, ns: str, *, id_number: str, full_name: str, account_type: int = 1,
+                                    email: str | None = None, phone: str | None = None,
+                                    address: str | None = None) -> Account:
+        """The account of the person a paper dossier names: by ID number, or a new local one.
+
+        So an applicant who hands in at the counter finds the dossier on the portal after an SSO
+        log-in (the log-in links by the same ID number).
+        """
+        row = self.store.one("SELECT * FROM account WHERE ns = ? AND id_number = ? ORDER BY created_at LIMIT 1",
+                             (ns, id_number))
+        if row is not None:
+            return Account.from_row(row)
+        return self.create_local(ns, full_name=full_name, id_number=id_number, account_type=account_type,
+                                 email=email, phone=phone, address=address)
+
     def find(self, ns: str, account_id: str) -> Account | None:
         row = self.store.one("SELECT * FROM account WHERE ns = ? AND id = ?", (ns, account_id))
         return None if row is None else Account.from_row(row)

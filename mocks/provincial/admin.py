@@ -1,8 +1,11 @@
 """The portal's own test-control routes under /_admin (X-Admin-Token).
 
-`result-ready` stands in for the back office until it exists; the listings are what the
-tests and the later consistency checks read; `sessions` opens a logged-in session for an
-account without the SSO round trip (for load tests and restart tests, never for journeys).
+`result-ready` walks a dossier through receipt and processing to its result by the back
+office's own rules (a shortcut for tests of what comes after); the listings are what the
+tests and the consistency checks read; `sessions` opens a logged-in session for an account
+without the SSO round trip (for load tests and restart tests, never for journeys);
+`officers` makes the back office's accounts and `officer-sessions` opens one's session;
+`notifications` is the e-mail/SMS outbox of the notices to applicants.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from mocks.core.web import Session
 from .auth import COOKIE, PortalAuth
 from .dossiers import STATUS_NAMES
 from .model import ProvincialPortal
+from .officer_api import OFFICER_COOKIE, OfficerAuth
+from .officers import ROLES
 from .text import check_encodable
 
 
@@ -35,12 +40,26 @@ class SessionIn(BaseModel):
     account_id: str = Field(..., max_length=64)
 
 
-def router(portal: ProvincialPortal, auth: PortalAuth) -> APIRouter:
+class OfficerIn(BaseModel):
+    username: str = Field(..., max_length=64, description="3–64 lower-case letters, digits, '.', '_', '-'")
+    full_name: str = Field(..., max_length=200)
+    agency_code: str = Field(..., max_length=64, description="The agency the officer works in")
+    role: str = Field(..., max_length=16, description=" | ".join(ROLES))
+    password: str | None = Field(None, max_length=200, description="8–200 characters; generated when absent")
+    email: str | None = Field(None, max_length=254)
+
+
+class OfficerSessionIn(BaseModel):
+    username: str = Field(..., max_length=64)
+
+
+def router(portal: ProvincialPortal, auth: PortalAuth, officer_auth: OfficerAuth) -> APIRouter:
     api = APIRouter(prefix="/_admin", tags=["admin"], dependencies=[Depends(admin_guard(portal.config))])
     dossiers = portal.dossiers
 
     @api.post("/dossiers/{code}/result-ready",
-              summary="The result is ready (until the back office exists): status 9, or 6 while a fee is unpaid")
+              summary="Shortcut: receive (1 → 2), process (→ 4) and finish (→ 9, or 6 while an online fee is unpaid), "
+                      "each step by the back office's rules")
     def result_ready(code: str, ns: Namespace) -> dict[str, Any]:
         return dossiers.result_ready(ns, code).to_json(portal.tracking_base)
 
@@ -83,5 +102,38 @@ def router(portal: ProvincialPortal, auth: PortalAuth) -> APIRouter:
         session = Session(secrets.token_urlsafe(24), {"account_id": account.id, "link_rule": "admin"}, new=True)
         auth.sessions.persist(ns, session)
         return {"cookie": COOKIE, "value": session.sid, "account": account.to_json()}
+
+    @api.get("/officers", summary="The namespace's officers")
+    def list_officers(ns: Namespace, agency_code: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, Any]:
+        return {"items": [o.to_json() for o in portal.officers.list(ns, agency_code)]}
+
+    @api.post("/officers", status_code=201, summary="Create an officer of an agency with a role; answers the password")
+    def create_officer(body: OfficerIn, ns: Namespace) -> dict[str, Any]:
+        check_encodable(body.model_dump())
+        officer, password = portal.officers.create(ns, username=body.username, full_name=body.full_name,
+                                                   agency_code=body.agency_code, role=body.role,
+                                                   password=body.password, email=body.email)
+        return {**officer.to_json(), "password": password}
+
+    @api.post("/officer-sessions", status_code=201, summary="Open an officer's session (skips the password)")
+    def open_officer_session(body: OfficerSessionIn, ns: Namespace) -> dict[str, Any]:
+        check_encodable(body.username, "username")
+        officer = portal.officers.get(ns, body.username)
+        session = officer_auth.open(ns, officer)
+        return {"cookie": OFFICER_COOKIE, "value": session.sid, "officer": officer.to_json()}
+
+    @api.get("/notifications", summary="The e-mail/SMS notices to applicants, newest first")
+    def notifications(
+        ns: Namespace,
+        to: Annotated[str | None, Query(max_length=254, description="an e-mail address or a phone number")] = None,
+        dossier: Annotated[str | None, Query(max_length=64, description="a dossier code")] = None,
+        kind: Annotated[str | None, Query(max_length=40)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    ) -> dict[str, Any]:
+        for value in (to, dossier, kind):
+            if value:
+                check_encodable(value)
+        return {"messages": [n.to_json() for n in portal.notifications.list(ns, to=to, dossier_code=dossier,
+                                                                            kind=kind, limit=limit)]}
 
     return api

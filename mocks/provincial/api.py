@@ -29,6 +29,7 @@ from .catalogue import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TIERS
 from .delivery import POSTAL_STATES
 from .model import ProvincialPortal
 from .payments import ConfirmRefused
+from .slips import slip
 from .text import check_encodable
 
 # A JSON submission carries its files in base64 (4/3 of their size): refuse bigger bodies unread.
@@ -61,6 +62,21 @@ class DossierIn(BaseModel):
     result_delivery: str | None = Field(None, max_length=16, description="counter | online (level 4) | post")
     payment_method: str | None = Field(None, max_length=16, description="online | counter (level 3: counter)")
     postal_address: PostalAddressIn | None = None
+
+
+class SupplementIn(BaseModel):
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=MAX_ATTACHMENTS,
+                                            description="Every document the request asks for (by its code)")
+    note: str = Field("", max_length=1000, description="What was supplemented")
+
+
+class WithdrawalIn(BaseModel):
+    reason: str = Field(..., max_length=1000)
+
+
+class RatingIn(BaseModel):
+    rating: int = Field(..., ge=1, le=3, description="1 không hài lòng, 2 hài lòng, 3 rất hài lòng")
+    comment: str = Field("", max_length=1000)
 
 
 class PaymentStarted(BaseModel):
@@ -168,7 +184,41 @@ def router(portal: ProvincialPortal, auth: PortalAuth) -> APIRouter:
     @api.get("/dossiers/{code}", summary="One of the citizen's dossiers")
     def get_dossier(code: str, request: Request, ns: Namespace) -> dict[str, Any]:
         account = auth.require_api(request, ns)
-        return dossiers.for_account(ns, code, account.id).to_json(portal.tracking_base)
+        return citizen_view(ns, dossiers.for_account(ns, code, account.id))
+
+    def citizen_view(ns: str, dossier: Any) -> dict[str, Any]:
+        return {**dossier.to_json(portal.tracking_base), "deadline": portal.workflow.deadline(ns, dossier)}
+
+    @api.post("/dossiers/{code}/supplement",
+              summary="Hand in the supplement the agency asked for: the dossier goes on, the processing clock restarts")
+    def supplement(code: str, body: SupplementIn, request: Request, ns: Namespace) -> dict[str, Any]:
+        _check_body_size(request)
+        check_encodable(body.note, "note")
+        check_encodable([(a.code, a.filename, a.content_type) for a in body.attachments], "attachments")
+        account = auth.require_api(request, ns)
+        dossiers.for_account(ns, code, account.id)
+        uploads = [decode_attachment(a) for a in body.attachments]
+        return citizen_view(ns, portal.workflow.answer_supplement(ns, account.id, code, uploads, body.note))
+
+    @api.post("/dossiers/{code}/withdrawal", summary="Withdraw the dossier (→ 7) before its result")
+    def withdrawal(code: str, body: WithdrawalIn, request: Request, ns: Namespace) -> dict[str, Any]:
+        check_encodable(body.reason, "reason")
+        account = auth.require_api(request, ns)
+        return citizen_view(ns, portal.workflow.withdraw_by_applicant(ns, account.id, code, body.reason))
+
+    @api.post("/dossiers/{code}/rating", summary="Rate the service, once, after the result")
+    def rating(code: str, body: RatingIn, request: Request, ns: Namespace) -> dict[str, Any]:
+        check_encodable(body.comment, "comment")
+        account = auth.require_api(request, ns)
+        return citizen_view(ns, portal.workflow.rate(ns, account.id, code, body.rating, body.comment))
+
+    @api.get("/dossiers/{code}/slips/{number}", summary="Slip 01–05 of the dossier (Circular 01/2018) as text")
+    def get_slip(code: str, number: Annotated[str, PathParam(max_length=4)], request: Request,
+                 ns: Namespace) -> Response:
+        account = auth.require_api(request, ns)
+        name, text = slip(dossiers.for_account(ns, code, account.id), number)
+        return Response(text, media_type="text/plain; charset=utf-8",
+                        headers={"Content-Disposition": f'inline; filename="{name}"'})
 
     @api.get("/dossiers/{code}/attachments/{attachment_id}", summary="A file handed in with the dossier")
     def get_attachment(code: str, attachment_id: AttachmentId, request: Request, ns: Namespace) -> Response:

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from mocks.core.app import ServiceContext, create_service_app
 from mocks.core.config import StackConfig
 
-from . import admin, api, auth, ui
+from . import admin, api, auth, officer_api, officer_ui, ui
 from .model import ProvincialPortal
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -19,18 +19,27 @@ DESCRIPTION = """Emulator of a Provincial Public Service Portal (Quảng Nam) an
 back office: the procedure catalogue, log-in through the national SSO, online dossiers with their
 rules (levels, fees, attachments, postal return), online payment through the payment platform,
 the postal return of results, and the push of every dossier and change to the national portal.
-The JSON API uses the `tinh_session` cookie that the SSO log-in (`GET /dang-nhap`) sets."""
+The JSON API uses the `tinh_session` cookie that the SSO log-in (`GET /dang-nhap`) sets.
+
+The one-stop back office: officers of each agency (desk, specialist, leader) receive, refuse,
+ask for a supplement, process, finish, return, stop and re-schedule dossiers by the rules of
+Decree 61/2018 (`/api/v1/officer/...`, cookie `tinh_officer_session`; pages under `/can-bo`),
+enter counter and postal dossiers, and the campaign statistics come from the dossiers
+(`/api/v1/stats/online-rate`, page `/thong-ke`)."""
 
 
 def create_app(config: StackConfig) -> FastAPI:
     ctx = ServiceContext.open("provincial", config, TEMPLATES)
     portal = ProvincialPortal(ctx.store, ctx.clock, ctx.outbox, config, http=ctx.http)
     web = auth.PortalAuth(portal, ctx.store)
+    officer_web = officer_api.OfficerAuth(portal, ctx.store)
     ctx.resetters.append(portal.reset)
     ctx.resetters.append(web.reset)
+    ctx.resetters.append(officer_web.reset)
 
     def seed(ns: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Optional local accounts (`{"accounts": [{full_name, id_number, account_type}]}`); the catalogue is data."""
+        """Optional local accounts (`{"accounts": [{full_name, id_number, account_type}]}`) and the demo officers
+        (one per role at Sở Tư pháp, UBND TP Tam Kỳ, UBND Phường Tân Thạnh); the catalogue is data."""
         created = []
         for item in body.get("accounts") or []:
             if isinstance(item, dict) and isinstance(item.get("full_name"), str):
@@ -38,14 +47,18 @@ def create_app(config: StackConfig) -> FastAPI:
                     ns, full_name=item["full_name"], id_number=item.get("id_number"),
                     account_type=int(item.get("account_type") or 1)).to_json())
         return {"procedures": len(portal.catalogue.procedures), "offerings": len(portal.catalogue.offerings),
-                "agencies": len(portal.catalogue.agencies), "accounts": created}
+                "agencies": len(portal.catalogue.agencies), "accounts": created,
+                "officers": portal.officers.seed_demo(ns)}
 
     app = create_service_app(ctx, title=f"{SITE_NAME} (dvc-harness emulator)", description=DESCRIPTION,
                              site_name=SITE_NAME, seed=seed)
     app.state.portal = portal
     app.include_router(api.router(portal, web))
     app.include_router(api.callbacks_router(portal))
-    app.include_router(admin.router(portal, web))
+    app.include_router(officer_api.officer_router(portal, officer_web))
+    app.include_router(officer_api.stats_router(portal))
+    app.include_router(admin.router(portal, web, officer_web))
     app.include_router(auth.router(web))
     app.include_router(ui.router(portal, web, ctx.templates))
+    app.include_router(officer_ui.router(portal, officer_web, ctx.templates))
     return app

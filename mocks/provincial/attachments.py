@@ -138,14 +138,20 @@ class AttachmentStore:
         self.store = store
         store.migrate(DDL)
 
-    def save(self, conn: sqlite3.Connection, ns: str, dossier_code: str, uploads: list[Upload]) -> None:
-        for i, upload in enumerate(uploads, start=1):
+    def save(self, conn: sqlite3.Connection, ns: str, dossier_code: str, uploads: list[Upload]) -> list[int]:
+        """Keep the files; ids continue after the dossier's earlier files (a supplement adds to them)."""
+        first = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM dossier_attachment WHERE ns = ? AND"
+                             " dossier_code = ?", (ns, dossier_code)).fetchone()[0]
+        ids = []
+        for i, upload in enumerate(uploads, start=first):
+            ids.append(i)
             conn.execute(
                 "INSERT INTO dossier_attachment(ns, dossier_code, id, code, filename, content_type, size, sha256,"
                 " content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (ns, dossier_code, i, upload.code, upload.filename, upload.content_type, len(upload.content),
                  hashlib.sha256(upload.content).hexdigest(), sqlite3.Binary(upload.content)),
             )
+        return ids
 
     def infos(self, db: Any, ns: str, dossier_code: str) -> list[AttachmentInfo]:
         rows = db.execute(

@@ -1,9 +1,11 @@
 """Dossiers (hồ sơ): submission rules, codes, statuses, history, and the way to the result.
 
 The rules of DOMAIN.md §2–§4 live here once; the API, the pages and the other modules
-(payments, delivery) call them. Every change of a dossier is written in one transaction
-with its history entry and the national sync messages it causes (outbox), so the
-national portal sees exactly what happened, in order.
+(payments, delivery, the back office's workflow) call them. Every change of a dossier is
+written in one transaction with its history entry, the national sync messages it causes
+(outbox) and the notices to the applicant, so the national portal sees exactly what
+happened, in order. The officers' transitions (receive, refuse, supplement, process, result,
+return, stop, re-schedule...) are in workflow.py, over `change()` below.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from mocks.core.clock import Clock
-from mocks.core.codes import DOSSIER_STATUS
+from mocks.core.codes import CHANNELS, DOSSIER_STATUS
 from mocks.core.config import StackConfig
 from mocks.core.errors import Conflict, DomainError, Forbidden, NotFound
 from mocks.core.outbox import Outbox
@@ -35,14 +37,21 @@ from .delivery import (
     parse_address,
 )
 from .forms import validate_form
+from .notifications import Notifications
 from .sync import SyncQueue
 from .workdays import WorkCalendar
 
 # TrangThaiHoSo (DOMAIN.md §3).
 STATUS_NAMES = DOSSIER_STATUS
 NEW, RECEIVED, REFUSED, PROCESSING, SUPPLEMENT, FINANCIAL, WITHDRAWN, STOPPED, DONE, RETURNED = range(1, 11)
-# KenhThucHien: 1 at the counter, 2 online, 3 by post. Everything submitted on the portal is online.
-CHANNEL_ONLINE = 2
+# KenhThucHien: 1 at the counter, 2 online, 3 by post. Everything submitted on the portal is online;
+# the desk enters the other two (workflow.py).
+CHANNEL_COUNTER, CHANNEL_ONLINE, CHANNEL_POST = 1, 2, 3
+CHANNEL_NAMES = CHANNELS
+# Statuses after which nothing more happens to a dossier (a done dossier still waits for its return).
+CLOSED = (REFUSED, WITHDRAWN, STOPPED, RETURNED)
+# The citizen's satisfaction rating after the result (Circular 32/2017) [assumed three-level scale].
+RATINGS: dict[int, str] = {1: "Không hài lòng", 2: "Hài lòng", 3: "Rất hài lòng"}
 RESULT_DELIVERIES: dict[str, str] = {
     "counter": "Nhận tại bộ phận một cửa",
     "online": "Nhận kết quả trực tuyến",
@@ -55,8 +64,8 @@ PAYMENT_STATES: dict[str, str] = {
     "pending": "Đang chờ kết quả thanh toán",
     "paid": "Đã thanh toán",
 }
-# The result-ready shortcut (until the back office exists) applies to dossiers still being handled.
-RESULT_READY_FROM = (NEW, RECEIVED, PROCESSING, SUPPLEMENT)
+# The result-ready shortcut walks a dossier through receipt and processing to its result.
+RESULT_READY_FROM = (NEW, RECEIVED, PROCESSING)
 # Online payment of a fee collected before the result: while the dossier is alive.
 PAYABLE_BEFORE = (NEW, RECEIVED, PROCESSING, SUPPLEMENT, FINANCIAL)
 
@@ -111,15 +120,26 @@ CREATE TABLE IF NOT EXISTS dossier (
     payment_reference TEXT,
     postal_address TEXT,
     submitted_at TEXT NOT NULL,
-    received_at TEXT NOT NULL,
+    received_at TEXT,               -- NgayTiepNhan: NULL until an officer receives the dossier
     appointment_at TEXT NOT NULL,
     result_ready_at TEXT,
     returned_at TEXT,
     updated_at TEXT NOT NULL,
+    clock_started_at TEXT,          -- when the processing time started counting (receipt, or the supplement)
+    supplement TEXT,                -- JSON: the one supplement request and its answer
+    reschedule TEXT,                -- JSON: the one re-scheduling (apology slip, form 04)
+    result_documents TEXT,          -- JSON list: the result documents
+    closing_reason TEXT,            -- why it was refused, stopped or withdrawn
+    rating INTEGER,
+    rating_comment TEXT,
+    rated_at TEXT,
+    entered_by TEXT,                -- the desk officer who entered a counter or postal dossier
     PRIMARY KEY (ns, code)
 );
 CREATE INDEX IF NOT EXISTS dossier_applicant ON dossier(ns, applicant_id, submitted_at);
 CREATE INDEX IF NOT EXISTS dossier_status ON dossier(ns, status);
+CREATE INDEX IF NOT EXISTS dossier_agency ON dossier(ns, agency_code, status);
+CREATE INDEX IF NOT EXISTS dossier_received ON dossier(ns, received_at);
 CREATE TABLE IF NOT EXISTS dossier_counter (
     ns TEXT NOT NULL,
     agency_code TEXT NOT NULL,
@@ -141,6 +161,30 @@ CREATE TABLE IF NOT EXISTS dossier_history (
     PRIMARY KEY (ns, dossier_code, seq)
 );
 """
+
+
+# Columns added by the back office; a state folder made before it gets them on start.
+ADDED_COLUMNS: dict[str, str] = {
+    "clock_started_at": "TEXT", "supplement": "TEXT", "reschedule": "TEXT", "result_documents": "TEXT",
+    "closing_reason": "TEXT", "rating": "INTEGER", "rating_comment": "TEXT", "rated_at": "TEXT", "entered_by": "TEXT",
+}
+
+
+def migrate(store: Store) -> None:
+    """Create the tables, or bring an older dossier table up to date (new columns; received_at nullable)."""
+    columns = {r["name"]: r for r in store.query("PRAGMA table_info(dossier)")}
+    if columns and columns["received_at"]["notnull"]:
+        # SQLite cannot drop a NOT NULL: rebuild the table under its new definition and copy the rows.
+        old = [name for name in columns]
+        table = DDL.split("CREATE INDEX", 1)[0]
+        store.migrate("BEGIN IMMEDIATE; ALTER TABLE dossier RENAME TO dossier_before_backoffice;" + table
+                      + f"INSERT INTO dossier({', '.join(old)}) SELECT {', '.join(old)} FROM dossier_before_backoffice;"
+                      " DROP TABLE dossier_before_backoffice; COMMIT;")
+        columns = {r["name"]: r for r in store.query("PRAGMA table_info(dossier)")}
+    for name, kind in ADDED_COLUMNS.items():
+        if columns and name not in columns:
+            store.execute(f"ALTER TABLE dossier ADD COLUMN {name} {kind}")
+    store.migrate(DDL)
 
 
 @dataclass(frozen=True)
@@ -191,7 +235,7 @@ class Dossier:
     payment_reference: str | None
     postal_address: PostalAddress | None
     submitted_at: datetime
-    received_at: datetime
+    received_at: datetime | None
     appointment_at: datetime
     result_ready_at: datetime | None
     returned_at: datetime | None
@@ -199,6 +243,15 @@ class Dossier:
     attachments: list[AttachmentInfo] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
     postal_order: PostalOrder | None = None
+    clock_started_at: datetime | None = None
+    supplement: dict[str, Any] | None = None
+    reschedule: dict[str, Any] | None = None
+    result_documents: list[dict[str, Any]] = field(default_factory=list)
+    closing_reason: str | None = None
+    rating: int | None = None
+    rating_comment: str | None = None
+    rated_at: datetime | None = None
+    entered_by: str | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Dossier:
@@ -215,14 +268,41 @@ class Dossier:
             fee_description=row["fee_description"] or "", payment_status=row["payment_status"],
             paid_online=bool(row["paid_online"]), payment_reference=row["payment_reference"],
             postal_address=PostalAddress(**address) if address else None,
-            submitted_at=_dt(row["submitted_at"]), received_at=_dt(row["received_at"]),
+            submitted_at=_dt(row["submitted_at"]), received_at=from_iso(row["received_at"]),
             appointment_at=_dt(row["appointment_at"]), result_ready_at=from_iso(row["result_ready_at"]),
             returned_at=from_iso(row["returned_at"]), updated_at=_dt(row["updated_at"]),
+            clock_started_at=from_iso(row["clock_started_at"]), supplement=loads(row["supplement"]),
+            reschedule=loads(row["reschedule"]), result_documents=loads(row["result_documents"]) or [],
+            closing_reason=row["closing_reason"], rating=row["rating"], rating_comment=row["rating_comment"],
+            rated_at=from_iso(row["rated_at"]), entered_by=row["entered_by"],
         )
 
     @property
     def status_name(self) -> str:
         return STATUS_NAMES[self.status]
+
+    @property
+    def channel_name(self) -> str:
+        return CHANNEL_NAMES.get(self.channel, "")
+
+    @property
+    def paper(self) -> bool:
+        """Handed in at the counter or by post (the paper rules apply: the 15:00 cut-off)."""
+        return self.channel != CHANNEL_ONLINE
+
+    @property
+    def judged_deadline(self) -> datetime:
+        """The deadline the dossier is judged on time against: a re-scheduled one keeps its first date."""
+        if self.reschedule and self.reschedule.get("from"):
+            return _dt(self.reschedule["from"])
+        return self.appointment_at
+
+    @property
+    def finished_on_time(self) -> bool | None:
+        """For a dossier with its result (9, 10): was the result ready by the deadline; None otherwise."""
+        if self.status not in (DONE, RETURNED) or self.result_ready_at is None:
+            return None
+        return self.result_ready_at <= self.judged_deadline
 
     @property
     def online_fee_unpaid(self) -> bool:
@@ -241,7 +321,8 @@ class Dossier:
             "code": self.code, "procedure_code": self.procedure_code, "national_code": self.national_code,
             "procedure_name": self.procedure_name, "agency_code": self.agency_code, "agency_name": self.agency_name,
             "tier": self.tier, "level": self.level, "status": self.status, "status_name": self.status_name,
-            "channel": self.channel, "result_delivery": self.result_delivery, "payment_method": self.payment_method,
+            "channel": self.channel, "channel_name": self.channel_name, "result_delivery": self.result_delivery,
+            "payment_method": self.payment_method,
             "fee": {"amount": self.fee_amount, "timing": self.fee_timing},
             "payment": self.payment_json(), "applicant_name": self.applicant_name,
             "submitted_at": to_iso(self.submitted_at), "appointment_date": to_iso(self.appointment_at),
@@ -255,8 +336,15 @@ class Dossier:
                           "id_number": self.applicant_id_number, "email": self.email, "phone": self.phone},
             "summary": self.summary, "form": self.form,
             "received_at": to_iso(self.received_at), "result_ready_at": to_iso(self.result_ready_at),
+            "clock_started_at": to_iso(self.clock_started_at),
             "attachments": [a.to_json() for a in self.attachments],
             "history": [h.to_json() for h in self.history],
+            "supplement": self.supplement, "reschedule": self.reschedule,
+            "result_documents": self.result_documents, "closing_reason": self.closing_reason,
+            "rating": None if self.rating is None else {
+                "value": self.rating, "name": RATINGS.get(self.rating, ""), "comment": self.rating_comment or "",
+                "at": to_iso(self.rated_at)},
+            "entered_by": self.entered_by,
         })
         if self.postal_address is not None:
             out["postal_address"] = self.postal_address.to_json()
@@ -396,7 +484,8 @@ class Dossiers:
         self.sync = SyncQueue(outbox)
         self.files = AttachmentStore(store)
         self.postal_orders = postal_orders
-        store.migrate(DDL)
+        self.notifications = Notifications(store, clock)
+        migrate(store)
 
     # -- submission ------------------------------------------------------------------------------
     def resolve_offering(self, procedure_code: Any, agency_code: Any) -> Offering:
@@ -435,15 +524,7 @@ class Dossiers:
         appointment = self.calendar.appointment(now, procedure.processing_days)
         summary = f"{procedure.name} — {applicant.full_name}"[:1000]
         with self.store.transaction() as conn:
-            # The counter row and the dossier commit together: no two dossiers ever share a code.
-            conn.execute(
-                "INSERT INTO dossier_counter(ns, agency_code, day, last) VALUES (?, ?, ?, 1) "
-                "ON CONFLICT(ns, agency_code, day) DO UPDATE SET last = last + 1",
-                (ns, agency.code, day),
-            )
-            number = conn.execute("SELECT last FROM dossier_counter WHERE ns = ? AND agency_code = ? AND day = ?",
-                                  (ns, agency.code, day)).fetchone()[0]
-            code = f"{agency.code}-{day}-{number:04d}"
+            code = self.new_code(conn, ns, agency.code, day)
             stamp = to_iso(now)
             conn.execute(
                 "INSERT INTO dossier(ns, code, procedure_code, national_code, procedure_name, agency_code, agency_name,"
@@ -457,7 +538,7 @@ class Dossiers:
                  applicant.email, applicant.phone, int(applicant.verified_with_vneid), dumps(clean_form), summary,
                  NEW, CHANNEL_ONLINE, delivery, method, fee, procedure.fee.timing if fee else "none",
                  procedure.fee.description if fee else "", "unpaid" if fee else "not_required",
-                 dumps(address.to_json()) if address else None, stamp, stamp, to_iso(appointment), stamp),
+                 dumps(address.to_json()) if address else None, stamp, None, to_iso(appointment), stamp),
             )
             self.files.save(conn, ns, code, files)
             self._history(conn, ns, code, now, citizen(applicant), None, NEW, "submitted",
@@ -465,6 +546,17 @@ class Dossiers:
             dossier = self._load(conn, ns, code)
             self.sync.created(conn, ns, dossier)
         return dossier
+
+    def new_code(self, conn: sqlite3.Connection, ns: str, agency_code: str, day: str) -> str:
+        """The next AGENCY-YYMMDD-NNNN; the counter row commits with the dossier, so no two share a code."""
+        conn.execute(
+            "INSERT INTO dossier_counter(ns, agency_code, day, last) VALUES (?, ?, ?, 1) "
+            "ON CONFLICT(ns, agency_code, day) DO UPDATE SET last = last + 1",
+            (ns, agency_code, day),
+        )
+        number = conn.execute("SELECT last FROM dossier_counter WHERE ns = ? AND agency_code = ? AND day = ?",
+                              (ns, agency_code, day)).fetchone()[0]
+        return f"{agency_code}-{day}-{number:04d}"
 
     # -- reading ---------------------------------------------------------------------------------
     def find(self, ns: str, code: str) -> Dossier | None:
@@ -507,6 +599,10 @@ class Dossiers:
     def attachment(self, ns: str, code: str, attachment_id: int) -> tuple[AttachmentInfo, bytes]:
         return self.files.content(ns, code, attachment_id)
 
+    def load(self, db: Any, ns: str, code: str, *, missing_ok: bool = False) -> Any:
+        """The dossier in full (files, history, postal order), read through `db` (a transaction's connection)."""
+        return self._load(db, ns, code, missing_ok=missing_ok)
+
     def _load(self, db: Any, ns: str, code: str, *, missing_ok: bool = False) -> Any:
         row = db.execute("SELECT * FROM dossier WHERE ns = ? AND code = ?", (ns, code)).fetchone()
         if row is None:
@@ -536,6 +632,14 @@ class Dossiers:
         )
         return HistoryEntry(seq, at, actor.name, actor.role, from_status, to_status, action, note)
 
+    def change(self, conn: sqlite3.Connection, ns: str, dossier: Dossier, actor: Actor, action: str, note: str,
+               to_status: int | None = None, **columns: Any) -> Dossier:
+        """Apply a change: the new columns, a history entry, the national sync messages, the notices; all in `conn`.
+
+        A move to "Đã xử lý xong" hands a postal return over to the post.
+        """
+        return self._change(conn, ns, dossier, actor, action, note, to_status, **columns)
+
     def _change(self, conn: sqlite3.Connection, ns: str, dossier: Dossier, actor: Actor, action: str, note: str,
                 to_status: int | None = None, **columns: Any) -> Dossier:
         """Apply a change: the new columns, a history entry, the national sync messages; all in `conn`."""
@@ -551,7 +655,13 @@ class Dossiers:
         self.sync.changed(conn, ns, changed, entry)
         if status == DONE and dossier.status != DONE:
             changed = self._released(conn, ns, changed)
+        self.notifications.on_change(conn, ns, changed, entry)
         return changed
+
+    def history_entry(self, conn: sqlite3.Connection, ns: str, dossier: Dossier, actor: Actor, action: str,
+                      note: str) -> HistoryEntry:
+        """The first history entry of a new dossier (no from-status)."""
+        return self._history(conn, ns, dossier.code, self.clock.now(ns), actor, None, dossier.status, action, note)
 
     def _released(self, conn: sqlite3.Connection, ns: str, dossier: Dossier) -> Dossier:
         """The result is ready and paid for: a postal return is handed to the post (one order, ever)."""
@@ -564,23 +674,15 @@ class Dossiers:
                                 key=f"postal:{dossier.code}", conn=conn)
         return self._load(conn, ns, dossier.code)
 
-    def result_ready(self, ns: str, code: str, actor: Actor = OFFICER) -> Dossier:
-        """The result is ready (shortcut until the back office exists): 9, or 6 while an online fee is unpaid."""
-        with self.store.transaction() as conn:
-            dossier = self._load(conn, ns, code)
-            if dossier.status not in RESULT_READY_FROM:
-                raise Conflict("RESULT_READY_NOT_ALLOWED",
-                               f"Hồ sơ đang ở trạng thái '{dossier.status_name}': không thể chuyển sang có kết quả.",
-                               f"A dossier in status {dossier.status} cannot be marked result-ready.",
-                               details={"status": dossier.status})
-            stamp = to_iso(self.clock.now(ns))
-            if dossier.online_fee_unpaid:
-                return self._change(conn, ns, dossier, actor, "fee_requested",
-                                    f"Hồ sơ đã có kết quả; đề nghị công dân thanh toán trực tuyến {_vnd(dossier)} "
-                                    "để nhận kết quả.", FINANCIAL, result_ready_at=stamp)
-            return self._change(conn, ns, dossier, actor, "result_ready",
-                                f"Hồ sơ đã được giải quyết xong; {self._where(dossier)}.", DONE,
-                                result_ready_at=stamp)
+    def result_ready(self, ns: str, code: str) -> Dossier:
+        """The test shortcut (`/_admin/.../result-ready`): through receipt and processing to the result, each step
+        a transition of the back office with its rules, history and sync (workflow.fast_track)."""
+        from .workflow import fast_track  # the workflow builds on this module: imported when used
+
+        return fast_track(self, ns, code)
+
+    def release_note(self, dossier: Dossier) -> str:
+        return self._where(dossier)
 
     @staticmethod
     def _where(dossier: Dossier) -> str:
@@ -635,8 +737,13 @@ class Dossiers:
                                f"Đã thanh toán trực tuyến {amount:,} đ (mã tham chiếu {reference}).".replace(",", "."),
                                None, paid_online=1, payment_status="paid", payment_reference=reference)
         if changed.status == FINANCIAL:
-            self._change(conn, ns, changed, SYSTEM, "result_released",
-                         f"Đã hoàn thành nghĩa vụ tài chính; {self._where(changed)}.", DONE)
+            if changed.result_ready_at is not None:
+                self._change(conn, ns, changed, SYSTEM, "result_released",
+                             f"Đã hoàn thành nghĩa vụ tài chính; {self._where(changed)}.", DONE)
+            else:
+                # Paid before the result: the dossier goes back to processing.
+                self._change(conn, ns, changed, SYSTEM, "payment_done",
+                             "Đã hoàn thành nghĩa vụ tài chính; hồ sơ tiếp tục được xử lý.", PROCESSING)
         return True
 
     # -- the result -------------------------------------------------------------------------------
@@ -696,6 +803,7 @@ class Dossiers:
 
     def reset(self, ns: str) -> None:
         self.files.reset(ns)
+        self.notifications.reset(ns)
         self.store.delete_namespace(ns, ("dossier_history", "dossier_counter", "dossier"))
 
 
@@ -703,7 +811,7 @@ def _not_found(code: str) -> NotFound:
     return NotFound("DOSSIER_NOT_FOUND", f"Không tìm thấy hồ sơ có mã '{code}'.", f"No dossier with code '{code}'.")
 
 
-def _vnd(dossier: Dossier) -> str:
+def fee_text(dossier: Dossier) -> str:
     return f"{dossier.fee_amount:,} đ".replace(",", ".")
 
 
@@ -719,6 +827,8 @@ def _result_document(dossier: Dossier) -> str:
         f"Người nộp: {dossier.applicant_name}",
         f"Ngày nộp: {to_wire(dossier.submitted_at)}",
         f"Ngày có kết quả: {to_wire(dossier.result_ready_at)}",
+        *[f"Giấy tờ kết quả: {doc.get('name', '')}{' số ' + doc['number'] if doc.get('number') else ''}"
+          for doc in dossier.result_documents],
         "",
         "Tài liệu này do môi trường giả lập dvc-harness tạo ra, không có giá trị pháp lý.",
         "",

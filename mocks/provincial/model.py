@@ -1,4 +1,5 @@
-"""The provincial portal's model: the parts wired together (catalogue, accounts, dossiers, payments, post, sync).
+"""The provincial portal's model: the parts wired together (catalogue, accounts, dossiers, payments, post, sync,
+and the one-stop back office: officers, the workflow of transitions, the campaign statistics).
 
 Each part lives in its own module; this is the one object the API, the pages and the
 tests construct, from the core Store, Clock, Outbox and the stack's configuration.
@@ -17,10 +18,13 @@ from .accounts import Accounts
 from .catalogue import Catalogue, load
 from .delivery import POSTAL_KIND, PostalClient, PostalOrders, PostalOrderSender
 from .dossiers import Dossiers
+from .officers import Officers
 from .payments import PaymentPlatformClient, Payments
 from .sso import OidcClient
+from .stats import CampaignStats
 from .sync import SYNC_KIND, SyncGateway
 from .workdays import WorkCalendar
+from .workflow import Workflow
 
 
 class ProvincialPortal:
@@ -37,6 +41,10 @@ class ProvincialPortal:
         self.postal_orders = PostalOrders(store, clock)
         self.dossiers = Dossiers(store, clock, outbox, config, self.catalogue, self.calendar, self.postal_orders)
         self.payments = Payments(store, clock, config, self.dossiers, PaymentPlatformClient(config, clock, http))
+        self.officers = Officers(store, clock, self.catalogue)
+        self.workflow = Workflow(self.dossiers, self.officers, self.accounts)
+        self.stats = CampaignStats(store, clock, self.catalogue)
+        self.notifications = self.dossiers.notifications
         self.sso = OidcClient(config, http)
         self.postal = PostalClient(config, http)
         self.sync_gateway = SyncGateway(config, store, http)
@@ -48,8 +56,10 @@ class ProvincialPortal:
         return self.config.url("postal").rstrip("/")
 
     def reset(self, ns: str) -> None:
-        """Erase the namespace's accounts, dossiers, counters, files, payments, postal orders and sync session."""
+        """Erase the namespace's accounts, officers, dossiers, counters, files, notices, payments, postal orders and
+        sync session."""
         self.payments.reset(ns)
+        self.officers.reset(ns)
         self.postal_orders.reset(ns)
         self.dossiers.reset(ns)
         self.accounts.reset(ns)

@@ -21,7 +21,7 @@ from mocks.core.config import StackConfig
 from mocks.core.namespace import forward_headers
 from mocks.core.outbox import Outbox, OutboxMessage
 from mocks.core.storage import Store
-from mocks.core.timefmt import to_wire
+from mocks.core.timefmt import from_iso, to_wire
 
 if TYPE_CHECKING:
     from .dossiers import Dossier, HistoryEntry
@@ -49,9 +49,22 @@ def dossier_record(d: Dossier) -> dict[str, Any]:
             "HinhThucThu": 1 if d.payment_method == "online" else 0, "Gia": d.fee_amount, "LoaiPhiLePhi": 1,
         })
     results = []
-    if d.status in (9, 10):
-        results.append({"GiayToId": f"{d.code}-KQ", "TenGiayTo": f"Kết quả giải quyết: {d.procedure_name}",
-                        "MaThanhPhanHoSo": "KQ"})
+    if d.status in (9, 10) or d.result_documents:
+        documents = d.result_documents or [{"name": f"Kết quả giải quyết: {d.procedure_name}"}]
+        results = [{"GiayToId": f"{d.code}-KQ{i}", "TenGiayTo": doc.get("name", ""), "SoKyHieu": doc.get("number", ""),
+                    "MaThanhPhanHoSo": "KQ"} for i, doc in enumerate(documents, start=1)]
+    supplements = []
+    if d.supplement:
+        # Item fields of DanhSachHoSoBoSung are [assumed]: the real name of the list is all we know.
+        asked = d.supplement
+        supplements.append({
+            "MaHoSoBoSung": f"{d.code}-BS1",
+            "NgayYeuCauBoSung": _wire_iso(asked.get("requested_at")),
+            "NguoiYeuCau": asked.get("officer", ""),
+            "NoiDungYeuCauBoSung": asked.get("note", ""),
+            "DanhSachGiayToYeuCau": [item.get("name", "") for item in asked.get("items", [])],
+            "NgayBoSung": _wire_iso(asked.get("answered_at")),
+        })
     return {
         "MaHoSo": d.code,
         "MaTTHC": d.national_code,
@@ -78,9 +91,13 @@ def dossier_record(d: Dossier) -> dict[str, Any]:
             for a in d.attachments
         ],
         "DanhSachLePhi": fees,
-        "DanhSachHoSoBoSung": [],
+        "DanhSachHoSoBoSung": supplements,
         "DanhSachGiayToKetQua": results,
     }
+
+
+def _wire_iso(text: str | None) -> str:
+    return to_wire(from_iso(text))
 
 
 def progress_record(d: Dossier, entry: HistoryEntry) -> dict[str, Any]:

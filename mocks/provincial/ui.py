@@ -18,8 +18,17 @@ from .accounts import Account
 from .attachments import MAX_ATTACHMENT_BYTES, Upload
 from .auth import PortalAuth
 from .catalogue import APPLICANT_TYPE_NAMES, FEE_TIMING_NAMES, TIER_NAMES, TIERS, Offering, Procedure
-from .dossiers import PAYMENT_METHODS, PAYMENT_STATES, RESULT_DELIVERIES, STATUS_NAMES, Dossier, check_online
+from .dossiers import (
+    PAYMENT_METHODS,
+    PAYMENT_STATES,
+    RATINGS,
+    RESULT_DELIVERIES,
+    STATUS_NAMES,
+    Dossier,
+    check_online,
+)
 from .model import ProvincialPortal
+from .slips import available, slip
 
 MAX_FORM_REQUEST = 64 * 1024 * 1024
 ADDRESS_FIELDS = ("name", "phone", "address", "province", "district", "commune")
@@ -59,7 +68,7 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
     templates.globals.update(
         tier_names=TIER_NAMES, status_names=STATUS_NAMES, payment_states=PAYMENT_STATES,
         fee_timings=FEE_TIMING_NAMES, deliveries=RESULT_DELIVERIES, payment_methods=PAYMENT_METHODS,
-        applicant_types=APPLICANT_TYPE_NAMES,
+        applicant_types=APPLICANT_TYPE_NAMES, ratings=RATINGS,
     )
 
     def render(name: str, account: Account | None, status: int = 200, **context: Any) -> Response:
@@ -180,6 +189,10 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
         account = auth.account(request, ns, session)
         if account is None:
             return auth.login_redirect(request)
+        return show_dossier(ns, account, session, ma)
+
+    def show_dossier(ns: str, account: Account, session: Any, ma: str, status: int = 200, error: str | None = None,
+                     flash: str | None = None) -> Response:
         dossier = dossiers.for_account(ns, ma, account.id)
         receipt_url = None
         if dossier.paid_online:
@@ -187,9 +200,11 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
                 receipt_url = portal.payments.receipt(ns, ma, account.id).get("receipt_url")
             except DomainError:
                 receipt_url = None  # the platform is away: the page offers our own link instead
-        response = render("dossier.html", account, page_title=f"Hồ sơ {dossier.code}", dossier=dossier,
-                          csrf=session.csrf_token, receipt_url=receipt_url, tracking_base=portal.tracking_base,
-                          can_pay=_can_pay(dossier), attempts=portal.payments.attempts(ns, ma))
+        response = render("dossier.html", account, status=status, page_title=f"Hồ sơ {dossier.code}",
+                          dossier=dossier, csrf=session.csrf_token, receipt_url=receipt_url,
+                          tracking_base=portal.tracking_base, can_pay=_can_pay(dossier),
+                          attempts=portal.payments.attempts(ns, ma), deadline=portal.workflow.deadline(ns, dossier),
+                          slips=available(dossier), error=error, flash=flash)
         auth.sessions.save(response, ns, session)
         return response
 
@@ -211,6 +226,69 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
         ip = request.client.host if request.client else "127.0.0.1"
         tx = await run_in_threadpool(portal.payments.start, ns, ma, account.id, ip)
         return redirect(tx.payment_url or f"/ho-so/{ma}")
+
+    # -- the back office's side: supplement, withdrawal, rating, slips ------------------------------------------
+    async def citizen_action(ma: str, request: Request, ns: Namespace, work: Any, done: str) -> Response:
+        session = await run_in_threadpool(auth.session, request, ns)
+        account = await run_in_threadpool(auth.account, request, ns, session)
+        if account is None:
+            return redirect(f"/dang-nhap?next=/ho-so/{ma}")
+        form = await request.form()
+        check_csrf(session, form.get("csrf_token"))
+        try:
+            await work(account, form)
+        except DomainError as exc:
+            if exc.code in ("NOT_YOUR_DOSSIER", "DOSSIER_NOT_FOUND"):
+                raise
+            return await run_in_threadpool(show_dossier, ns, account, session, ma, exc.status, exc.vi)
+        finally:
+            await form.close()
+        return await run_in_threadpool(show_dossier, ns, account, session, ma, 200, None, done)
+
+    @pages.post("/ho-so/{ma}/bo-sung")
+    async def supplement(ma: str, request: Request, ns: Namespace) -> Response:
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_FORM_REQUEST:
+            raise PayloadTooLarge("REQUEST_TOO_LARGE", "Hồ sơ gửi lên quá lớn.", "The submission is too large.")
+
+        async def work(account: Account, form: Any) -> None:
+            uploads: list[Upload] = []
+            for key, item in form.multi_items():
+                if key.startswith("file_") and isinstance(item, UploadFile) and item.filename:
+                    content = await item.read(MAX_ATTACHMENT_BYTES + 1)
+                    if content:
+                        uploads.append(Upload(key[5:69], item.filename, item.content_type, content))
+            note = form.get("note") if isinstance(form.get("note"), str) else ""
+            await run_in_threadpool(portal.workflow.answer_supplement, ns, account.id, ma, uploads, note)
+
+        return await citizen_action(ma, request, ns, work, "Đã nộp hồ sơ bổ sung.")
+
+    @pages.post("/ho-so/{ma}/rut-ho-so")
+    async def withdraw(ma: str, request: Request, ns: Namespace) -> Response:
+        async def work(account: Account, form: Any) -> None:
+            reason = form.get("reason") if isinstance(form.get("reason"), str) else ""
+            await run_in_threadpool(portal.workflow.withdraw_by_applicant, ns, account.id, ma, reason)
+
+        return await citizen_action(ma, request, ns, work, "Đã rút hồ sơ.")
+
+    @pages.post("/ho-so/{ma}/danh-gia")
+    async def rate(ma: str, request: Request, ns: Namespace) -> Response:
+        async def work(account: Account, form: Any) -> None:
+            raw = form.get("rating")
+            value = int(raw) if isinstance(raw, str) and raw.isdigit() and len(raw) < 3 else raw
+            comment = form.get("comment") if isinstance(form.get("comment"), str) else ""
+            await run_in_threadpool(portal.workflow.rate, ns, account.id, ma, value, comment)
+
+        return await citizen_action(ma, request, ns, work, "Cảm ơn bạn đã đánh giá.")
+
+    @pages.get("/ho-so/{ma}/phieu/{so}")
+    def slip_page(ma: str, so: Annotated[str, PathParam(max_length=4)], request: Request, ns: Namespace) -> Response:
+        account = auth.account(request, ns)
+        if account is None:
+            return auth.login_redirect(request)
+        name, text = slip(dossiers.for_account(ns, ma, account.id), so)
+        return Response(text, media_type="text/plain; charset=utf-8",
+                        headers={"Content-Disposition": f'inline; filename="{name}"'})
 
     @pages.get("/ho-so/{ma}/bien-lai")
     def receipt(ma: str, request: Request, ns: Namespace) -> Response:

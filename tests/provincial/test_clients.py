@@ -402,8 +402,9 @@ def test_sync_logs_in_once_and_sends_each_message(portal: ProvincialPortal, citi
     creds = portal.config.credentials
     assert len(logins) == 1
     assert json.loads(logins[0].request.body) == {"username": creds.sync_username, "password": creds.sync_password}
+    # The result-ready shortcut walks through receipt (2) and processing (4) to the result (9): three changes.
     assert [(s["service"], s.get("isUpdating")) for s in services] == [
-        ("DongBoHoSoMC", False), ("DongBoHoSoMC", True), ("CapNhatTienDoHoSoMC", None)]
+        ("DongBoHoSoMC", False)] + [("DongBoHoSoMC", True), ("CapNhatTienDoHoSoMC", None)] * 3
     assert all(s["session"] == "s-1" and s["madonvi"] == d.agency_code for s in services)
     assert all(m["status"] == "delivered" for m in portal.outbox.messages("t", kind=SYNC_KIND))
 
@@ -434,14 +435,14 @@ def test_sync_refusals_are_retried_in_order(portal: ProvincialPortal, citizen: A
     # Only the first message is tried while it fails; the later ones wait behind it.
     assert [s["isUpdating"] for s in services] == [False, False]
     messages = portal.outbox.messages("t", kind=SYNC_KIND)
-    assert [m["status"] for m in messages] == ["pending"] * 3 and messages[0]["attempts"] == 2
+    assert [m["status"] for m in messages] == ["pending"] * 7 and messages[0]["attempts"] == 2
     with responses.RequestsMock() as rsps:
         rsps.add(responses.POST, SERVICE_URL, json={"error_code": 0})
         drain(portal)
         services = [json.loads(c.request.body) for c in rsps.calls if c.request.url == SERVICE_URL]
     assert [(s["service"], s.get("isUpdating")) for s in services] == [
-        ("DongBoHoSoMC", False), ("DongBoHoSoMC", True), ("CapNhatTienDoHoSoMC", None)]
-    assert [m["status"] for m in portal.outbox.messages("t", kind=SYNC_KIND)] == ["delivered"] * 3
+        ("DongBoHoSoMC", False)] + [("DongBoHoSoMC", True), ("CapNhatTienDoHoSoMC", None)] * 3
+    assert [m["status"] for m in portal.outbox.messages("t", kind=SYNC_KIND)] == ["delivered"] * 7
 
 
 def test_sync_login_refused_or_unreachable(portal: ProvincialPortal, citizen: Any) -> None:

@@ -272,13 +272,12 @@ def test_sync_messages_in_order_for_the_creation_and_each_change(portal: Provinc
     portal.dossiers.result_ready("t", d.code)
     portal.dossiers.download_result("t", d.code, citizen.id)
     messages = _sync(portal, d.code)
+    # The result-ready shortcut goes through receipt (2) and processing (4), each pushed.
     assert [(m["service"], m.get("isUpdating")) for m in messages] == [
-        ("DongBoHoSoMC", False),
-        ("DongBoHoSoMC", True), ("CapNhatTienDoHoSoMC", None),
-        ("DongBoHoSoMC", True), ("CapNhatTienDoHoSoMC", None),
-    ]
-    assert [m["data"][0]["TrangThaiHoSo"] for m in messages if m["service"] == "DongBoHoSoMC"] == [1, 9, 10]
-    assert [m["data"][0]["TrangThai"] for m in messages if m["service"] == "CapNhatTienDoHoSoMC"] == [9, 10]
+        ("DongBoHoSoMC", False)] + [("DongBoHoSoMC", True), ("CapNhatTienDoHoSoMC", None)] * 4
+    assert [m["data"][0]["TrangThaiHoSo"] for m in messages if m["service"] == "DongBoHoSoMC"] == [1, 2, 4, 9, 10]
+    assert [m["data"][0]["TrangThai"] for m in messages if m["service"] == "CapNhatTienDoHoSoMC"] == [2, 4, 9, 10]
+    assert first[0]["data"][0]["NgayTiepNhan"] == "" and messages[1]["data"][0]["NgayTiepNhan"] == "20240515093000"
     progress = messages[2]["data"][0]
     assert progress["MaHoSo"] == d.code and progress["NgayKetThucTheoQuyDinh"] == "20240529170000"
     assert messages[-2]["data"][0]["NgayTra"] == "20240515093000"
@@ -307,7 +306,7 @@ def test_online_result_is_handed_over_by_the_first_download(portal: ProvincialPo
     again = portal.dossiers.get("t", d.code)
     assert again.status == 10 and again.returned_at is not None
     portal.dossiers.download_result("t", d.code, citizen.id)
-    assert len(portal.dossiers.get("t", d.code).history) == 3
+    assert [h.to_status for h in portal.dossiers.get("t", d.code).history] == [1, 2, 4, 9, 10]
 
 
 def test_someone_else_cannot_see_a_dossier(portal: ProvincialPortal, citizen: Any) -> None:
@@ -465,7 +464,7 @@ def test_a_fee_collected_with_the_result(portal: ProvincialPortal, citizen: Any)
     portal.payments.confirm("t", _confirm(portal, tx.reference, 500_000))
     released = portal.dossiers.get("t", d.code)
     assert released.status == 9 and released.paid_online
-    assert [h.to_status for h in released.history] == [1, 6, 6, 9]
+    assert [h.to_status for h in released.history] == [1, 2, 4, 6, 6, 9]
     assert len(_postal_orders(portal)) == 1
 
 

@@ -45,7 +45,8 @@ def test_a_dossier_is_there_after_a_restart(tmp_path: Path) -> None:
         again = requests.get(f"{base}/api/v1/dossiers/{code}", cookies=cookies, headers=h, timeout=T)
         assert again.status_code == 200, again.text
         d = again.json()
-        assert d["status"] == 9 and d["status_name"] == "Đã xử lý xong" and len(d["history"]) == 2
+        # The result-ready shortcut records receipt (2), processing (4) and the result (9).
+        assert d["status"] == 9 and d["status_name"] == "Đã xử lý xong" and len(d["history"]) == 4
         assert [a["code"] for a in d["attachments"]] == ["TK01", "CCCD"]
         blob = requests.get(f"{base}/api/v1/dossiers/{code}/attachments/2", cookies=cookies, headers=h, timeout=T)
         assert blob.content == PNG and blob.headers["content-type"] == "image/png"
@@ -55,4 +56,4 @@ def test_a_dossier_is_there_after_a_restart(tmp_path: Path) -> None:
         # The queued national sync messages are still waiting for delivery (the national side is not running).
         admin = {**h, "X-Admin-Token": stack.config.credentials.admin_token}
         outbox = requests.get(f"{base}/_admin/outbox", headers=admin, timeout=T).json()["messages"]
-        assert [m["key"] for m in outbox if m["key"] == code] == [code] * 3
+        assert [m["key"] for m in outbox if m["key"] == code] == [code] * 7

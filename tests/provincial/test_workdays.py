@@ -58,3 +58,23 @@ def test_a_custom_calendar_and_negative_counts() -> None:
     assert cal.add_working_days(date(2030, 1, 1), 1) == date(2030, 1, 3)
     with pytest.raises(ValueError):
         cal.add_working_days(date(2030, 1, 1), -1)
+
+
+def test_the_rules_counted_in_working_days() -> None:
+    friday = datetime(2022, 4, 29, 15, 30, tzinfo=VN_TZ)
+    # Paper received at or after 15:00 moves to the next working morning (30/4–3/5/2022 are days off).
+    assert CAL.processing_start(friday) == date(2022, 4, 29)
+    assert CAL.processing_start(friday, paper=True) == date(2022, 5, 4)
+    assert CAL.processing_start(friday.replace(hour=14, minute=59), paper=True) == date(2022, 4, 29)
+    assert CAL.appointment(friday, 1, paper=True).date() == date(2022, 5, 5)
+    # A supplement by the 3rd working day after receipt.
+    assert CAL.supplement_deadline(friday) == date(2022, 5, 6)
+    # A re-scheduling at least one working day before the deadline.
+    assert CAL.may_reschedule(date(2022, 5, 5), date(2022, 5, 6))
+    assert not CAL.may_reschedule(date(2022, 5, 6), date(2022, 5, 6))
+    assert CAL.may_reschedule(date(2022, 4, 29), date(2022, 5, 4))       # Friday → Wednesday after the holidays
+    due = datetime(2022, 5, 4, 17, 0, tzinfo=VN_TZ)
+    assert CAL.deadline_state(datetime(2022, 4, 28, 9, 0, tzinfo=VN_TZ), due) == "on_time"
+    assert CAL.deadline_state(datetime(2022, 4, 29, 9, 0, tzinfo=VN_TZ), due) == "due_soon"
+    assert CAL.deadline_state(datetime(2022, 5, 4, 16, 0, tzinfo=VN_TZ), due) == "due_soon"
+    assert CAL.deadline_state(datetime(2022, 5, 4, 17, 1, tzinfo=VN_TZ), due) == "overdue"
