@@ -23,6 +23,8 @@ from typing import Any
 
 import jinja2
 
+from .steps import Step
+
 SCHEMA_VERSION = 1
 SUMMARY_HTML, SUMMARY_JSON = "summary.html", "summary.json"
 PASSED, FAILED, ERROR, SKIPPED = "passed", "failed", "error", "skipped"
@@ -40,14 +42,6 @@ _K_RESERVED = {"and", "or", "not", "true", "false", "none"}
 
 class ReportError(RuntimeError):
     """The JUnit XML cannot be read."""
-
-
-@dataclass
-class Step:
-    name: str
-    seconds: float
-    ok: bool
-    error: str = ""
 
 
 @dataclass

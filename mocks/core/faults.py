@@ -16,6 +16,7 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -256,16 +257,20 @@ class FaultBook:
     def has_rules(self, ns: str) -> bool:
         return bool(self._current().get(ns))
 
+    def _applying(self, rules: list[FaultRule]) -> Iterator[tuple[FaultRule, int]]:
+        """The rules that apply to this call, each with its hit number (counted, and marked applied)."""
+        for rule in rules:
+            hit = self._hit(rule)
+            if hit and rule.applies(hit):
+                self._applied(rule)
+                yield rule, hit
+
     def incoming(self, ns: str, method: str, path: str) -> Decision | None:
         rules = self._live(ns, "incoming", method, path)
         if not rules:
             return None
         decision = Decision()
-        for rule in rules:
-            hit = self._hit(rule)
-            if hit == 0 or not rule.applies(hit):
-                continue
-            self._applied(rule)
+        for rule, hit in self._applying(rules):
             decision.applied.append(rule.describe())
             if rule.spec.action == "latency" and rule.spec.latency is not None:
                 decision.delay += rule.spec.latency.sample(rule.rng(hit))
@@ -278,11 +283,7 @@ class FaultBook:
         if not rules:
             return None
         decision = OutgoingDecision()
-        for rule in rules:
-            hit = self._hit(rule)
-            if hit == 0 or not rule.applies(hit):
-                continue
-            self._applied(rule)
+        for rule, _ in self._applying(rules):
             decision.applied.append(rule.describe())
             action = rule.spec.action
             if action in ("delay", "reorder"):
