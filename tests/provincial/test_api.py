@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import html
 import re
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -15,6 +12,7 @@ import requests
 from harness.stack import Stack
 from mocks.core.signing import sign
 
+from .backoffice import b64, wait_for
 from .conftest import JPEG, PDF, PNG
 
 T = 10
@@ -38,20 +36,6 @@ def urls(dvc_stack: Stack) -> dict[str, str]:
 def admin(dvc_stack: Stack, ns: str) -> dict[str, str]:
     return {"X-DVC-Namespace": ns, "X-Admin-Token": dvc_stack.config.credentials.admin_token}
 
-
-def b64(content: bytes) -> str:
-    return base64.b64encode(content).decode()
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 8.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 def register_citizen(urls: dict[str, str], admin: dict[str, str], **changes: Any) -> dict[str, Any]:
