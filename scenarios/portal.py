@@ -93,6 +93,12 @@ class DossierView:
     waybill: str               # the postal waybill once the result is with the post; "" before
     can_pay_online: bool       # an online payment can be started from the page
     receipt_available: bool    # the e-receipt of a paid fee is offered
+    # What the page shows besides; a portal that does not show one leaves its default.
+    appointment: str = ""                 # the appointment (NgayHenTra) as shown, e.g. "17:00 10/05/2024"
+    postal_state: str = ""                # the postal item's state as the portal names it; "" before the post
+    postal_events: tuple[str, ...] = ()   # the postal tracking events listed on the page, state names, oldest first
+    history: tuple[str, ...] = ()         # the dossier's history, what each entry says, oldest first
+    payments: tuple[str, ...] = ()        # the online payment attempts listed, as shown
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,7 @@ class LookupView:
     status: str                # status name
     status_code: int | None
     procedure: str
+    appointment: str = ""      # the appointment date as shown; "" when the page shows none
 
 
 @dataclass(frozen=True)
@@ -236,9 +243,9 @@ class ProvincialPortal(Protocol):
         ...
 
     def wait_for_dossier(self, code: str, *, status: str | None = None, payment: str | None = None,
-                         waybill: bool = False, timeout: float) -> DossierView:
-        """Reopen the dossier page until it shows the status / payment state / a waybill
-        (payment confirmations and postal events arrive asynchronously)."""
+                         waybill: bool = False, postal_state: str | None = None, timeout: float) -> DossierView:
+        """Reopen the dossier page until it shows the status / payment state / a waybill / the postal
+        item's state (payment confirmations and postal events arrive asynchronously)."""
         ...
 
     def start_payment(self) -> None:

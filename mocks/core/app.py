@@ -268,11 +268,11 @@ def admin_router(
     @router.get("/journal", dependencies=[guard],
                 summary="Requests this service received and calls it made, in the namespace")
     def journal(filters: JournalFilters, limit: Annotated[int, Query(ge=1, le=10_000)] = 500) -> dict[str, Any]:
-        return {"entries": ctx.journal.query(**filters, limit=limit), "dropped": ctx.journal.dropped}
+        return {"entries": ctx.journal.query(**filters, service=ctx.name, limit=limit), "dropped": ctx.journal.dropped}
 
     @router.get("/journal/count", dependencies=[guard], summary="How many journal entries match")
     def journal_count(filters: JournalFilters) -> dict[str, int]:
-        return {"count": len(ctx.journal.query(**filters, limit=1_000_000))}
+        return {"count": len(ctx.journal.query(**filters, service=ctx.name, limit=1_000_000))}
 
     @router.get("/journal/verify", dependencies=[guard],
                 summary="Check how many entries match: exactly `count`, or within `at_least`..`at_most`")
@@ -282,7 +282,7 @@ def admin_router(
         at_least: Annotated[int | None, Query(ge=0)] = None,
         at_most: Annotated[int | None, Query(ge=0)] = None,
     ) -> dict[str, Any]:
-        found = len(ctx.journal.query(**filters, limit=1_000_000))
+        found = len(ctx.journal.query(**filters, service=ctx.name, limit=1_000_000))
         ok = (count is None or found == count) and (at_least is None or found >= at_least) and (
             at_most is None or found <= at_most)
         return {"ok": ok, "count": found, "expected": {"count": count, "at_least": at_least, "at_most": at_most}}
@@ -292,7 +292,7 @@ def admin_router(
     def journal_near_misses(
         request: Request, ns: Namespace, limit: Annotated[int, Query(ge=1, le=1000)] = 100
     ) -> dict[str, Any]:
-        entries = ctx.journal.query(ns, direction="in", matched=False, limit=limit)
+        entries = ctx.journal.query(ns, service=ctx.name, direction="in", matched=False, limit=limit)
         return {"near_misses": near_misses(entries, list(_routes(request.app.routes)))}
 
     # -- snapshots --------------------------------------------------------------------------------

@@ -47,6 +47,8 @@ BODY_SNIPPET = 2048           # bytes of each body kept for correlation ids: the
 DOSSIER_CODE = re.compile(r"\d{3}\.\d{2}\.\d{2}\.H\d{2}-\d{6}-\d{4}(?:-\d{2})?")
 WAYBILL = re.compile(r"\b[A-Z]{2}\d{9}VN\b")
 REFERENCE = re.compile(r'"(?:MaThamChieu|reference|MaGiaoDich|transaction_id)"\s*:\s*"([^"]{1,80})"')
+# the message a protocol call carries, as an id "LoaiBanTin=QUERY" or "service=DongBoHoSoMC"
+MESSAGE_KIND = re.compile(r'"(LoaiBanTin|service)"\s*:\s*"([A-Za-z_]{1,40})"')
 
 
 def correlation_ids(*texts: str) -> list[str]:
@@ -57,6 +59,7 @@ def correlation_ids(*texts: str) -> list[str]:
         for pattern in (DOSSIER_CODE, WAYBILL):
             found.extend(pattern.findall(text))
         found.extend(REFERENCE.findall(text))
+        found.extend(f"{key}={value}" for key, value in MESSAGE_KIND.findall(text))
     seen: dict[str, None] = {}
     for item in found:
         seen.setdefault(item, None)
@@ -163,7 +166,7 @@ class Journal:
 
     def reset(self, ns: str) -> None:
         self.flush()
-        self.store.execute("DELETE FROM journal WHERE ns = ?", (ns,))
+        self.store.execute("DELETE FROM journal WHERE ns = ? AND service = ?", (ns, self.service))
 
     # -- background writer ------------------------------------------------------------------------
     def start(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from .errors import DomainError
 from .signing import safe_equal
 from .storage import Store, dumps, loads
+from .timefmt import VN_TZ
 
 CORE_TEMPLATES = Path(__file__).parent / "templates"
 
@@ -44,12 +46,26 @@ def vnd(amount: Any) -> str:
     return f"{value:,}".replace(",", ".") + " đ"
 
 
+def vn_datetime(value: Any) -> str:
+    """An ISO time as people in Vietnam read it: '2024-05-10T17:00:00+07:00' -> '10/05/2024 17:00'."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(VN_TZ)
+    return moment.strftime("%d/%m/%Y %H:%M")
+
+
 class Templates:
     def __init__(self, service_dir: Path | None) -> None:
         loaders = [FileSystemLoader(str(service_dir))] if service_dir else []
         loaders.append(FileSystemLoader(str(CORE_TEMPLATES)))
         self.env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]))
         self.env.filters["vnd"] = vnd
+        self.env.filters["vn_datetime"] = vn_datetime
         self.globals = self.env.globals
 
     def render(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -101,7 +101,8 @@ class NationalPages:
         if not found.is_visible():
             return None
         status, number = status_parts(read_definition(page, "Trạng thái"))
-        return LookupView(code=code, status=status, status_code=number, procedure=read_definition(page, "Thủ tục"))
+        return LookupView(code=code, status=status, status_code=number, procedure=read_definition(page, "Thủ tục"),
+                          appointment=read_definition(page, "Ngày hẹn trả", required=False))
 
     def look_up(self, code: str) -> LookupView | None:
         self._search(code)

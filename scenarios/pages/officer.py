@@ -135,6 +135,24 @@ class OfficerPages:
         table = self.page.get_by_role("table", name="Danh sách hồ sơ của cơ quan")
         return [row.get_by_role("link").first.inner_text().strip() for row in table.get_by_role("row").all()[1:]]
 
+    def deadline_marks(self, deadline: str | None = None) -> dict[str, str]:
+        """The agency's list as code -> its deadline mark ("Trong hạn", "Sắp đến hạn", "Quá hạn"...);
+        with `deadline`, the list filtered by that mark with the page's "Tình trạng hạn" filter."""
+        page = self.page
+        page.goto(f"{self.base_url}/can-bo")
+        expect(self._h1()).to_contain_text("Hồ sơ của")
+        if deadline is not None:
+            search = self._main.get_by_role("search", name="Lọc hồ sơ")
+            search.get_by_label("Tình trạng hạn").select_option(label=deadline)
+            search.get_by_role("button", name="Lọc hồ sơ").click()
+            expect(page).to_have_url(re.compile(r"[?&]deadline=\w"))
+        table = page.get_by_role("table", name="Danh sách hồ sơ của cơ quan")
+        headers = [" ".join(t.split()) for t in table.get_by_role("columnheader").all_inner_texts()]
+        rows = table.get_by_role("row").evaluate_all(
+            "(rows, i) => rows.filter(r => r.cells.length > i && r.cells[0].tagName === 'TD')"
+            ".map(r => [r.cells[0].innerText, r.cells[i].innerText])", headers.index("Tình trạng hạn"))
+        return {str(code).strip(): " ".join(str(mark).split()) for code, mark in rows}
+
     def open_from_list(self, code: str) -> OfficerDossierView:
         self.dossier_codes()
         self.page.get_by_role("table", name="Danh sách hồ sơ của cơ quan").get_by_role(

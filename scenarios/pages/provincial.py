@@ -224,6 +224,13 @@ class ProvincialPages:
             waybill=read_definition(post, "Mã vận đơn", required=False) if has_post else "",
             can_pay_online=page.get_by_role("button", name="Thanh toán trực tuyến").count() > 0,
             receipt_available=page.get_by_role("link", name="Biên lai điện tử").count() > 0,
+            appointment=read_definition(page, "Ngày hẹn trả", required=False),
+            postal_state=read_definition(post, "Tình trạng bưu gửi", required=False) if has_post else "",
+            postal_events=_column(post.get_by_role("table", name="Hành trình bưu gửi"), "Trạng thái")
+            if has_post else (),
+            history=_column(page.get_by_role("table", name="Lịch sử hồ sơ"), "Nội dung"),
+            payments=tuple(" ".join(t.split()) for t in page.get_by_role("region", name="Các lần thanh toán")
+                           .get_by_role("listitem").all_inner_texts()),
         )
 
     def open_dossier(self, code: str) -> DossierView:
@@ -231,7 +238,7 @@ class ProvincialPages:
         return self._read_dossier()
 
     def wait_for_dossier(self, code: str, *, status: str | None = None, payment: str | None = None,
-                         waybill: bool = False, timeout: float) -> DossierView:
+                         waybill: bool = False, postal_state: str | None = None, timeout: float) -> DossierView:
         page = self.page
         page.goto(f"{self.base_url}/ho-so/{code}")
 
@@ -244,9 +251,12 @@ class ProvincialPages:
             if waybill:
                 post = page.get_by_role("region", name="Nhận kết quả qua bưu chính")
                 expect(definition(post, "Mã vận đơn")).to_have_text(re.compile(r"\S"), timeout=POLL_SLICE_MS)
+            if postal_state is not None:
+                post = page.get_by_role("region", name="Nhận kết quả qua bưu chính")
+                expect(definition(post, "Tình trạng bưu gửi")).to_have_text(postal_state, timeout=POLL_SLICE_MS)
             return self._read_dossier()
 
-        wanted = ", ".join(x for x in (status, payment, "a waybill" if waybill else None) if x)
+        wanted = ", ".join(x for x in (status, payment, "a waybill" if waybill else None, postal_state) if x)
         return reload_until(page, shows, timeout=timeout, what=f"dossier {code} showing {wanted}")
 
     def start_payment(self) -> None:
@@ -287,7 +297,19 @@ class ProvincialPages:
         shown_code = CODE_TEXT.match(read_definition(found, "Mã hồ sơ"))
         status, number = status_parts(read_definition(found, "Trạng thái"))
         return LookupView(code=shown_code.group(1) if shown_code else "", status=status, status_code=number,
-                          procedure=read_definition(found, "Thủ tục"))
+                          procedure=read_definition(found, "Thủ tục"),
+                          appointment=read_definition(found, "Ngày hẹn trả", required=False))
+
+
+def _column(table: Locator, header: str) -> tuple[str, ...]:
+    """One column of a table, by its header's text, top to bottom; () when there is no such table."""
+    if table.count() == 0:
+        return ()
+    headers = [" ".join(t.split()) for t in table.get_by_role("columnheader").all_inner_texts()]
+    cells = table.get_by_role("row").evaluate_all(
+        "(rows, i) => rows.filter(r => r.cells.length > i && r.cells[i].tagName === 'TD')"
+        ".map(r => r.cells[i].innerText)", headers.index(header))
+    return tuple(" ".join(str(text).split()) for text in cells)
 
 
 def _label_pattern(label: str) -> re.Pattern[str]:

@@ -216,6 +216,7 @@ def test_the_journal_records_requests_calls_and_near_misses(admin: Admin, dvc_st
     while not (result := admin.get("provincial", "/_admin/journal/verify", **verify_once))["ok"]:
         assert time.monotonic() < deadline, result
         time.sleep(0.1)
+    assert admin.get("national", "/_admin/journal/count", url_contains="/api/v1/dossiers")["count"] == 0  # per service
     assert admin.call("provincial", "/api/v1/dossierz").status_code == 404
     [miss] = admin.get("provincial", "/_admin/journal/near-misses")["near_misses"]
     assert miss["url"] == "/api/v1/dossierz" and "GET /api/v1/dossiers" in miss["closest_routes"]

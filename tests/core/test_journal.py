@@ -53,3 +53,8 @@ def test_a_broken_store_costs_entries_not_requests(tmp_path: Path) -> None:
     journal.record(entry())
     journal.flush()                                   # logs and counts; does not raise
     assert journal.dropped == 1
+
+
+def test_the_message_kind_of_a_protocol_call_is_an_id() -> None:
+    assert "LoaiBanTin=QUERY" in correlation_ids('{"LoaiBanTin": "QUERY", "MaThamChieu": "R1"}')
+    assert "service=DongBoHoSoMC" in correlation_ids('{"session": "s", "service": "DongBoHoSoMC"}')

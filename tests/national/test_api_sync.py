@@ -45,7 +45,7 @@ def test_push_progress_and_look_up(base: str, headers: dict[str, str], session: 
     page = requests.get(f"{base}/tra-cuu", params={"ma": CODE}, headers=headers, timeout=T)
     assert page.status_code == 200
     for text in (CODE, "Đang xử lý", "Cấp Phiếu lý lịch tư pháp", "Sở Tư pháp tỉnh Quảng Nam", "Nguyễn Văn Bình",
-                 "Thẩm định hồ sơ", "2025-03-17"):
+                 "Thẩm định hồ sơ", "17/03/2025"):
         assert text in page.text, text
 
 
