@@ -13,8 +13,9 @@ from filelock import FileLock, Timeout
 
 from mocks.core.config import DEFAULT_BASE_PORT, DEFAULT_STATE_DIR
 
-from . import seed_history
+from . import load_cmd, seed_history
 from .stack import Stack, StackError, StackInfo
+from .workers import add_serve_workers_option, serve_workers
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR, EXIT_DATA_LOST = 0, 1, 2, 3
 
@@ -50,6 +51,8 @@ def describe(info: StackInfo, state_dir: Path) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if args.workers > 1:
+        return serve_workers(args)
     state_dir: Path = args.state_dir
     state_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(state_dir / "serve.lock"))
@@ -99,6 +102,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run(RunOptions(
         state_dir=args.state_dir, report_dir=args.report_dir, suite=args.suite, workers=args.workers,
         seed=args.seed, keyword=args.keyword, headed=args.headed, pages=args.pages, pytest_args=extra,
+        smoke=args.smoke,
     ))
 
 
@@ -113,10 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--base-port", type=int, default=DEFAULT_BASE_PORT,
                        help=f"national N, provincial N+1, payment N+2, postal N+3 "
                             f"(default {DEFAULT_BASE_PORT}; 0: any free ports)")
+    add_serve_workers_option(serve)
     serve.set_defaults(func=cmd_serve)
 
     run = sub.add_parser("run", help="run the scenario suite against the stack; JUnit XML and an HTML summary",
-                         description="Exit codes: 0 all journeys passed, 1 a journey failed, 2 the run itself failed. "
+                         description="Exit codes: 0 all journeys and the smoke SLOs passed, 1 a journey or an "
+                                     "SLO failed, 2 the run itself failed, 3 the smoke run lost data. "
                                      "Arguments after -- go to pytest as they are.")
     _add_state_dir(run)
     run.add_argument("--report-dir", type=Path, default=Path("reports"),
@@ -129,10 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--headed", action="store_true", help="show the browser")
     run.add_argument("--pages", type=_pages, default=None, metavar="MODULE:FACTORY",
                      help="page objects of the portal under test (pytest's --dvc-pages)")
+    run.add_argument("--no-smoke", dest="smoke", action="store_false",
+                     help="skip the smoke load profile that runs after the journeys")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     run.set_defaults(func=cmd_run)
 
     seed_history.add_parser(sub)
+    load_cmd.add_parser(sub)
     return parser
 
 

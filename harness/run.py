@@ -81,6 +81,7 @@ class RunOptions:
     headed: bool = False
     pages: str | None = None            # MODULE:FACTORY for --dvc-pages; None: the plugin's default
     pytest_args: list[str] = field(default_factory=list)
+    smoke: bool = True                  # the `smoke` load profile after the journeys (reports in REPORT/load/)
 
     @property
     def suite_shown(self) -> str:
@@ -392,6 +393,7 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
         print(f"dvc-harness run: {exc}", file=sys.stderr)
         return EXIT_ERROR
     rc: int | None = None
+    smoke_code: int | None = None
     cmd: list[str] = []
     interrupted, run_error, journeys = False, "", None
     services: dict[str, str] = {}
@@ -410,6 +412,12 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
               f"({'stack started here' if started_here else 'stack already running'})", file=out, flush=True)
         try:
             rc, interrupted = run_pytest(cmd, report_dir / LOG, out)
+            if opts.smoke and not interrupted:
+                from .load_cmd import run_smoke  # here: only a run with the smoke profile loads its code
+
+                print("dvc-harness run: the smoke load profile (Locust), reports in "
+                      f"{report_dir / 'load'}", file=out, flush=True)
+                smoke_code = run_smoke(state_dir, report_dir, echo=out)
         finally:
             handle.close()
     junit = report_dir / JUNIT
@@ -442,7 +450,22 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
         if tail:
             print(f"--- the last lines of {LOG} ---\n{tail}\n---", file=sys.stderr)
     print(terminal_summary(report, report_dir), file=out, flush=True)
+    if smoke_code is not None:
+        print(f"Smoke load: {SMOKE_VERDICTS.get(smoke_code, smoke_code)} (exit {smoke_code}); "
+              f"reports in {report_dir / 'load'}", file=out, flush=True)
+        code = combined_exit(code, smoke_code)
     return code
+
+
+SMOKE_VERDICTS = {0: "every SLO held", 1: "an SLO failed", 2: "the load run failed", 3: "DATA LOST"}
+
+
+def combined_exit(journeys: int, smoke: int) -> int:
+    """One exit code for journeys and smoke: the run failing wins, then lost data, then a failure."""
+    for code in (EXIT_ERROR, 3, 1):
+        if code in (journeys, smoke):
+            return code
+    return 0
 
 
 __all__ = ["DEFAULT_REPORT_DIR", "DEFAULT_SUITE", "RunError", "RunOptions", "open_stack", "pytest_command", "run"]

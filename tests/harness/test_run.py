@@ -63,7 +63,7 @@ def test_a_heading_that_is_not_there_either() -> None:
 
 # The dev extras' pytest plugins (schemathesis, hypothesis) take seconds to import in every pytest
 # process; these throwaway suites do not need them. (This also checks that `--` reaches pytest.)
-QUICK = ["--", "-p", "no:schemathesis", "-p", "no:hypothesispytest"]
+QUICK = ["--no-smoke", "--", "-p", "no:schemathesis", "-p", "no:hypothesispytest"]
 
 
 def write_suite(folder: Path, source: str, name: str = "test_journeys.py") -> Path:
@@ -188,7 +188,7 @@ def test_a_suite_that_cannot_be_collected(
 
 def test_a_state_folder_that_is_a_file(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (workdir / "state").write_text("not a folder")
-    assert main(["run", "--suite", ".", "--state-dir", "state"]) == 2
+    assert main(["run", "--suite", ".", "--state-dir", "state", "--no-smoke"]) == 2
     out = capsys.readouterr().out
     assert "the run itself failed: cannot use" in out
     data = summary(workdir / "reports")
@@ -206,7 +206,7 @@ def test_a_state_folder_another_process_holds(
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         monkeypatch.setattr(run_module, "LOCK_WAIT_SECONDS", 0.5)
-        assert main(["run", "--suite", ".", "--state-dir", "state"]) == 2
+        assert main(["run", "--suite", ".", "--state-dir", "state", "--no-smoke"]) == 2
     finally:
         holder.kill()
         holder.wait()
@@ -221,3 +221,10 @@ def test_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["run", "--pages", "no-colon"])
     assert exc.value.code == 2
+
+
+def test_one_exit_code_for_the_journeys_and_the_smoke_load() -> None:
+    from harness.run import combined_exit
+
+    assert [combined_exit(j, s) for j, s in [(0, 0), (1, 0), (0, 1), (0, 3), (1, 3), (2, 3), (0, 2)]] == [
+        0, 1, 1, 3, 3, 2, 2]

@@ -1,0 +1,156 @@
+"""After the run: nothing the visitors were told succeeded may be missing from the emulator.
+
+The ledger (load.journeys.Ledger, collected from every load process) lists each submission
+that got a success answer, with its code, and each payment the checkout confirmed. The check
+reads the emulator's admin surface in the run's namespace:
+
+- every submitted code exists exactly once among the portal's dossiers, for the same
+  procedure and applicant (a code answered twice, or held by someone else's dossier, means
+  a dossier was lost and its code issued again);
+- every confirmed payment exists once on the payment platform, paid, for its amount, and
+  the portal's dossier records it as paid (after the outboxes had their chance to deliver).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+SETTLE_SECONDS = 15.0        # how long confirmations still on their way may take to arrive
+PAGE = 5000
+
+
+@dataclass
+class Problem:
+    kind: str           # lost_submission, duplicate_code, wrong_dossier, lost_payment, duplicate_payment, unpaid, ...
+    key: str            # the dossier code or payment reference
+    detail: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"kind": self.kind, "key": self.key, "detail": self.detail}
+
+
+@dataclass
+class Report:
+    checked_submissions: int = 0
+    checked_payments: int = 0
+    dossiers_in_namespace: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    skipped: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.ok, "skipped": self.skipped, "checked_submissions": self.checked_submissions,
+                "checked_payments": self.checked_payments, "dossiers_in_namespace": self.dossiers_in_namespace,
+                "problems": [p.to_json() for p in self.problems]}
+
+    def summary(self) -> str:
+        if self.skipped:
+            return f"consistency check skipped: {self.skipped}"
+        head = (f"{self.checked_submissions} submissions and {self.checked_payments} confirmed payments checked "
+                f"against the emulator ({self.dossiers_in_namespace} dossiers in the namespace)")
+        if self.ok:
+            return head + ": nothing lost"
+        kinds = Counter(p.kind for p in self.problems)
+        return head + ": " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in kinds.items())
+
+
+class Admin:
+    def __init__(self, urls: Mapping[str, str], namespace: str, admin_token: str) -> None:
+        self.urls = urls
+        self.http = requests.Session()
+        self.http.headers.update({"X-Admin-Token": admin_token, "X-DVC-Namespace": namespace})
+
+    def get(self, service: str, path: str, **params: Any) -> Any:
+        response = self.http.get(f"{self.urls[service]}{path}", params=params, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def post(self, service: str, path: str) -> Any:
+        response = self.http.post(f"{self.urls[service]}{path}", timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def dossiers(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        while True:
+            page = self.get("provincial", "/_admin/dossiers", limit=PAGE, offset=len(items))
+            items += page["items"]
+            if not page["items"] or len(items) >= page["total"]:
+                return items
+
+
+def check(ledger: Mapping[str, Any], urls: Mapping[str, str], namespace: str, admin_token: str, *,
+          settle_s: float = SETTLE_SECONDS) -> Report:
+    admin = Admin(urls, namespace, admin_token)
+    submissions = list(ledger.get("submissions", ()))
+    payments = list(ledger.get("payments", ()))
+    report = Report(len(submissions), len(payments))
+    for service in ("payment", "provincial"):      # confirmations still queued go out now
+        with contextlib.suppress(requests.RequestException):
+            admin.post(service, "/_admin/outbox/flush")
+    deadline = time.monotonic() + settle_s
+    while True:
+        problems, count = _compare(admin, submissions, payments)
+        settling = [p for p in problems if p.kind == "payment_not_recorded_by_portal"]
+        if not settling or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    report.problems, report.dossiers_in_namespace = problems, count
+    return report
+
+
+def _compare(admin: Admin, submissions: list[dict[str, Any]], payments: list[dict[str, Any]]
+             ) -> tuple[list[Problem], int]:
+    problems: list[Problem] = []
+    dossiers = admin.dossiers()
+    by_code: dict[str, list[dict[str, Any]]] = {}
+    for d in dossiers:
+        by_code.setdefault(d["code"], []).append(d)
+    answered = Counter(s["code"] for s in submissions)
+    for code, times in answered.items():
+        if times > 1:
+            problems.append(Problem("duplicate_code", code, f"the portal answered {times} submissions with this code"))
+    for s in submissions:
+        found = by_code.get(s["code"], [])
+        if not found:
+            problems.append(Problem("lost_submission", s["code"], "accepted (201) but not in the portal"))
+        elif len(found) > 1:
+            problems.append(Problem("duplicate_dossier", s["code"], f"{len(found)} dossiers share this code"))
+        elif answered[s["code"]] == 1 and s.get("procedure_code") and found[0]["procedure_code"] != s["procedure_code"]:
+            problems.append(Problem("wrong_dossier", s["code"],
+                                    f"holds procedure {found[0]['procedure_code']}, was {s['procedure_code']}"))
+    if payments:
+        transactions: dict[str, list[dict[str, Any]]] = {}
+        for t in admin.get("payment", "/_admin/transactions")["transactions"]:
+            transactions.setdefault(t["reference"], []).append(t)
+        for pay in payments:
+            ref = pay["reference"]
+            found_t = transactions.get(ref, [])
+            if not found_t:
+                problems.append(Problem("lost_payment", ref, "confirmed at the checkout but unknown to the platform"))
+                continue
+            if len(found_t) > 1:
+                problems.append(Problem("duplicate_payment", ref, f"{len(found_t)} transactions share the reference"))
+            t = found_t[0]
+            if int(t.get("status", 0)) != 1:
+                problems.append(Problem("payment_not_paid", ref, f"the platform says status {t.get('status')}"))
+            elif int(t.get("amount", 0)) != int(pay["amount"]):
+                problems.append(Problem("payment_amount", ref, f"{t.get('amount')} đ, was {pay['amount']} đ"))
+            dossier = (by_code.get(pay["dossier_code"]) or [None])[0]
+            if dossier is None:
+                problems.append(Problem("lost_submission", pay["dossier_code"], f"paid ({ref}) but not in the portal"))
+            elif (dossier.get("payment") or {}).get("status") != "paid":
+                says = (dossier.get("payment") or {}).get("status")
+                problems.append(Problem("payment_not_recorded_by_portal", ref,
+                                        f"dossier {pay['dossier_code']} says {says}"))
+    return problems, len(dossiers)

@@ -1,0 +1,569 @@
+"""The Locust side of `dvc-harness load`: user classes, the load shape, the SLO watch, the results file.
+
+Run by `dvc-harness load` as `python -m locust -f load/locustfile.py ... --dvc-config JSON` in a
+process of its own (Locust monkey-patches the process with gevent). The same file serves a
+master and its workers (`--processes N`, or `--master` / `--worker` across machines): the
+master hands the run's configuration to the workers with the spawn message.
+
+Users (weights from the profile's [mix], think times from [think_time]):
+- users mode: one class per citizen journey (`BrowseVisitor`, `Level3Visitor`, `Level4Visitor`,
+  `PostalReturnVisitor`, `TrackingVisitor`), each visit a new visitor with a fresh cookie jar;
+- arrival mode: one `ArrivalSource` per load process starts visitors at the offered rate
+  (the master broadcasts it every second) in greenlets of their own, so a slow answer never
+  slows the arrivals (an open model); beyond `max_in_flight` an arrival is dropped and counted;
+- `OfficerTeam` users (fixed headcount): a desk officer and a specialist of one agency.
+
+The master (or the only process) watches the statistics every second: hard limits stop the
+run early, a breakpoint run closes each step with its verdict; at the end it writes
+REPORT/load-results.json, which the CLI turns into SLO verdicts and JUnit XML.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gevent
+import requests
+from gevent.lock import Semaphore
+from gevent.pool import Group
+from locust import LoadTestShape, User, between, constant, events, task
+from locust.clients import HttpSession
+from locust.env import Environment
+from locust.runners import MasterRunner, WorkerRunner
+from locust.user.task import LOCUST_STATE_STOPPING
+
+from harness.clients import ClientError
+from load import journeys, slo
+from load.api import Control, LoadPortals, OfficerClient, resolve_factory
+from load.names import Namer
+from load.profiles import Profile
+
+log = logging.getLogger("dvc-load")
+RESULTS_FILE = "load-results.json"
+CPU_LIMIT = 90.0        # percent of one core, Locust's own threshold for "CPU-bound"
+RATE_MESSAGE = "dvc_rate"
+
+
+# -- the measured HTTP session ---------------------------------------------------------------------------
+class MeasuredSession(HttpSession):
+    """Locust's HttpSession for the harness's clients: each request is named `<service> <path template>`,
+    statuses in `tolerated` count as a success (an officer who finds a dossier already taken), and a
+    connection error is raised after Locust recorded it (the journey cannot go on)."""
+
+    def __init__(self, namer: Namer, *, tolerated: tuple[int, ...] = (), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.namer = namer
+        self.tolerated = frozenset(tolerated)
+
+    def request(self, method: Any, url: Any, name: str | None = None, catch_response: bool = False,
+                context: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        name = name or self.request_name or self.namer(self._build_url(url))
+        if self.tolerated and not catch_response:
+            with super().request(method, url, name=name, catch_response=True, context=context or {},
+                                 **kwargs) as response:
+                if response.status_code in self.tolerated or 0 < response.status_code < 400:
+                    response.success()
+        else:
+            response = super().request(method, url, name=name, catch_response=catch_response, context=context or {},
+                                       **kwargs)
+        if response.status_code == 0 and getattr(response, "error", None) is not None:
+            raise response.error
+        return response
+
+
+# -- the run, as this process sees it ---------------------------------------------------------------------
+class Run:
+    def __init__(self) -> None:
+        self.env: Environment | None = None
+        self.config: dict[str, Any] = {}
+        self.profile: Profile | None = None
+        self._ready = Semaphore()
+        self.prepared = False
+        # this process's visitors
+        self.namer: Namer | None = None
+        self.factory: Callable[..., LoadPortals] | None = None
+        self.control: Control | None = None
+        self.picks: journeys.Picks | None = None
+        self.pool = journeys.AccountPool()
+        self.data: journeys.LoadDataFactory | None = None
+        self.rng = random.Random()
+        self.rate_per_source = 0.0
+        self.officers_made = 0
+        self.local = _Counters()
+        # the master's (or the only process's) view
+        self.totals = _Counters()
+        self.rates: list[tuple[float, float]] = []     # (time, offered journeys/s from then on)
+        self.shape_ended_at: float | None = None
+        self.nodes: dict[str, int] = {}                     # worker -> journeys it reported
+        self.workers = 0
+        self.started_at = 0.0
+        self.start_snapshot: slo.Snapshot | None = None
+        self.hold_snapshot: slo.Snapshot | None = None
+        self.stop_reason: str | None = None
+        self.steps: list[dict[str, Any]] = []
+        self.step_index: int | None = None
+        self.step_snapshot: slo.Snapshot | None = None
+        self.cpu: dict[str, list[float]] = {}
+        self.watcher: Any = None
+
+    # -- configuration ----------------------------------------------------------------------------------
+    def configure(self, env: Environment) -> bool:
+        raw = getattr(env.parsed_options, "dvc_config", "") if env.parsed_options else ""
+        if not raw and os.environ.get("DVC_LOAD_CONFIG"):
+            raw = "@" + os.environ["DVC_LOAD_CONFIG"]
+        if not raw:
+            return False
+        if raw.startswith("@"):
+            # a file (it holds the admin token: not on the command line); the master forwards its
+            # content to the workers, which may be on other machines, with the spawn message
+            raw = Path(raw[1:]).read_text(encoding="utf-8")
+            if env.parsed_options is not None:
+                env.parsed_options.dvc_config = raw
+        self.env = env
+        self.config = json.loads(raw)
+        self.profile = Profile.from_json(self.config["profile"])
+        p = self.profile
+        shares = p.mix_shares()
+        for cls in VISITOR_CLASSES:
+            share = shares.get(cls.journey, 0.0)
+            cls.weight = max(1, round(share * 1000)) if share > 0 else 0
+            cls.wait_time = between(p.think_min_s, p.think_max_s)
+        OfficerTeam.wait_time = between(p.officer_think_min_s, p.officer_think_max_s)
+        return True
+
+    @property
+    def is_master(self) -> bool:
+        return self.env is not None and not isinstance(self.env.runner, WorkerRunner)
+
+    @property
+    def officers(self) -> int:
+        """Officer teams need the emulator's back office (their accounts are made on its admin surface)."""
+        usable = self.config.get("admin_token") and self.config.get("emulator", True)
+        return self.profile.officers if self.profile and usable else 0
+
+    def ensure_ready(self) -> None:
+        """This process's share of the set-up (once): clients, test data, the catalogue picks."""
+        if self.prepared:
+            return
+        with self._ready:
+            if self.prepared:
+                return
+            cfg = self.config
+            services = cfg["services"]
+            self.namer = Namer(services)
+            self.factory = resolve_factory(cfg.get("api"))
+            if cfg.get("admin_token"):
+                self.control = Control(services, cfg["namespace"], cfg["admin_token"])
+            runner = self.env.runner if self.env else None
+            block = max(getattr(runner, "worker_index", 0) or 0, 0)
+            seed = cfg.get("seed")
+            self.rng = random.Random(None if seed is None else f"{seed}:{block}")
+            self.data = journeys.LoadDataFactory(block, None if seed is None else int(seed) * 1000 + block,
+                                                 scope=f"{cfg['namespace']}-w{block}")
+            # the catalogue, once, through the portal's own client but outside the measurements
+            catalogue = self.portals(requests.Session()).provincial.procedures(limit=1000)  # type: ignore[arg-type]
+            self.picks = journeys.Picks.from_catalogue(catalogue["items"])
+            self.prepared = True
+
+    def session(self, user: User | None, tolerated: tuple[int, ...] = ()) -> MeasuredSession:
+        """A new visitor's browser: Locust's HttpSession, measured and named."""
+        assert self.env is not None and self.namer is not None
+        return MeasuredSession(self.namer, tolerated=tolerated, base_url=self.config["services"]["provincial"],
+                               request_event=self.env.events.request, user=user)
+
+    def portals(self, session: requests.Session) -> LoadPortals:
+        assert self.factory is not None
+        return self.factory(session, self.config["services"], namespace=self.config["namespace"],
+                            admin_token=self.config.get("admin_token"))
+
+    def visit(self, kind: str, user: User | None) -> None:
+        """One visitor's journey; a failed request ends it (Locust counted the failure already)."""
+        self.ensure_ready()
+        assert self.profile is not None and self.data is not None and self.picks is not None
+        session = self.session(user)
+        visitor = journeys.Visitor(self.portals(session), self.data, self.picks, self.pool, self.local.ledger,
+                                   self.control, self.rng, (self.profile.think_min_s, self.profile.think_max_s),
+                                   self.profile.new_account_share, sleep=gevent.sleep)
+        outcome = "error"
+        try:
+            journeys.JOURNEYS[kind](visitor)
+            outcome = "ok"
+        except (ClientError, requests.RequestException):
+            outcome = "failed"          # Locust counted the failed request already; the visitor gives up
+        except gevent.GreenletExit:
+            outcome = "interrupted"     # the run ended during the visit
+            raise
+        finally:
+            session.close()
+            self.local.journey(kind, outcome)
+
+    def choose_journey(self) -> str:
+        assert self.profile is not None
+        shares = self.profile.mix_shares()
+        return self.rng.choices(list(shares), weights=list(shares.values()), k=1)[0]
+
+    # -- the master's snapshots ------------------------------------------------------------------------------
+    def snapshot(self) -> slo.Snapshot:
+        assert self.env is not None
+        requests_: dict[str, slo.Counts] = {}
+        for (name, method), entry in list(self.env.stats.entries.items()):
+            requests_[f"{method} {name}"] = slo.Counts(entry.num_requests, entry.num_failures,
+                                                       dict(entry.response_times))
+        return slo.Snapshot(time.time(), requests_)
+
+    def arrivals(self) -> dict[int, list[int]]:
+        merged = {k: list(v) for k, v in self.totals.arrivals.items()}
+        for k, (started, dropped) in self.local.arrivals.items():
+            bucket = merged.setdefault(k, [0, 0])
+            bucket[0] += started
+            bucket[1] += dropped
+        return merged
+
+    def window(self, later: slo.Snapshot, earlier: slo.Snapshot, t0: float, t1: float) -> slo.Window:
+        """Requests between two snapshots; arrivals (started, dropped, offered) between the times t0 and t1."""
+        window = later.minus(earlier)
+        window.started, window.dropped, window.offered = slo.arrivals_in(self.arrivals(), self.rates, t0, t1)
+        window.sources = max(self.workers, 1)
+        return window
+
+
+class _Counters:
+    """What this process's visitors did (arrivals in tenths of a second, the ledger, journey outcomes)."""
+
+    def __init__(self) -> None:
+        self.arrivals: dict[int, list[int]] = {}       # tenth of a second -> [started, dropped]
+        self.ledger = journeys.Ledger()
+        self.journeys: dict[str, dict[str, int]] = {}
+
+    def arrival(self, dropped: bool = False) -> None:
+        bucket = self.arrivals.setdefault(int(time.time() * 10), [0, 0])
+        bucket[1 if dropped else 0] += 1
+
+    def journey(self, kind: str, outcome: str) -> None:
+        counts = self.journeys.setdefault(kind, {"ok": 0, "failed": 0})
+        counts[outcome] = counts.get(outcome, 0) + 1
+
+    def drain(self) -> dict[str, Any]:
+        out = {"arrivals": self.arrivals, "ledger": self.ledger.drain(), "journeys": self.journeys}
+        self.arrivals, self.journeys = {}, {}
+        return out
+
+    def merge(self, part: dict[str, Any]) -> None:
+        for key, (started, dropped) in part.get("arrivals", {}).items():
+            bucket = self.arrivals.setdefault(int(key), [0, 0])
+            bucket[0] += started
+            bucket[1] += dropped
+        self.ledger.extend(part.get("ledger", {}))
+        for kind, counts in part.get("journeys", {}).items():
+            mine = self.journeys.setdefault(kind, {"ok": 0, "failed": 0})
+            for k, v in counts.items():
+                mine[k] = mine.get(k, 0) + v
+
+
+RUN = Run()
+
+
+# -- the users ------------------------------------------------------------------------------------------------
+class _Visitor(User):
+    abstract = True
+    journey = ""
+    wait_time = between(1, 3)
+    weight = 1          # Locust drops classes of weight 0 when it starts: the profile sets them at init
+
+    @task
+    def visit(self) -> None:
+        RUN.visit(self.journey, self)
+
+
+class BrowseVisitor(_Visitor):
+    """Anonymous: the home page and the catalogue."""
+    journey = "browse"
+
+
+class Level3Visitor(_Visitor):
+    """Logs in (registers when new), submits a level-3 dossier with its documents, tracks it."""
+    journey = "level3"
+
+
+class Level4Visitor(_Visitor):
+    """Logs in, submits a level-4 dossier, pays the fee online, tracks it."""
+    journey = "level4"
+
+
+class PostalReturnVisitor(_Visitor):
+    """Logs in, submits a level-4 dossier with the result by public post, pays online, tracks it."""
+    journey = "level4_post"
+
+
+class TrackingVisitor(_Visitor):
+    """A returning citizen: logs in, lists their dossiers, looks one up (nationally too)."""
+    journey = "track"
+
+
+VISITOR_CLASSES: tuple[type[_Visitor], ...] = (BrowseVisitor, Level3Visitor, Level4Visitor, PostalReturnVisitor,
+                                               TrackingVisitor)
+
+
+class ArrivalSource(User):
+    """Arrival-rate mode: starts visitors at the offered rate, each in a greenlet of its own."""
+
+    fixed_count = 1     # set by the shape: one per load process
+    wait_time = constant(0)
+
+    def on_start(self) -> None:
+        self.visitors = Group()
+
+    def on_stop(self) -> None:
+        self.visitors.kill(block=False)
+
+    @task
+    def arrive(self) -> None:
+        RUN.ensure_ready()
+        assert RUN.profile is not None
+        cap = RUN.profile.max_in_flight
+        last = time.monotonic()
+        while self._state != LOCUST_STATE_STOPPING:   # a graceful stop: no new arrivals
+            rate = RUN.rate_per_source
+            now = time.monotonic()
+            if rate <= 0:
+                gevent.sleep(0.1)
+                last = time.monotonic()
+                continue
+            due = last + 1.0 / rate
+            if due > now:
+                gevent.sleep(min(due - now, 0.1))
+                continue
+            last = max(due, now - 1.0)      # fell behind by more than a second: do not burst to catch up
+            if len(self.visitors) >= cap:
+                RUN.local.arrival(dropped=True)
+                continue
+            RUN.local.arrival()
+            self.visitors.spawn(RUN.visit, RUN.choose_journey(), self)
+
+
+class OfficerTeam(User):
+    """A desk officer and a specialist of one agency: receive, process, record results, hand them over."""
+
+    fixed_count = 1     # set by the shape: the profile's officer teams
+    wait_time = between(2, 5)
+
+    def on_start(self) -> None:
+        RUN.ensure_ready()
+        assert RUN.control is not None and RUN.picks is not None and RUN.profile is not None and RUN.data is not None
+        RUN.officers_made += 1
+        agencies = RUN.picks.agencies
+        block = RUN.data.block
+        agency = agencies[(block + RUN.officers_made - 1) % len(agencies)]
+        self.sessions: list[MeasuredSession] = []
+
+        def client() -> OfficerClient:
+            session = RUN.session(self, tolerated=(409,))
+            self.sessions.append(session)
+            officer = RUN.portals(session).officer
+            assert officer is not None, "the --api factory gives no officer client"
+            return officer
+
+        p = RUN.profile
+        self.team = journeys.OfficerTeam.create(RUN.control, client, agency, f"load.w{block}.o{RUN.officers_made}",
+                                                RUN.rng, think_s=(p.officer_think_min_s / 3, p.officer_think_max_s / 3),
+                                                sleep=gevent.sleep)
+
+    @task
+    def work(self) -> None:
+        try:
+            self.team.round()
+            RUN.local.journey("officer", "ok")
+        except (ClientError, requests.RequestException):
+            RUN.local.journey("officer", "failed")
+
+
+# -- the shape ---------------------------------------------------------------------------------------------------
+class CampaignShape(LoadTestShape):
+    """The profile's schedule: a ramp and a hold, or steps; users (users mode) or an offered rate (arrival)."""
+
+    def tick(self) -> tuple[int, float, list[type[User]]] | None:
+        p = RUN.profile
+        if p is None or self.runner is None:
+            return None
+        t = self.get_run_time()
+        target = p.target_at(t)
+        if RUN.stop_reason or target is None:
+            if RUN.shape_ended_at is None:
+                RUN.shape_ended_at = time.time()
+                RUN.rates.append((RUN.shape_ended_at, 0.0))
+            return None
+        if isinstance(self.runner, MasterRunner):
+            RUN.workers = max(RUN.workers, self.runner.worker_count)
+        officers = [OfficerTeam] if RUN.officers else []
+        OfficerTeam.fixed_count = RUN.officers
+        if p.mode == "users":
+            classes: list[type[User]] = [c for c in VISITOR_CLASSES if c.weight > 0] + officers
+            return round(target) + RUN.officers, p.spawn_rate, classes
+        sources = max(self.runner.worker_count if isinstance(self.runner, MasterRunner) else 1, 1)
+        ArrivalSource.fixed_count = sources
+        RUN.rates.append((time.time(), target))
+        self.runner.send_message(RATE_MESSAGE, {"rate": target / sources})
+        return sources + RUN.officers, 100.0, [ArrivalSource, *officers]
+
+
+# -- events ------------------------------------------------------------------------------------------------------
+@events.init_command_line_parser.add_listener
+def _options(parser: Any) -> None:
+    parser.add_argument("--dvc-config", default="", help="the run's configuration (JSON), from dvc-harness load",
+                        include_in_web_ui=False)
+
+
+@events.init.add_listener
+def _init(environment: Environment, **_: Any) -> None:
+    RUN.configure(environment)
+    RUN.env = environment
+    runner = environment.runner
+    if runner is None:
+        return
+
+    def on_rate(environment: Environment, msg: Any, **_: Any) -> None:
+        RUN.rate_per_source = float(msg.data["rate"])
+
+    runner.register_message(RATE_MESSAGE, on_rate)
+
+
+@events.test_start.add_listener
+def _test_start(environment: Environment, **_: Any) -> None:
+    if RUN.profile is None and not RUN.configure(environment):
+        raise RuntimeError("no run configuration: start Locust through `dvc-harness load` (or pass --dvc-config)")
+    if RUN.is_master:
+        RUN.started_at = time.time()
+        RUN.start_snapshot = RUN.snapshot()
+        RUN.watcher = gevent.spawn(_watch)
+
+
+@events.report_to_master.add_listener
+def _report(client_id: str, data: dict[str, Any], **_: Any) -> None:
+    data["dvc"] = {**RUN.local.drain(), "cpu": RUN.cpu.pop("self", [])}
+
+
+@events.worker_report.add_listener
+def _worker_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
+    part = data.get("dvc")
+    if part:
+        RUN.totals.merge(part)
+        done = sum(sum(c.values()) for c in part.get("journeys", {}).values())
+        RUN.nodes[client_id] = RUN.nodes.get(client_id, 0) + done
+        RUN.cpu.setdefault(client_id, []).extend(part.get("cpu", []))
+
+
+@events.usage_monitor.add_listener
+def _usage(environment: Environment, cpu_usage: float, **_: Any) -> None:
+    RUN.cpu.setdefault("self", []).append(float(cpu_usage))
+
+
+def _lag() -> float:
+    """How late the workers' statistics reach the master (they report every 3 s)."""
+    return 4.0 if RUN.env is not None and isinstance(RUN.env.runner, MasterRunner) else 0.0
+
+
+def _watch() -> None:
+    """Every second: hard limits (stop early), the end of the ramp, the steps of a breakpoint run."""
+    p = RUN.profile
+    assert p is not None
+    recent: deque[slo.Snapshot] = deque()
+    while True:
+        gevent.sleep(1.0)
+        now = RUN.snapshot()
+        t = now.at - RUN.started_at - _lag()
+        recent.append(now)
+        while recent and now.at - recent[0].at > p.slo.hard.window_s:
+            recent.popleft()
+        if RUN.hold_snapshot is None and p.steps is None and t >= p.ramp_s:
+            RUN.hold_snapshot = now
+        if p.steps is not None and t >= 0:
+            _step(now, p.step_of(t))
+        if RUN.stop_reason is None and len(recent) > 1:
+            breach = slo.hard_breach(p.slo, now.minus(recent[0]))
+            if breach:
+                RUN.stop_reason = breach
+                log.error("dvc-load: stopping early: %s", breach)
+
+
+def _step(now: slo.Snapshot, index: int | None, *, final: bool = False) -> None:
+    """Close the step that ended (its requests: between snapshots `lag` seconds after its bounds)."""
+    p = RUN.profile
+    assert p is not None and p.steps is not None
+    if RUN.step_index is None:
+        RUN.step_index, RUN.step_snapshot = index, now
+        return
+    if index == RUN.step_index and not final:
+        return
+    assert RUN.step_snapshot is not None
+    k = RUN.step_index
+    t0 = RUN.started_at + k * p.steps.step_s
+    t1 = min(t0 + p.steps.step_s, RUN.shape_ended_at or now.at)
+    window = RUN.window(now, RUN.step_snapshot, t0, t1)
+    if t1 - t0 >= 0.8 * p.steps.step_s:
+        verdicts = slo.gate(p.slo, window, arrival=p.mode == "arrival", throughput=False)
+        failed = [f"{v.name} {v.text}" for v in verdicts if not v.ok]
+        target = p.steps.start + k * p.steps.increment
+        RUN.steps.append({"index": k, "target": round(target, 4), "ok": not failed, "failed": failed,
+                          "rps": round(window.rps, 2), "duration_s": round(window.duration_s, 1),
+                          "requests": window.total().n, "started": window.started, "offered": window.offered,
+                          "verdicts": [v.to_json() for v in verdicts]})
+        unit = "journeys/s" if p.mode == "arrival" else "users"
+        log.warning("dvc-load: step %s (%g %s): %s", k + 1, target, unit,
+                    "held" if not failed else "broke: " + "; ".join(failed))
+        if failed and RUN.stop_reason is None:
+            RUN.stop_reason = f"breakpoint: step {k + 1} ({target:g} {unit}) broke"
+    RUN.step_index, RUN.step_snapshot = index, now
+
+
+@events.quitting.add_listener
+def _quitting(environment: Environment, **_: Any) -> None:
+    if not RUN.is_master or RUN.profile is None or RUN.start_snapshot is None:
+        return
+    if RUN.watcher is not None:
+        RUN.watcher.kill(block=False)
+    p = RUN.profile
+    final = RUN.snapshot()
+    if p.steps is not None and RUN.step_index is not None and not str(RUN.stop_reason or "").startswith("breakpoint"):
+        _step(final, RUN.step_index, final=True)
+    ledger = journeys.Ledger()
+    ledger.extend(RUN.totals.ledger.drain())
+    ledger.extend(RUN.local.ledger.drain())
+    journeys_count = dict(RUN.totals.journeys)
+    for kind, counts in RUN.local.journeys.items():
+        mine = journeys_count.setdefault(kind, {"ok": 0, "failed": 0})
+        for k, v in counts.items():
+            mine[k] = mine.get(k, 0) + v
+    cpu = {node: samples for node, samples in RUN.cpu.items()}
+    if "self" in cpu:
+        cpu["master" if isinstance(environment.runner, MasterRunner) else "local"] = cpu.pop("self")
+    bound = {node: max(s) for node, s in cpu.items() if s and max(s) > CPU_LIMIT}
+    results = {
+        "profile": p.name, "mode": p.mode, "namespace": RUN.config.get("namespace"),
+        "started_at": RUN.started_at, "ended_at": time.time(), "shape_ended_at": RUN.shape_ended_at,
+        "arrivals": {str(k): v for k, v in sorted(RUN.arrivals().items())},
+        "rates": RUN.rates,
+        "workers": RUN.workers,
+        "start": RUN.start_snapshot.to_json(), "final": final.to_json(),
+        "hold_start": RUN.hold_snapshot.to_json() if RUN.hold_snapshot else None,
+        "steps": RUN.steps, "stop_reason": RUN.stop_reason,
+        "ledger": {"submissions": ledger.submissions, "payments": ledger.payments},
+        "journeys": journeys_count, "nodes": RUN.nodes,
+        "cpu": {"limit_percent": CPU_LIMIT, "max_by_process": {n: max(s) for n, s in cpu.items() if s},
+                "bound": bound},
+        "exceptions": len(getattr(environment.runner, "exceptions", {}) or {}),
+    }
+    report_dir = Path(RUN.config.get("report_dir") or ".")
+    report_dir.mkdir(parents=True, exist_ok=True)
+    tmp = report_dir / (RESULTS_FILE + ".tmp")
+    tmp.write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(report_dir / RESULTS_FILE)
+    outcome = slo.evaluate(p, results)
+    environment.process_exit_code = 0 if outcome.ok else 1

@@ -1,0 +1,62 @@
+"""Request names for Locust's statistics: `<service> <path template>`, e.g. `provincial /api/v1/dossiers/{code}`.
+
+Locust keys its statistics by (method, name). A name made from the URL path with its
+variable parts replaced (dossier codes, payment references, waybills, procedure codes,
+tokens, numbers) groups the requests of every visitor into one line per endpoint, on any
+portal; the service is the origin's name in the stack (or the host when it is not one of them).
+SLO groups match `METHOD name` with globs (`GET provincial /api/v1/procedures*`).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+_SEGMENTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}-\d{6}-\d{4}-\d{1,3}$"), "{reference}"),
+    (re.compile(r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}-\d{6}-\d{4}$"), "{code}"),
+    (re.compile(r"^[A-Z]{2}\d{9}[A-Z]{2}$"), "{waybill}"),
+    (re.compile(r"^\d{1,2}\.\d{6}(\.[\w.]+)?$"), "{procedure}"),
+    (re.compile(r"^PG\d{14}$"), "{transaction}"),
+    (re.compile(r"^\d+$"), "{n}"),
+    (re.compile(r"^[A-Za-z0-9_\-]{20,}$"), "{token}"),
+)
+
+
+@lru_cache(maxsize=4096)
+def template(path: str) -> str:
+    parts = path.split("/")
+    out = []
+    for part in parts:
+        for pattern, name in _SEGMENTS:
+            if part and pattern.match(part):
+                part = name
+                break
+        out.append(part)
+    return "/".join(out) or "/"
+
+
+class Namer:
+    """Names requests by the service whose origin they go to."""
+
+    def __init__(self, services: Mapping[str, str]) -> None:
+        self.origins = {self._origin(url): name for name, url in services.items()}
+
+    @staticmethod
+    def _origin(url: str) -> str:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}".lower()
+
+    def __call__(self, url: str) -> str:
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}".lower()
+        service = self.origins.get(origin, parts.netloc or "?")
+        return f"{service} {template(parts.path)}"
+
+
+def matches(method: str, name: str, patterns: Iterable[str]) -> bool:
+    key = f"{method} {name}"
+    return any(fnmatch.fnmatchcase(key, p) for p in patterns)

@@ -1,0 +1,129 @@
+"""The reports of a load run: the SLO table for the terminal, JUnit XML, a summary JSON."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from .consistency import Report as ConsistencyReport
+from .profiles import Profile
+from .slo import Outcome, Snapshot, arrivals_in
+
+JUNIT = "load-junit.xml"
+SUMMARY = "load-summary.json"
+
+
+def warnings(results: dict[str, Any]) -> list[str]:
+    out = []
+    bound = (results.get("cpu") or {}).get("bound") or {}
+    if bound:
+        nodes = ", ".join(f"{node} {cpu:.0f} %" for node, cpu in bound.items())
+        out.append(f"UNRELIABLE: the load generator itself was CPU-bound ({nodes} of a core, limit "
+                   f"{results['cpu']['limit_percent']:.0f} %): it may have offered less load and measured slower "
+                   "answers than the system gave. Spread it over more processes (--processes N) or machines.")
+    return out
+
+
+def table(profile: Profile, outcome: Outcome, consistency: ConsistencyReport | None, results: dict[str, Any]) -> str:
+    final = Snapshot.from_json(results["final"]).minus(Snapshot.from_json(results["start"]))
+    total = final.total()
+    started, dropped, offered = arrivals_in(results.get("arrivals") or {}, results.get("rates") or [],
+                                            float(results["start"]["at"]), float(results["final"]["at"]))
+    lines = [f"dvc-harness load: profile {profile.name} ({profile.mode}), namespace {results.get('namespace')}",
+             f"  {total.n} requests, {total.f} failed, {final.rps:.1f} req/s over {final.duration_s:.0f} s"
+             + (f"; {started} visitors started of {offered:.0f} offered, {dropped} dropped"
+                if profile.mode == "arrival" else ""),
+             f"  SLOs measured on: {'the hold, after the ramp' if outcome.window == 'hold' else 'the whole run'}", ""]
+    width = max([len(v.name) for v in outcome.verdicts] + [10])
+    lines.append(f"  {'SLO':<{width}}  {'verdict':<7}  measured (limit)")
+    for v in outcome.verdicts:
+        shown = v.text if v.measured is not None or v.limit is not None else ""
+        lines.append(f"  {v.name:<{width}}  {'PASS' if v.ok else 'FAIL':<7}  {shown}"
+                     + (f"  — {v.detail}" if v.detail and (not v.ok or v.name in ('breakpoint',)) else ""))
+    if outcome.breakpoint:
+        lines.append("")
+        for step in outcome.breakpoint["steps"]:
+            state = "held" if step["ok"] else "broke: " + "; ".join(step["failed"])
+            lines.append(f"  step {step['index'] + 1:>2}: {step['target']:g} {outcome.breakpoint['unit']}, "
+                         f"{step['rps']:.1f} req/s — {state}")
+    if consistency is not None:
+        lines += ["", "  " + consistency.summary()]
+        for problem in consistency.problems[:10]:
+            lines.append(f"    {problem.kind}: {problem.key} — {problem.detail}")
+        if len(consistency.problems) > 10:
+            lines.append(f"    ... and {len(consistency.problems) - 10} more (load-summary.json)")
+    journeys = results.get("journeys") or {}
+    if journeys:
+        def counts(v: dict[str, int]) -> str:
+            return "/".join(f"{n} {k}" for k, n in v.items() if n or k == "ok")
+        lines += ["", "  journeys: " + "; ".join(f"{k} {counts(v)}" for k, v in sorted(journeys.items()))]
+    for warning in warnings(results):
+        lines += ["", "  " + warning]
+    return "\n".join(lines)
+
+
+def write_junit(path: Path, profile: Profile, outcome: Outcome, consistency: ConsistencyReport | None,
+                results: dict[str, Any], *, error: str | None = None) -> None:
+    suite = ET.Element("testsuite", name=f"dvc-harness load: {profile.name}")
+    cases = 0
+    failures = errors = 0
+    props = ET.SubElement(suite, "properties")
+    for name, value in (("profile", profile.name), ("mode", profile.mode), ("namespace", results.get("namespace", "")),
+                        ("window", outcome.window), ("reliable", "false" if warnings(results) else "true")):
+        ET.SubElement(props, "property", name=name, value=str(value))
+    duration = max(float(results.get("ended_at", 0)) - float(results.get("started_at", 0)), 0.0)
+    for v in outcome.verdicts:
+        case = ET.SubElement(suite, "testcase", classname=f"load.{profile.name}.slo", name=v.name, time="0")
+        cases += 1
+        if not v.ok:
+            failures += 1
+            failure = ET.SubElement(case, "failure", message=f"{v.name}: {v.text}")
+            failure.text = v.detail
+        else:
+            ET.SubElement(case, "system-out").text = f"{v.text} {v.detail}".strip()
+    if consistency is not None:
+        case = ET.SubElement(suite, "testcase", classname=f"load.{profile.name}.consistency",
+                             name="nothing accepted is lost", time="0")
+        cases += 1
+        if consistency.skipped:
+            ET.SubElement(case, "skipped", message=consistency.skipped)
+        elif not consistency.ok:
+            failures += 1
+            failure = ET.SubElement(case, "failure", message=consistency.summary())
+            failure.text = "\n".join(f"{p.kind}: {p.key} — {p.detail}" for p in consistency.problems[:200])
+        else:
+            ET.SubElement(case, "system-out").text = consistency.summary()
+    if error:
+        case = ET.SubElement(suite, "testcase", classname=f"load.{profile.name}", name="the run", time="0")
+        cases += 1
+        errors += 1
+        ET.SubElement(case, "error", message=error)
+    text = "\n".join(warnings(results))
+    if text:
+        ET.SubElement(suite, "system-err").text = text
+    suite.set("tests", str(cases))
+    suite.set("failures", str(failures))
+    suite.set("errors", str(errors))
+    suite.set("time", f"{duration:.1f}")
+    ET.indent(suite)
+    path.write_text('<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n",
+                    encoding="utf-8")
+
+
+def write_summary(path: Path, profile: Profile, outcome: Outcome | None, consistency: ConsistencyReport | None,
+                  results: dict[str, Any] | None, exit_code: int, *, error: str | None = None) -> None:
+    summary = {
+        "profile": profile.name, "mode": profile.mode, "exit_code": exit_code, "error": error,
+        "namespace": (results or {}).get("namespace"),
+        "campaign": profile.campaign,
+        "slo": {"ok": outcome.ok, "window": outcome.window, "verdicts": [v.to_json() for v in outcome.verdicts],
+                "breakpoint": outcome.breakpoint} if outcome else None,
+        "consistency": consistency.to_json() if consistency else None,
+        "journeys": (results or {}).get("journeys"),
+        "stop_reason": (results or {}).get("stop_reason"),
+        "warnings": warnings(results) if results else [],
+        "cpu": (results or {}).get("cpu"),
+    }
+    path.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")

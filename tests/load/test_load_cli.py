@@ -1,0 +1,196 @@
+"""`dvc-harness load` end to end: Locust in its own process against a stack of the test's own.
+
+Each test is bounded (tens of seconds) and stops by itself. The stack is private to this
+module (a snapshot restore below rewinds the whole stack, which the shared one must never see).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from harness.control import Faults
+from harness.load_cmd import EXIT_DATA_LOST, EXIT_FAILED, EXIT_OK, LoadOptions, run_load
+from harness.stack import Stack
+from load import profiles
+
+
+@pytest.fixture(scope="module")
+def load_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    stack = Stack.start(tmp_path_factory.mktemp("load-state"))
+    yield stack
+    stack.stop()
+
+
+def run(stack: Stack, report: Path, profile: profiles.Profile, **options: object) -> tuple[int, str, dict]:
+    out = io.StringIO()
+    code = run_load(LoadOptions(profile, state_dir=Path(stack.config.state_dir), report_dir=report, echo=out,
+                                **options))  # type: ignore[arg-type]
+    summary = json.loads((report / "load-summary.json").read_text(encoding="utf-8"))
+    return code, out.getvalue(), summary
+
+
+def test_smoke_passes_within_a_minute_and_leaves_the_reports(load_stack: Stack, tmp_path: Path) -> None:
+    started = time.monotonic()
+    code, out, summary = run(load_stack, tmp_path, profiles.load("smoke"))
+    took = time.monotonic() - started
+    assert code == EXIT_OK, out
+    assert took < 60, f"smoke took {took:.0f} s"
+    for name in ("locust.html", "locust_stats.csv", "locust_failures.csv", "load-junit.xml", "load-results.json",
+                 "load.log"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    suite = ET.parse(tmp_path / "load-junit.xml").getroot()
+    names = [case.get("name") for case in suite.iter("testcase")]
+    assert {"failure ratio", "throughput", "catalogue p95", "submit p99", "nothing accepted is lost"} <= set(names)
+    assert suite.get("failures") == "0"
+    # every journey ran, officers included, and the check saw what they submitted and paid
+    journeys = summary["journeys"]
+    assert all(journeys.get(k, {}).get("ok", 0) >= 1 for k in (*profiles.JOURNEYS, "officer")), journeys
+    assert summary["consistency"]["ok"] and summary["consistency"]["checked_payments"] >= 1
+    assert "SLO" in out and "PASS" in out
+
+
+def test_failing_requests_fail_the_run_and_name_the_slo(load_stack: Stack, tmp_path: Path) -> None:
+    ns = "load-fault-test"
+    Faults(load_stack.info, ns).error("provincial", "/api/v1/dossiers", method="POST", status=503)
+    code, out, summary = run(load_stack, tmp_path, profiles.load("smoke").with_overrides(duration_s=8), namespace=ns)
+    assert code == EXIT_FAILED, out
+    failed = [v["name"] for v in summary["slo"]["verdicts"] if not v["ok"]]
+    assert "failure ratio" in failed
+    assert "an SLO failed: " in out and "failure ratio" in out.split("an SLO failed: ")[1]
+    suite = ET.parse(tmp_path / "load-junit.xml").getroot()
+    assert any(case.find("failure") is not None and case.get("name") == "failure ratio"
+               for case in suite.iter("testcase"))
+
+
+def test_a_lost_submission_is_caught_with_exit_code_3(load_stack: Stack, tmp_path: Path) -> None:
+    """The emulator loses what it accepted: a snapshot taken mid-run is restored later in the run."""
+    ns = "load-lost-test"
+    base, token = load_stack.urls["provincial"], load_stack.info.admin_token
+    admin = {"X-Admin-Token": token, "X-DVC-Namespace": ns}
+    lost: dict[str, list[str]] = {}
+
+    def codes() -> list[str]:
+        return [d["code"] for d in requests.get(f"{base}/_admin/dossiers", headers=admin, timeout=10).json()["items"]]
+
+    def rewind() -> None:
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline and not codes():
+            time.sleep(0.2)
+        kept = codes()
+        taken = requests.post(f"{base}/_admin/snapshots", json={"name": "mid-run"}, headers=admin, timeout=30)
+        taken.raise_for_status()
+        while time.monotonic() < deadline and len(codes()) < len(kept) + 2:
+            time.sleep(0.2)
+        lost["codes"] = [c for c in codes() if c not in kept]
+        requests.post(f"{base}/_admin/snapshots/mid-run/restore", headers=admin, timeout=30).raise_for_status()
+
+    thread = threading.Thread(target=rewind, daemon=True)
+    thread.start()
+    code, out, summary = run(load_stack, tmp_path, profiles.load("smoke"), namespace=ns)
+    thread.join(timeout=5)
+    assert lost.get("codes"), "the run submitted too little to lose anything"
+    assert code == EXIT_DATA_LOST, out
+    problems = summary["consistency"]["problems"]
+    assert {p["key"] for p in problems} & set(lost["codes"]), (problems, lost)
+    assert {p["kind"] for p in problems} <= {"lost_submission", "duplicate_code", "wrong_dossier",
+                                              "lost_payment", "payment_not_recorded_by_portal", "payment_not_paid"}
+    assert "DATA LOST" in out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_master_and_two_workers_on_loopback(load_stack: Stack, tmp_path: Path) -> None:
+    port = _free_port()
+    workers = [subprocess.Popen([sys.executable, "-m", "harness.load_cmd", "--worker", "--master-host", "127.0.0.1",
+                                 "--master-port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for _ in range(2)]
+    try:
+        profile = profiles.load("campaign-peak").with_overrides(duration_s=16, rate=4)
+        code, out, _summary = run(load_stack, tmp_path, profile, expect_workers=2, master_bind_host="127.0.0.1",
+                                 master_bind_port=port)
+        assert code == EXIT_OK, out
+        results = json.loads((tmp_path / "load-results.json").read_text(encoding="utf-8"))
+        assert results["workers"] == 2
+        assert len(results["nodes"]) == 2 and all(n > 0 for n in results["nodes"].values()), results["nodes"]
+        for worker in workers:
+            assert worker.wait(timeout=30) == 0          # the master sent them home
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+
+
+def test_the_arrival_rate_holds_when_latency_rises_tenfold(load_stack: Stack, tmp_path: Path) -> None:
+    ns = "load-arrivals-test"
+    base = load_stack.urls["provincial"]
+    # what a catalogue read takes now, unfaulted
+    http = requests.Session()
+    baseline = []
+    for _ in range(20):
+        started = time.perf_counter()
+        http.get(f"{base}/api/v1/procedures", params={"q": "ho tich"}, headers={"X-DVC-Namespace": ns}, timeout=10)
+        baseline.append((time.perf_counter() - started) * 1000)
+    added_ms = max(10 * statistics.median(baseline), 200.0)
+    Faults(load_stack.info, ns).latency("provincial", "/api/v1/*", ms=added_ms)
+    profile_file = tmp_path / "arrivals.toml"
+    profile_file.write_text("""
+name = "arrivals"
+mode = "arrival"
+[load]
+rate = 8
+ramp_s = 0
+hold_s = 14
+[mix]
+browse = 1
+[think_time]
+min_s = 0
+max_s = 0
+[slo]
+window = "all"
+min_arrival_ratio = 0.95
+""", encoding="utf-8")
+    report = tmp_path / "report"
+    code, out, _summary = run(load_stack, report, profiles.load(str(profile_file)), namespace=ns)
+    results = json.loads((report / "load-results.json").read_text(encoding="utf-8"))
+    # starts per second over the run, against the offered 8 a second
+    from load.slo import arrivals_in
+
+    t0 = results["started_at"] + 2
+    t1 = results["shape_ended_at"]
+    started, dropped, offered = arrivals_in(results["arrivals"], results["rates"], t0, t1)
+    assert offered == pytest.approx(8 * (t1 - t0), rel=0.02)
+    assert abs(started / offered - 1) <= 0.05, (started, offered)
+    assert dropped == 0
+    # and the answers were at least ten times slower than without the fault
+    rt = results["final"]["requests"]["GET provincial /api/v1/procedures"]["rt"]
+    median = sorted(int(k) for k, n in rt.items() for _ in range(n))[sum(rt.values()) // 2]
+    assert median >= 10 * statistics.median(baseline), (median, baseline)
+    assert code == EXIT_OK, out
+
+
+def test_a_host_without_a_stack_gets_anonymous_browsing_and_no_check(load_stack: Stack, tmp_path: Path) -> None:
+    """`--host` names a portal that is not this state folder's emulator: it is only browsed, nothing is checked."""
+    out = io.StringIO()
+    code = run_load(LoadOptions(profiles.load("smoke").with_overrides(duration_s=6), host=load_stack.urls["provincial"],
+                                state_dir=tmp_path / "no-stack-here", report_dir=tmp_path / "report", echo=out))
+    summary = json.loads((tmp_path / "report" / "load-summary.json").read_text(encoding="utf-8"))
+    assert code == EXIT_OK, out.getvalue()
+    assert set(summary["journeys"]) == {"browse"} and summary["journeys"]["browse"]["ok"] >= 1
+    assert summary["consistency"]["skipped"].endswith("is not the emulator")

@@ -1,0 +1,95 @@
+"""`serve --workers N` (harness.workers): N processes share one state — DESIGN.md's "shared truth"."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from harness.control import Faults, Journal
+from harness.stack import StackInfo
+from load import journeys
+from load.api import Control, emulator_api
+
+
+def closing_session() -> requests.Session:
+    """A session that opens a new connection for every request, so the kernel spreads them over the workers."""
+    session = requests.Session()
+    session.headers["Connection"] = "close"
+    return session
+
+
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.Popen[bytes], Path, StackInfo]]:
+    state = tmp_path_factory.mktemp("workers-state")
+    process = subprocess.Popen([sys.executable, "-m", "harness.workers", "--state-dir", str(state), "--workers", "2",
+                                "--base-port", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.monotonic() + 60
+    info = None
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "serve --workers 2 exited"
+        info = StackInfo.load(state)
+        if info is not None and info.answers():
+            break
+        time.sleep(0.2)
+    assert info is not None
+    yield process, state, info
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def test_both_workers_serve_and_share_sessions_data_and_faults(two_workers: Any, ns: str) -> None:
+    _, _, info = two_workers
+    provincial = info.url("provincial")
+    seen = {requests.get(f"{provincial}/api/v1/agencies", timeout=10, headers={"Connection": "close"}
+                         ).headers["X-DVC-Worker"] for _ in range(40)}
+    assert seen == {"0", "1"}
+
+    control = Control(info.services, ns, info.admin_token)
+    picks = journeys.Picks.from_catalogue(control.procedures(limit=1000)["items"])
+    ledger, pool = journeys.Ledger(), journeys.AccountPool()
+
+    def citizen(block: int) -> None:
+        data = journeys.LoadDataFactory(block)
+        for _ in range(3):  # register, SSO, submit, pay, track: every request on a new connection
+            v = journeys.Visitor(emulator_api(closing_session(), info.services, namespace=ns), data, picks, pool,
+                                 ledger, control, random.Random(block), new_account_share=1.0)
+            journeys.level4(v)
+
+    threads = [threading.Thread(target=citizen, args=(b,)) for b in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    codes = [s["code"] for s in ledger.submissions]
+    assert len(codes) == 6 and len(set(codes)) == 6               # one counter for every worker
+    assert len(ledger.payments) == 6
+    journal = Journal(info, ns)
+    for paid in ledger.payments:   # one dispatcher (the outbox lease): each confirmation sent once
+        journal.verify("payment", count=1, direction="out", url_contains="/api/payment/confirm",
+                       correlation_id=paid["reference"], wait=10)
+
+    Faults(info, ns).error("provincial", "/api/v1/agencies", status=418)   # posted to one worker...
+    answers = [requests.get(f"{provincial}/api/v1/agencies", timeout=10,
+                            headers={"Connection": "close", "X-DVC-Namespace": ns}) for _ in range(30)]
+    assert {a.status_code for a in answers} == {418}                      # ...applied by both
+    assert {a.headers.get("X-DVC-Worker") for a in answers} == {"0", "1"}
+
+
+def test_a_clean_stop_removes_stack_json(two_workers: Any) -> None:
+    process, state, _ = two_workers
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+    assert not (state / "stack.json").exists()
