@@ -9,12 +9,10 @@ import sys
 import threading
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from mocks.core.config import DEFAULT_BASE_PORT, DEFAULT_STATE_DIR
 
 from . import load_cmd, seed_history
-from .stack import Stack, StackError, StackInfo
+from .stack import Stack, StackError, StackInfo, lock_state_dir
 from .workers import add_serve_workers_option, serve_workers
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR, EXIT_DATA_LOST = 0, 1, 2, 3
@@ -54,13 +52,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.workers > 1:
         return serve_workers(args)
     state_dir: Path = args.state_dir
-    state_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(state_dir / "serve.lock"))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        print(f"another `dvc-harness serve` already uses {state_dir}; stop it or pick another --state-dir",
-              file=sys.stderr)
+    lock = lock_state_dir(state_dir)
+    if lock is None:
         return EXIT_ERROR
     stop = threading.Event()
     try:

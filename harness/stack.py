@@ -11,6 +11,7 @@ import importlib
 import json
 import os
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -247,6 +248,21 @@ class RemoteStack:
 
     def stop(self) -> None:
         """Nothing to stop: the stack belongs to whoever started it."""
+
+
+def lock_state_dir(state_dir: Path) -> Any:
+    """The state folder's serve lock (a held FileLock), or None when another `serve` holds it."""
+    from filelock import FileLock, Timeout
+
+    state_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(state_dir / "serve.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        print(f"another `dvc-harness serve` already uses {state_dir}; stop it or pick another --state-dir",
+              file=sys.stderr)
+        return None
+    return lock
 
 
 def find_running(state_dir: Path | str) -> StackInfo | None:

@@ -193,19 +193,12 @@ class Child:
 
 def serve_workers(args: argparse.Namespace) -> int:
     """`serve` with `args.workers` processes (args: state_dir, bind, base_port, workers)."""
-    from filelock import FileLock, Timeout
-
     from .cli import EXIT_ERROR, EXIT_OK, describe
-    from .stack import STACK_FILE, StackError, StackInfo, _bind, _origin, write_stack_json
+    from .stack import STACK_FILE, StackError, StackInfo, _bind, _origin, lock_state_dir, write_stack_json
 
     state_dir: Path = Path(args.state_dir).resolve()
-    state_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(state_dir / "serve.lock"))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        print(f"another `dvc-harness serve` already uses {state_dir}; stop it or pick another --state-dir",
-              file=sys.stderr)
+    lock = lock_state_dir(state_dir)
+    if lock is None:
         return EXIT_ERROR
     sockets: dict[str, socket.socket] = {}
     urls: dict[str, str] = {}
