@@ -113,7 +113,7 @@ def create_app(service: str, config: StackConfig) -> Any:
     module = importlib.import_module(f"mocks.{service}.app")
     app = module.create_app(config)
     ctx = app.state.ctx
-    return ControlMiddleware(app, service, ctx.faults, ctx.journal)
+    return ControlMiddleware(app, service, ctx.faults, ctx.journal, ctx.fast_reads)
 
 
 def write_stack_json(state_dir: Path, config: StackConfig) -> Path:

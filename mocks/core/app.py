@@ -53,6 +53,8 @@ class ServiceContext:
     resetters: list[Callable[[str], None]] = field(default_factory=list)
     # called when a namespace's time moved (clock set/advanced, outbox flushed): scheduled work catches up
     on_time_moved: list[Callable[[str], None]] = field(default_factory=list)
+    # hot reads answered before the web framework: path -> fn(query string) -> JSON bytes, or None to fall through
+    fast_reads: dict[str, Callable[[bytes], bytes | None]] = field(default_factory=dict)
 
     @classmethod
     def open(cls, name: str, config: StackConfig, templates_dir: Path | None = None) -> ServiceContext:

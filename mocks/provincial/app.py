@@ -34,6 +34,7 @@ def create_app(config: StackConfig) -> FastAPI:
     web = auth.PortalAuth(portal, ctx.store)
     officer_web = officer_api.OfficerAuth(portal, ctx.store)
     ctx.resetters.append(portal.reset)
+    ctx.fast_reads["/api/v1/procedures"] = portal.catalogue.fast_read
     ctx.resetters.append(web.reset)
     ctx.resetters.append(officer_web.reset)
 

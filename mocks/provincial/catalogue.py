@@ -16,12 +16,14 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
+from urllib.parse import parse_qsl
 
 from mocks import data
 from mocks.core.errors import DomainError, NotFound
 
 TIERS: tuple[str, ...] = ("province", "district", "commune")
 TIER_NAMES: dict[str, str] = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
+FAST_QUERY_KEYS = frozenset({"q", "tier", "agency_code", "level", "offset", "limit"})
 FIELD_TYPES: tuple[str, ...] = ("text", "textarea", "number", "date", "select")
 FEE_TIMING_NAMES: dict[str, str] = {
     "before": "Thu khi nộp hồ sơ (thu trước)",
@@ -317,6 +319,30 @@ class Catalogue:
     @cached_property
     def first_page_json(self) -> bytes:
         return self._page(self._rows, 0, DEFAULT_PAGE_SIZE)
+
+    def fast_read(self, query_string: bytes) -> bytes | None:
+        """GET /api/v1/procedures answered before the web framework (mocks.core.control), from the
+        same bytes the API route answers; a query this does not recognise as plainly valid returns
+        None and goes to the route, which checks it and explains what is wrong."""
+        if not query_string:
+            return self.first_page_json
+        try:
+            pairs = parse_qsl(query_string.decode("ascii"), keep_blank_values=True, strict_parsing=True)
+        except (UnicodeDecodeError, ValueError):
+            return None
+        params = dict(pairs)
+        if len(params) != len(pairs) or not params.keys() <= FAST_QUERY_KEYS:
+            return None
+        tier, level = params.get("tier") or None, params.get("level") or None
+        offset, limit = params.get("offset", "0"), params.get("limit", str(DEFAULT_PAGE_SIZE))
+        if ((tier is not None and tier not in TIER_NAMES) or (level is not None and level not in ("1", "2", "3", "4"))
+                or not (offset.isascii() and offset.isdigit() and limit.isascii() and limit.isdigit())
+                or len(offset) > 7 or len(limit) > 4
+                or not (0 <= int(offset) <= 1_000_000 and 1 <= int(limit) <= MAX_PAGE_SIZE)
+                or len(params.get("q", "")) > 200 or len(params.get("agency_code", "")) > 64):
+            return None
+        return self.offerings_json(params.get("q") or None, tier, params.get("agency_code") or None,
+                                   int(level) if level else None, int(offset), int(limit))
 
     def offerings_json(self, q: str | None = None, tier: str | None = None, agency_code: str | None = None,
                        level: int | None = None, offset: int = 0, limit: int = DEFAULT_PAGE_SIZE) -> bytes:

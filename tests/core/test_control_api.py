@@ -257,3 +257,31 @@ def test_advancing_the_clock_moves_scheduled_postal_orders(admin: Admin, custome
     got = receiver.wait_for(4)
     assert [g["body"]["Status"] for g in got] == ["created", "picked_up", "in_transit", "delivered"]
     assert got[-1]["body"]["ItemCode"] == waybill and got[-1]["body"]["Time"] == "20220111200000"
+
+
+@pytest.mark.parametrize("query", [
+    "limit=5", "offset=40&limit=3", "tier=district&level=3", "q=l%C3%BD+l%E1%BB%8Bch", "agency_code=000.00.12.H47",
+    "level=", "tier=", "q=",
+])
+def test_fast_reads_and_the_api_route_agree(admin: Admin, dvc_stack: Any, query: str) -> None:
+    app = dvc_stack.app("provincial")
+    fast = app.fast_reads["/api/v1/procedures"](query.encode())
+    assert fast is not None
+    routed = admin.call("provincial", f"/api/v1/procedures?{query}&_=")     # an unknown key: the route answers
+    assert routed.status_code == 200 and routed.content == fast
+
+
+@pytest.mark.parametrize("query", ["level=12", "limit=0", "limit=1001", "offset=-1", "tier=city", "limit=%EF%BC%95",
+                                   "limit=5&limit=6", "q=" + "x" * 201])
+def test_fast_reads_leave_doubtful_queries_to_the_route(dvc_stack: Any, query: str) -> None:
+    assert dvc_stack.app("provincial").fast_reads["/api/v1/procedures"](query.encode()) is None
+
+
+def test_the_catalogue_fast_read_answers_what_the_api_route_answers(admin: Admin) -> None:
+    fast = admin.call("provincial", "/api/v1/procedures")
+    routed = admin.call("provincial", "/api/v1/procedures", params={"offset": 0})   # a query: the FastAPI route
+    assert fast.status_code == routed.status_code == 200
+    assert fast.content == routed.content and fast.headers["content-type"] == "application/json"
+    assert admin.get("provincial", "/_admin/journal/count", url_contains="/api/v1/procedures")["count"] == 2
+    admin.fault("provincial", action="error", path="/api/v1/procedures", status=503, times=1)
+    assert admin.call("provincial", "/api/v1/procedures").status_code == 503        # faults still apply
