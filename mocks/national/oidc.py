@@ -30,6 +30,7 @@ from mocks.core.clock import Clock
 from mocks.core.config import StackConfig
 from mocks.core.errors import Conflict, DomainError
 from mocks.core.storage import Store, dumps, loads
+from mocks.core.urls import is_absolute_http_url
 
 from .accounts import Account, AccountBook
 from .security import digest, same_digest
@@ -100,8 +101,7 @@ def s256(verifier: str) -> str:
 def check_redirect_uri(uri: Any) -> str:
     if not isinstance(uri, str) or len(uri) > 2000:
         raise DomainError("INVALID_REDIRECT_URI", "Địa chỉ chuyển hướng không hợp lệ.", "Invalid redirect URI.")
-    parts = urlsplit(uri)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
+    if not is_absolute_http_url(uri, fragment_allowed=False):
         raise DomainError("INVALID_REDIRECT_URI",
                           f"Địa chỉ chuyển hướng phải là URL http(s) tuyệt đối, không có '#': {uri}",
                           f"A redirect URI must be an absolute http(s) URL without a fragment: {uri}")

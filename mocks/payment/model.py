@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import requests
 
@@ -23,6 +23,7 @@ from mocks.core.outbox import Outbox, OutboxMessage
 from mocks.core.signing import ma_xac_thuc, sign, verify
 from mocks.core.storage import Store, dumps, loads
 from mocks.core.timefmt import from_iso, to_iso, to_wire
+from mocks.core.urls import is_absolute_http_url
 
 from . import codes
 from .codes import PaymentError
@@ -209,8 +210,7 @@ def signature_ok(message: dict[str, Any], kind: str, secret: str) -> bool:
 
 
 def check_url(name: str, url: Any) -> str:
-    parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000:
+    if not is_absolute_http_url(url):
         raise DomainError("INVALID_URL", f"{name} phải là địa chỉ http(s) đầy đủ.",
                           f"{name} must be an absolute http(s) URL.", details={"field": name})
     return str(url)

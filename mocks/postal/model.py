@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from mocks.core.clock import Clock
 from mocks.core.config import StackConfig
@@ -26,6 +25,7 @@ from mocks.core.identifiers import InvalidIdentifier, normalise_mobile
 from mocks.core.outbox import Outbox
 from mocks.core.storage import Store, dumps, loads
 from mocks.core.timefmt import from_iso, to_iso, to_wire
+from mocks.core.urls import is_absolute_http_url
 
 from . import s10
 from .places import DEFAULT_TARIFF, HOME_PROVINCE, SORTING_CENTRE, Tariff, office_for
@@ -689,10 +689,8 @@ def _check_registration(code: Any, name: Any, token: Any, webhook_url: Any) -> t
 def _check_webhook_url(url: Any) -> str | None:
     if url is None or (isinstance(url, str) and not url.strip()):
         return None
-    if isinstance(url, str) and len(url) <= 2000:
-        parts = urlsplit(url.strip())
-        if parts.scheme in ("http", "https") and parts.netloc:
-            return url.strip()
+    if isinstance(url, str) and is_absolute_http_url(url.strip()):
+        return url.strip()
     raise DomainError("INVALID_WEBHOOK_URL", "webhook_url phải là một địa chỉ http(s) đầy đủ.",
                       "webhook_url must be an absolute http(s) URL.", details={"field": "webhook_url"})
 
