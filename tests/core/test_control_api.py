@@ -285,3 +285,15 @@ def test_the_catalogue_fast_read_answers_what_the_api_route_answers(admin: Admin
     assert admin.get("provincial", "/_admin/journal/count", url_contains="/api/v1/procedures")["count"] == 2
     admin.fault("provincial", action="error", path="/api/v1/procedures", status=503, times=1)
     assert admin.call("provincial", "/api/v1/procedures").status_code == 503        # faults still apply
+
+
+def test_outgoing_delay_holds_a_call_then_sends_it(admin: Admin, customer: Any) -> None:
+    code, token, receiver = customer
+    admin.fault("postal", direction="outgoing", action="delay", path="postal.event", delay_s=1.0, times=1)
+    started = time.monotonic()
+    order(admin, code, token, "H-1")
+    [got] = receiver.wait_for(1, timeout=10)
+    assert time.monotonic() - started >= 1.0 and got["body"]["Status"] == "created"
+    [held] = [e for e in admin.get("postal", "/_admin/journal", direction="out", fault=True)["entries"]
+              if e["url"] == "outbox:postal.event"]
+    assert "held 1 s by a delay fault" in held["faults"][0]
