@@ -175,6 +175,17 @@ class DataFactory:
         account.update(overrides)
         return account
 
+    def officer(self, agency_code: str, role: str, **overrides: Any) -> dict[str, Any]:
+        """An officer of the one-stop back office (role: desk, specialist, leader) for /_admin/officers."""
+        f = self.faker
+        serial = self._unique()
+        name = f.vn_name()
+        officer = {"username": f"{role}.{self.scope}.{serial}".lower()[:64], "full_name": name,
+                   "agency_code": agency_code, "role": role, "password": f"CanBo{f.random_int(100000, 999999)}x",
+                   "email": self._email(name, serial)}
+        officer.update(overrides)
+        return officer
+
     def postal_address(self, account: dict[str, Any] | None = None) -> dict[str, str]:
         """A delivery address in Quảng Nam for a postal return."""
         address = self.faker.qn_address()

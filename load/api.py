@@ -22,8 +22,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import requests
 
-from harness.clients import ClientError, NationalClient, PaymentClient, PostalClient, ProvincialClient
-from harness.clients.base import ServiceClient
+from harness.clients import ClientError, NationalClient, OfficerClient, PaymentClient, PostalClient, ProvincialClient
 
 DEFAULT_API = "load.api:emulator_api"
 
@@ -65,23 +64,6 @@ class LoadProvincialClient(ProvincialClient):
     def payment_return(self, return_url: str) -> int:
         """The citizen's browser comes back from the checkout (the portal asks the platform when it must)."""
         return self._page(return_url)
-
-
-class OfficerClient(ServiceClient):
-    """An officer of the one-stop back office (`/api/v1/officer`, cookie `tinh_officer_session`)."""
-
-    def login(self, username: str, password: str) -> dict[str, Any]:
-        return self.call("POST", "/api/v1/officer/login", json={"username": username, "password": password})
-
-    def dossiers(self, status: int | None = None, limit: int = 20) -> dict[str, Any]:
-        params: dict[str, Any] = {"limit": limit}
-        if status is not None:
-            params["status"] = status
-        return self.call("GET", "/api/v1/officer/dossiers", params=params)
-
-    def act(self, code: str, action: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        """receive, process, result (body: documents), return, ..."""
-        return self.call("POST", f"/api/v1/officer/dossiers/{code}/{action}", json=body or {})
 
 
 @dataclass

@@ -30,6 +30,7 @@ from harness.steps import step
 from mocks import data
 from scenarios import journeys
 from scenarios.journeys import ASYNC_TIMEOUT, DONE, NEW, PAID, RETURNED, ProcedurePick, SampleFiles
+from scenarios.officers import Officer, log_in_officer
 from scenarios.pages.officer import ApplicantBackOfficePages, OfficerPages
 from scenarios.portal import Portals, PostalAddress, Submission
 
@@ -39,27 +40,9 @@ PAID_ONLINE_NOTE = "Đã thanh toán trực tuyến"
 # How the portal names the postal item's state; how the post names its own events.
 POSTAL_RETURNED_PORTAL = "Đã chuyển hoàn về cơ quan"
 POSTAL_FAILED, POSTAL_RETURNED = "Phát không thành công", "Đã chuyển hoàn về người gửi"
-OFFICER_PASSWORD = "CanBo@Thu2024"
 # Wednesday 24/04/2024, before the 29/4–1/5 break (Monday 29/4 swapped for Saturday 4/5, worked).
 RECEIPT_TIME = "2024-04-24T09:00:00+07:00"
 
-Officer = dict[str, Any]
-
-
-# -- helpers -----------------------------------------------------------------------------------------------
-def officer_account(platform: Platform, data_factory: Any, agency_code: str, role: str) -> Officer:
-    """An officer account of an agency with a role (desk, specialist, leader), made on the admin surface."""
-    faker = data_factory.faker
-    made = platform.provincial.call("POST", "/_admin/officers", admin=True, json={
-        "username": f"{role}.{faker.random_int(10_000, 99_999)}", "full_name": faker.vn_name(),
-        "agency_code": agency_code, "role": role, "password": OFFICER_PASSWORD})
-    return {**made, "password": OFFICER_PASSWORD}
-
-
-def log_in_officer(officers: OfficerPages, officer: Officer) -> None:
-    with step(f"{officer['role_name']} {officer['full_name']} đăng nhập hệ thống một cửa"):
-        officers.log_in(officer["username"], officer["password"])
-        officers.expect_logged_in(officer["full_name"], officer["agency_name"])
 
 
 def shown_day(text: str) -> date:
@@ -323,7 +306,7 @@ def overdue_on_both_portals(portals: Portals, platform: Platform, clock: Clock, 
 
 
 __all__ = [
-    "OFFICER_PASSWORD", "RECEIPT_TIME", "add_working_days", "is_working_day", "log_in_officer",
-    "lost_confirmation_recovered_by_query", "national_sync_outage", "officer_account", "overdue_on_both_portals",
+    "RECEIPT_TIME", "add_working_days", "is_working_day",
+    "lost_confirmation_recovered_by_query", "national_sync_outage", "overdue_on_both_portals",
     "payment_confirmed_twice", "postal_delivery_returned", "previous_working_day", "shown_day",
 ]

@@ -15,6 +15,7 @@ from harness.stack import StackInfo
 
 from .base import ClientError, ServiceClient
 from .national import NationalClient, complete_sso
+from .officer import OfficerClient
 from .payment import PaymentClient
 from .postal import PostalClient
 from .provincial import ProvincialClient, sample_attachments, sample_form
@@ -46,6 +47,6 @@ class Platform:
 
 
 __all__ = [
-    "ClientError", "NationalClient", "PaymentClient", "Platform", "PostalClient", "ProvincialClient",
+    "ClientError", "NationalClient", "OfficerClient", "PaymentClient", "Platform", "PostalClient", "ProvincialClient",
     "ServiceClient", "complete_sso", "sample_attachments", "sample_form",
 ]

@@ -54,6 +54,9 @@ class PaymentClient(ServiceClient):
     def resolve(self, reference: str, outcome: str = "paid") -> Any:
         return self.call("POST", f"/_admin/transactions/{reference}/resolve", admin=True, json={"outcome": outcome})
 
+    def partners(self) -> list[dict[str, Any]]:
+        return self.call("GET", "/_admin/partners", admin=True)["partners"]
+
     def register_partner(self, code: str, name: str, callback_url: str, return_url: str, **extra: Any) -> Any:
         body = {"code": code, "name": name, "callback_url": callback_url, "return_url": return_url, **extra}
         return self.call("POST", "/_admin/partners", admin=True, json=body)

@@ -102,6 +102,25 @@ class ProvincialClient(ServiceClient):
     def result_ready(self, code: str) -> dict[str, Any]:
         return self.call("POST", f"/_admin/dossiers/{code}/result-ready", admin=True)
 
+    def create_officer(self, officer: dict[str, Any]) -> dict[str, Any]:
+        """An officer account (harness.testdata.DataFactory.officer); the answer with its password."""
+        made = self.call("POST", "/_admin/officers", admin=True, json=officer, expect=201)
+        return {**made, "password": made.get("password") or officer.get("password")}
+
+    def create_local_account(self, full_name: str, id_number: str | None = None,
+                             account_type: int = 1) -> dict[str, Any]:
+        """A local account not yet linked to a national SSO log-in."""
+        return self.call("POST", "/_admin/accounts", admin=True,
+                         json={"full_name": full_name, "id_number": id_number, "account_type": account_type})
+
+    def logins(self) -> list[dict[str, Any]]:
+        """The SSO log-ins of the namespace, with the linking rule each used."""
+        return self.call("GET", "/_admin/logins", admin=True)["items"]
+
+    def notifications(self, **filters: Any) -> list[dict[str, Any]]:
+        """The e-mail and SMS notices the portal sent (receipt, supplement request, result)."""
+        return self.call("GET", "/_admin/notifications", admin=True, params=filters)["messages"]
+
     def all_dossiers(self, status: int | None = None, limit: int = 1000) -> dict[str, Any]:
         params: dict[str, Any] = {"limit": limit}
         if status is not None:

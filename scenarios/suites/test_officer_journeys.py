@@ -16,20 +16,20 @@ from playwright.sync_api import Page
 from harness.clients import Platform
 from harness.steps import step
 from scenarios import journeys
+from scenarios import officers as officers_steps
 from scenarios.journeys import ASYNC_TIMEOUT, DONE, NEW, Catalogue, ProcedurePick, SampleFiles
+from scenarios.officers import Officer, log_in_officer, switch_officer
 from scenarios.pages.officer import RECEIVE, REFUSE, STOP, Applicant, ApplicantBackOfficePages, OfficerPages
 from scenarios.portal import Portals, PostalAddress, Submission
 
 pytestmark = pytest.mark.dvc_journey
 
-PASSWORD = "CanBo@Thu2024"
 RECEIVED = "Được tiếp nhận"
 PROCESSING = "Đang xử lý"
 SUPPLEMENT = "Yêu cầu bổ sung giấy tờ"
 REFUSED = "Không được tiếp nhận"
 OTHER_AGENCY = "000.00.04.H47"       # Sở Kế hoạch và Đầu tư: not the agency of the journeys' procedures
 
-Officer = dict[str, Any]
 
 
 @pytest.fixture
@@ -45,29 +45,11 @@ def applicant_side(page: Page, dvc_stack: Any) -> ApplicantBackOfficePages:
 @pytest.fixture
 def make_officer(dvc_platform: Platform, dvc_data: Any) -> Callable[..., Officer]:
     """An officer account of an agency with a role, made on the admin surface."""
-    def make(agency_code: str, role: str) -> Officer:
-        name = dvc_data.faker.vn_name()
-        made = dvc_platform.provincial.call("POST", "/_admin/officers", admin=True, json={
-            "username": f"{role}.{dvc_data.faker.random_int(10_000, 99_999)}", "full_name": name,
-            "agency_code": agency_code, "role": role, "password": PASSWORD})
-        return {**made, "password": PASSWORD}
-    return make
-
-
-def log_in_officer(officers: OfficerPages, officer: Officer) -> None:
-    with step(f"{officer['role_name']} {officer['full_name']} đăng nhập hệ thống một cửa"):
-        officers.log_in(officer["username"], officer["password"])
-        officers.expect_logged_in(officer["full_name"], officer["agency_name"])
-
-
-def switch_officer(officers: OfficerPages, officer: Officer) -> None:
-    officers.log_out()
-    log_in_officer(officers, officer)
+    return lambda agency_code, role: officers_steps.make_officer(dvc_platform, dvc_data, agency_code, role)
 
 
 def notices(platform: Platform, code: str) -> list[str]:
-    found = platform.provincial.call("GET", "/_admin/notifications", admin=True, params={"dossier": code})
-    return [f"{m['kind']}:{m['channel']}" for m in found["messages"]]
+    return [f"{m['kind']}:{m['channel']}" for m in platform.provincial.notifications(dossier=code)]
 
 
 def required_documents(platform: Platform, procedure: ProcedurePick) -> list[str]:

@@ -16,6 +16,7 @@ from harness.clients import Platform
 from harness.control import Clock, Faults, Journal
 from scenarios import journeys, resilience
 from scenarios.journeys import Catalogue, SampleFiles
+from scenarios.officers import make_officer
 from scenarios.pages.officer import ApplicantBackOfficePages, OfficerPages
 from scenarios.portal import Portals, PostalAddress
 
@@ -50,7 +51,7 @@ def test_the_national_look_up_catches_up_after_a_sync_outage(
     procedure = journey_catalogue.level3_fee
     other = dvc_data.citizen()
     other["username"] = dvc_platform.national.register_active(other)["username"]
-    desk = resilience.officer_account(dvc_platform, dvc_data, procedure.agency_code, "desk")
+    desk = make_officer(dvc_platform, dvc_data, procedure.agency_code, "desk")
     journeys.log_in_provincial(dvc_pages, dvc_citizen)
     resilience.national_sync_outage(dvc_pages, dvc_platform, dvc_faults, dvc_journal, officers, desk, procedure,
                                     sample_files, other)
@@ -61,7 +62,7 @@ def test_a_failed_postal_delivery_returns_the_result_to_the_agency(
         journey_catalogue: Catalogue, sample_files: SampleFiles, citizen_address: PostalAddress,
         officers: OfficerPages) -> None:
     procedure = journey_catalogue.level4_post
-    desk = resilience.officer_account(dvc_platform, dvc_data, procedure.agency_code, "desk")
+    desk = make_officer(dvc_platform, dvc_data, procedure.agency_code, "desk")
     journeys.log_in_provincial(dvc_pages, dvc_citizen)
     resilience.postal_delivery_returned(dvc_pages, dvc_platform, officers, desk, procedure, sample_files,
                                         citizen_address)
@@ -72,7 +73,7 @@ def test_a_dossier_past_its_appointment_is_overdue_on_both_portals(
         dvc_data: Any, dvc_clock: Clock, journey_catalogue: Catalogue, sample_files: SampleFiles,
         officers: OfficerPages) -> None:
     procedure = journey_catalogue.level3_fee
-    desk = resilience.officer_account(dvc_platform, dvc_data, procedure.agency_code, "desk")
+    desk = make_officer(dvc_platform, dvc_data, procedure.agency_code, "desk")
     journeys.log_in_provincial(dvc_pages, dvc_citizen)   # the SSO log-in first, on the real clock
     resilience.overdue_on_both_portals(dvc_pages, dvc_platform, dvc_clock, officers,
                                        ApplicantBackOfficePages(page, dvc_stack.urls["provincial"]), desk,
