@@ -272,11 +272,15 @@ class Workflow:
             sql += " AND (code LIKE ? ESCAPE '\\' OR applicant_name LIKE ? ESCAPE '\\')"
             pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             args += [pattern, pattern]
-        rows = self.store.query(sql + " ORDER BY submitted_at DESC, code DESC", args)
-        found = [Dossier.from_row(r) for r in rows]
-        if deadline:
-            now = self.clock.now(ns)
-            found = [d for d in found if deadline_info(d, now, self.dossiers)["state"] == deadline]
+        order = " ORDER BY submitted_at DESC, code DESC"
+        if not deadline:  # the page and the total straight from SQL: months of dossiers stay cheap
+            total = int(self.store.scalar(sql.replace("SELECT *", "SELECT COUNT(*)", 1), args))
+            rows = self.store.query(sql + order + " LIMIT ? OFFSET ?", [*args, limit, offset])
+            return total, [Dossier.from_row(r) for r in rows]
+        # the deadline mark is computed (working days, holidays, the clock): filtered here
+        now = self.clock.now(ns)
+        found = [d for r in self.store.query(sql + order, args)
+                 if deadline_info(d := Dossier.from_row(r), now, self.dossiers)["state"] == deadline]
         return len(found), found[offset:offset + limit]
 
     # -- the desk ------------------------------------------------------------------------------------------------

@@ -661,3 +661,14 @@ def test_transitions_during_a_gateway_outage_reach_it_in_order_afterwards(portal
         sent = [json.loads(c.request.body) for c in rsps.calls]
     assert [m["data"][0].get("TrangThai", m["data"][0].get("TrangThaiHoSo")) for m in sent] == [1, 2, 2, 4, 4, 9, 9]
     assert all(m["status"] == "delivered" for m in portal.outbox.messages(NS, kind=SYNC_KIND))
+
+
+def test_the_agency_list_pages_newest_first_with_the_total(portal: ProvincialPortal, citizen: Any,
+                                                           desk: Officer) -> None:
+    codes = [submit(portal, citizen, payment_method="counter").code for _ in range(5)]
+    wf = portal.workflow
+    total, page = wf.list_for_agency(NS, desk, limit=2, offset=1)
+    assert total == 5 and [d.code for d in page] == codes[::-1][1:3]
+    assert wf.list_for_agency(NS, desk, status=2) == (0, [])
+    total, found = wf.list_for_agency(NS, desk, q=codes[2][-4:])
+    assert total == 1 and found[0].code == codes[2]
