@@ -157,13 +157,15 @@ def explain(profile: Any) -> str:
         s = profile.steps
         unit = "journeys/s" if profile.mode == "arrival" else "users"
         lines.append(f"  steps: {s.start:.4g} + k × {s.increment:.4g} {unit}, "
-                     f"{s.step_s:g} s each, at most {s.max_steps}; must hold {s.must_hold}")
+                     f"{s.step_s:g} s each, at most {s.max_steps}; must hold {s.must_hold:.4g}")
     else:
         unit = "journeys/s" if profile.mode == "arrival" else "users"
         lines.append(f"  ramp {profile.ramp_s:g} s to {profile.peak:.4g} {unit}, hold {profile.hold_s:g} s")
     shares = profile.mix_shares()
     lines.append("  mix: " + ", ".join(f"{k} {v:.1%}" for k, v in shares.items()))
-    lines.append(f"  officers: {profile.officers} teams; think {profile.think_min_s:g}–{profile.think_max_s:g} s")
+    lines.append(f"  visitors think {profile.think_min_s:g}–{profile.think_max_s:g} s between steps")
+    lines.append(f"  officers: {profile.officers} teams; think {profile.officer_think_min_s:g}–"
+                 f"{profile.officer_think_max_s:g} s")
     return "\n".join(lines)
 
 

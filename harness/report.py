@@ -124,6 +124,12 @@ class RunReport:
     repeat_all: str = ""            # the command that repeats the whole run
     junit: str = "junit.xml"
     log: str = "pytest.log"
+    smoke: dict[str, Any] | None = None   # the smoke load after the journeys: {exit_code, verdict, report_dir}
+    journeys_exit_code: int | None = None  # the journeys' own verdict when a smoke run shares the exit code
+
+    @property
+    def journeys_exit(self) -> int:
+        return self.exit_code if self.journeys_exit_code is None else self.journeys_exit_code
 
     @property
     def totals(self) -> dict[str, Any]:
@@ -166,6 +172,8 @@ class RunReport:
             "pytest_command": self.command,
             "repeat_command": self.repeat_all,
             "files": {"junit": self.junit, "log": self.log, "html": SUMMARY_HTML},
+            "smoke": self.smoke,
+            "journeys_exit_code": self.journeys_exit,
             "slowest_steps": [{"journey": j.id, **asdict(s)} for s, j in self.slowest_steps()],
             "journeys": [
                 {"id": j.id, "name": j.name, "classname": j.classname, "file": j.file, "outcome": j.outcome,
@@ -217,6 +225,12 @@ def _relative(path: str, report_dir: Path, base_dir: Path) -> tuple[str, bool]:
     return (str(full.resolve()) if shown.startswith("..") else shown), exists
 
 
+def trace_command(path: str) -> str:
+    """How to open a trace: Playwright's viewer served on loopback (it then needs only a browser, not
+    Playwright's own Chromium, which the harness may not have); https://trace.playwright.dev works too."""
+    return f"playwright show-trace --host 127.0.0.1 --port 9323 {shlex.quote(path)}"
+
+
 def _artifacts(properties: list[tuple[str, str]], report_dir: Path, base_dir: Path) -> list[Artifact]:
     found: list[Artifact] = []
     for name, value in properties:
@@ -226,7 +240,7 @@ def _artifacts(properties: list[tuple[str, str]], report_dir: Path, base_dir: Pa
         path, exists = _relative(value, report_dir, base_dir)
         if any(a.path == path for a in found):
             continue
-        command = f"playwright show-trace {shlex.quote(path)}" if kind == "trace" else ""
+        command = trace_command(path) if kind == "trace" else ""
         found.append(Artifact(kind, path, exists, command))
     # An older pytest-playwright names no artefacts: take what lies beside the page HTML.
     page = next((a for a in found if a.kind == "page_html"), None)
@@ -237,7 +251,7 @@ def _artifacts(properties: list[tuple[str, str]], report_dir: Path, base_dir: Pa
                     else "video" if extra.suffix == ".webm" else "")
             if kind:
                 path, _ = _relative(str(extra), report_dir, base_dir)
-                command = f"playwright show-trace {shlex.quote(path)}" if kind == "trace" else ""
+                command = trace_command(path) if kind == "trace" else ""
                 found.append(Artifact(kind, path, True, command))
     order = {"trace": 0, "screenshot": 1, "page_html": 2, "video": 3}
     return sorted(found, key=lambda a: order.get(a.kind, 9))
@@ -390,7 +404,8 @@ def terminal_summary(report: RunReport, report_dir: Path, listed: int = 20) -> s
     trace = next((a for j in failing for a in j.artifacts if a.kind == "trace"), None)
     if trace is not None:
         shown_trace = shlex.quote(_display_path(report_dir / trace.path))
-        lines.append(f"Open the first failure's trace:  playwright show-trace {shown_trace}")
+        lines.append(f"Open the first failure's trace:  .venv/bin/{trace_command(shown_trace)}  "
+                     "(then the URL it prints; or drop the file on https://trace.playwright.dev)")
     if failing:
         lines.append("Repeat a failing journey (same data):" if len(failing) == 1 else
                      f"Repeat a failing journey (same data; {len(failing)} failed, the first shown):")

@@ -192,9 +192,10 @@ def pytest_command(opts: RunOptions, seed: int, report_dir: Path, state_dir: Pat
     return cmd + list(opts.pytest_args)
 
 
-def repeat_command(opts: RunOptions, seed: int, keyword: str | None, workers: int) -> str:
-    """The `dvc-harness run` command that repeats the run (or one journey) with the same data."""
-    args = ["dvc-harness", "run"]
+def repeat_command(opts: RunOptions, seed: int, keyword: str | None, workers: int, *, smoke: bool = True) -> str:
+    """The `dvc-harness run` command that repeats the run (or one journey, without the smoke load) with
+    the same data."""
+    args = [".venv/bin/dvc-harness", "run"]
     if opts.state_dir != Path(DEFAULT_STATE_DIR):
         args += ["--state-dir", str(opts.state_dir)]
     if opts.report_dir != Path(DEFAULT_REPORT_DIR):
@@ -210,6 +211,8 @@ def repeat_command(opts: RunOptions, seed: int, keyword: str | None, workers: in
         args += ["-k", keyword]
     if opts.headed:
         args.append("--headed")
+    if not (smoke and opts.smoke):
+        args.append("--no-smoke")
     if opts.pytest_args:
         args += ["--", *opts.pytest_args]
     return shlex.join(args)
@@ -433,12 +436,16 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
     journeys = journeys or []
     for journey in journeys:
         if journey.failed and not journey.collection_error:
-            journey.repeat = repeat_command(opts, seed, keyword_expression(journey, journeys) or None, workers=1)
+            journey.repeat = repeat_command(opts, seed, keyword_expression(journey, journeys) or None, workers=1,
+                                            smoke=False)
+    smoke = None if smoke_code is None else {
+        "exit_code": smoke_code, "verdict": SMOKE_VERDICTS.get(smoke_code, str(smoke_code)), "report_dir": "load"}
     report = RunReport(
         journeys=journeys, started_at=started_at, seconds=time.monotonic() - started, seed=seed,
         suite=opts.suite_shown, services=services, state_dir=str(state_dir), stack_started_here=started_here,
-        command=shlex.join(cmd), exit_code=code, run_error=run_error,
-        repeat_all=repeat_command(opts, seed, opts.keyword, opts.workers),
+        command=shlex.join(cmd), exit_code=code if smoke_code is None else combined_exit(code, smoke_code),
+        run_error=run_error, repeat_all=repeat_command(opts, seed, opts.keyword, opts.workers),
+        smoke=smoke, journeys_exit_code=code,
     )
     try:
         write_reports(report, report_dir)
@@ -453,8 +460,7 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
     if smoke_code is not None:
         print(f"Smoke load: {SMOKE_VERDICTS.get(smoke_code, smoke_code)} (exit {smoke_code}); "
               f"reports in {report_dir / 'load'}", file=out, flush=True)
-        code = combined_exit(code, smoke_code)
-    return code
+    return report.exit_code
 
 
 SMOKE_VERDICTS = {0: "every SLO held", 1: "an SLO failed", 2: "the load run failed", 3: "DATA LOST"}

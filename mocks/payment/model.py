@@ -271,10 +271,13 @@ class PaymentPlatform:
         if any(isinstance(v, str) and not _encodable(v) for v in (name, secret, callback_url, return_url)):
             raise DomainError("INVALID_TEXT", "Dữ liệu chứa ký tự không hợp lệ.",
                               "The data contains invalid characters.")
-        partner = Partner(code, secret or secrets.token_hex(16), name.strip(),
-                          check_url("callback_url", callback_url), check_url("return_url", return_url))
+        callback, back = check_url("callback_url", callback_url), check_url("return_url", return_url)
         with self.store.transaction() as conn:
-            existed = conn.execute("SELECT 1 FROM pay_partner WHERE code = ?", (code,)).fetchone() is not None
+            known = conn.execute("SELECT secret FROM pay_partner WHERE code = ?", (code,)).fetchone()
+            existed = known is not None
+            # re-registering without a secret keeps the partner's (a portal already signs with it)
+            partner = Partner(code, secret or (known["secret"] if known else secrets.token_hex(16)), name.strip(),
+                              callback, back)
             conn.execute(
                 "INSERT INTO pay_partner(code, secret, name, callback_url, return_url, created_at)"
                 " VALUES (?, ?, ?, ?, ?, datetime('now')) ON CONFLICT(code) DO UPDATE SET secret = excluded.secret,"

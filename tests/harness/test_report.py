@@ -128,7 +128,7 @@ def test_artefacts_are_relative_to_the_report_folder(folders: tuple[Path, Path])
         ("screenshot", f"{folder}/test-failed-1.png", True),
         ("page_html", f"{folder}/page.html", True),
     ]
-    assert failed.artifact("trace").command == f"playwright show-trace {folder}/trace.zip"
+    assert failed.artifact("trace").command == f"playwright show-trace --host 127.0.0.1 --port 9323 {folder}/trace.zip"
 
 
 def test_artefacts_beside_the_page_html_when_pytest_playwright_names_none(tmp_path: Path) -> None:
@@ -185,7 +185,7 @@ def test_html_and_json_summaries(folders: tuple[Path, Path]) -> None:
     html_path, json_path = write_reports(report, report_dir)
     html = html_path.read_text(encoding="utf-8")
     assert "Nộp hồ sơ" in html and "Đăng nhập qua DVCQG" in html
-    assert "playwright show-trace artifacts/" in html
+    assert "playwright show-trace --host 127.0.0.1 --port 9323 artifacts/" in html
     assert 'src="artifacts/suites-test-nop-ho-so-py-testnophoso-test-nop-truc-tuyen-chromium/test-failed-1.png"' in html
     assert "TimeoutError: Nút &#39;Nộp hồ sơ&#39; không hiện" in html          # escaped, not raw
     assert "1234" in html and "http://127.0.0.1:8101" in html and "2024-01-15T08:00:00+07:00" in html
@@ -222,7 +222,8 @@ def test_terminal_summary(folders: tuple[Path, Path], monkeypatch: pytest.Monkey
     assert "        step 2 “Nộp hồ sơ” failed after 3.50 s" in lines
     assert "Slowest steps:" in lines and "     3.50 s  Nộp hồ sơ  (test_nop_truc_tuyen[chromium])" in lines
     assert "Report: reports/summary.html  (also summary.json, junit.xml, pytest.log there)" in lines
-    assert any(line.startswith("Open the first failure's trace:  playwright show-trace reports/artifacts/")
+    assert any(line.startswith("Open the first failure's trace:  .venv/bin/playwright show-trace --host 127.0.0.1 "
+                               "--port 9323 reports/artifacts/")
                for line in lines)
     assert lines[-1] == "  dvc-harness run --seed 1234 --workers 1 -k 'x'"
     assert len(lines) < 30
@@ -316,3 +317,17 @@ def test_progress_follows_plain_and_xdist_output() -> None:
     assert progress.total == 2
     assert set(progress.results) == {"suite/test_a.py::test_x", "suite/test_a.py::test_w[Hà Nội]"}
     assert progress.counts() == {"passed": 1, "failed": 1, "skipped": 0}
+
+
+def test_the_smoke_load_is_in_both_summaries(tmp_path: Path) -> None:
+    from harness.report import RunReport, render_html
+
+    report = RunReport(journeys=[], started_at="2026-11-27T20:00:00+00:00", seconds=1.0, seed=1, suite="s",
+                       services={}, state_dir="d", stack_started_here=True, command="pytest", exit_code=1,
+                       smoke={"exit_code": 1, "verdict": "an SLO failed", "report_dir": "load"},
+                       journeys_exit_code=0)
+    as_json = report.as_json()
+    assert as_json["exit_code"] == 1 and as_json["journeys_exit_code"] == 0
+    assert as_json["smoke"] == {"exit_code": 1, "verdict": "an SLO failed", "report_dir": "load"}
+    html = render_html(report)
+    assert "All journeys passed" in html and "Smoke load: an SLO failed" in html and "load/locust.html" in html

@@ -149,11 +149,11 @@ def test_a_failing_journey_keeps_its_artefacts(workdir: Path, capsys: pytest.Cap
         assert artefact["exists"] and not Path(artefact["path"]).is_absolute()
         assert (reports / artefact["path"]).is_file()
     assert kinds["trace"]["path"].endswith("trace.zip")
-    assert kinds["trace"]["command"] == f"playwright show-trace {kinds['trace']['path']}"
+    assert kinds["trace"]["command"] == f"playwright show-trace --host 127.0.0.1 --port 9323 {kinds['trace']['path']}"
     assert "Cổng Dịch vụ công tỉnh" in (reports / kinds["page_html"]["path"]).read_text(encoding="utf-8")
     repeat = failed["repeat_command"]
-    assert repeat == ("dvc-harness run --state-dir state --report-dir out --suite suite --seed 5 --workers 1 "
-                      "-k 'test_journeys.py and test_a_heading_that_is_not_there[chromium]' "
+    assert repeat == (".venv/bin/dvc-harness run --state-dir state --report-dir out --suite suite --seed 5 "
+                      "--workers 1 -k 'test_journeys.py and test_a_heading_that_is_not_there[chromium]' --no-smoke "
                       "-- -p no:schemathesis -p no:hypothesispytest")
 
     html = (reports / "summary.html").read_text(encoding="utf-8")

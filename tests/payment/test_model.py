@@ -475,6 +475,8 @@ def test_registering_a_partner(env: PaymentEnv) -> None:
     updated, created = env.platform.register_partner("TINH2", "Tên mới", "http://10.0.0.5:9000/cb",
                                                      "http://10.0.0.5:9000/ret", secret="s3cret-value")
     assert not created and updated.secret == "s3cret-value" and updated.name == "Tên mới"
+    kept, _ = env.platform.register_partner("TINH2", "Tên mới", "http://10.0.0.5:9000/cb2", "http://10.0.0.5:9000/ret")
+    assert kept.secret == "s3cret-value" and kept.callback_url.endswith("/cb2")   # no secret given: it stays
     assert [p.code for p in env.platform.partners()] == [env.partner, "TINH2"]
     answer = env.platform.handle(NS, init_message("TINH2", "s3cret-value", "R1"))
     txn = env.platform.pay(NS, token_of(answer), "ZALOPAY").transaction
