@@ -6,9 +6,9 @@ harness's test control for what has no user interface: faults (harness.control.F
 namespace's clock (Clock), the request journal (Journal), and the clients (`Platform`) for
 the admin shortcuts. They compose the journeys of scenarios.journeys (submit, pay, look up).
 
-The journal's filters name the origin or the path that identifies the caller: every service's
-`/_admin/journal` answers from the stack's one journal, not only its own entries (see
-docs/scenarios.md, "Journeys under test control").
+Each service's `/_admin/journal` holds its own traffic (what it received, the calls it made),
+so a check asks the service on the side it looks at; the message a protocol call carries is a
+correlation id (`LoaiBanTin=QUERY`). See docs/scenarios.md, "Journeys under test control".
 
 1. a payment confirmation sent twice is recorded once (outgoing `duplicate` on `payment.confirm`);
 2. a lost confirmation is recovered by the portal's QUERY (`never_send` on `payment.confirm`);
