@@ -150,7 +150,7 @@ class LoadOptions:
 def explain(profile: Any) -> str:
     lines = [f"profile {profile.name} ({profile.source}): {profile.description}", f"  mode: {profile.mode}"]
     if profile.campaign:
-        lines.append("  campaign model (DOMAIN.md §7; every figure a parameter of [campaign]):")
+        lines.append("  campaign model (every figure a parameter of [campaign]):")
         for key, value in profile.campaign.items():
             lines.append(f"    {key:<36} {value:,.6g}")
     if profile.steps:

@@ -4,10 +4,12 @@ It uses the stack that DIR/stack.json names when it answers, or starts one in th
 process (and stops it at the end); runs pytest in a subprocess on the suite (by default
 the installed package `scenarios.suites`), headless, with traces and screenshots kept for
 failures; streams pytest's output to REPORT/pytest.log while showing a progress line;
-then writes REPORT/summary.html and REPORT/summary.json and prints a one-screen summary.
+then runs the `smoke` load profile (REPORT/load/; --no-smoke skips it), writes
+REPORT/summary.html and REPORT/summary.json and prints a one-screen summary.
 
-Exit codes (DESIGN.md, Contracts): 0 all journeys passed; 1 a journey failed; 2 the run
-itself failed (no stack, pytest crashed or collected nothing, a usage error, no JUnit XML).
+Exit codes: 0 all journeys and the smoke SLOs passed; 1 a journey or an SLO failed; 2 the run
+itself failed (no stack, pytest crashed or collected nothing, a usage error, no JUnit XML, the
+smoke run could not run); 3 the smoke run lost data. Of several, 2 wins, then 3, then 1.
 """
 
 from __future__ import annotations
@@ -415,6 +417,8 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
               f"({'stack started here' if started_here else 'stack already running'})", file=out, flush=True)
         try:
             rc, interrupted = run_pytest(cmd, report_dir / LOG, out)
+            if not opts.smoke:
+                _forget_old_smoke(report_dir)
             if opts.smoke and not interrupted:
                 from .load_cmd import run_smoke  # here: only a run with the smoke profile loads its code
 
@@ -461,6 +465,17 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
         print(f"Smoke load: {SMOKE_VERDICTS.get(smoke_code, smoke_code)} (exit {smoke_code}); "
               f"reports in {report_dir / 'load'}", file=out, flush=True)
     return report.exit_code
+
+
+def _forget_old_smoke(report_dir: Path) -> None:
+    """A run without the smoke load must not leave an older one's reports looking like its own."""
+    from .load_cmd import OWN_FILES
+
+    folder = report_dir / "load"
+    for name in OWN_FILES:
+        (folder / name).unlink(missing_ok=True)
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
 
 
 SMOKE_VERDICTS = {0: "every SLO held", 1: "an SLO failed", 2: "the load run failed", 3: "DATA LOST"}

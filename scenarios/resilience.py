@@ -46,7 +46,7 @@ RECEIPT_TIME = "2024-04-24T09:00:00+07:00"
 
 
 def shown_day(text: str) -> date:
-    """The date in a page's text: dd/mm/yyyy (the provincial pages) or yyyy-mm-dd (the national look-up)."""
+    """The date in a page's text: dd/mm/yyyy (as the portals show it), or yyyy-mm-dd."""
     if m := re.search(r"\b(\d{2})/(\d{2})/(\d{4})\b", text):
         return date(int(m[3]), int(m[2]), int(m[1]))
     if m := re.search(r"\b(\d{4})-(\d{2})-(\d{2})", text):

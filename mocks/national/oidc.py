@@ -268,16 +268,19 @@ class IdentityProvider:
         if client_secret is not None and not 8 <= len(client_secret) <= 200:
             raise DomainError("INVALID_CLIENT_SECRET", "client_secret dài 8–200 ký tự.",
                               "client_secret must be 8-200 characters.")
-        client_secret = client_secret or secrets.token_urlsafe(24)
+        known = self.store.one("SELECT 1 FROM oidc_client WHERE client_id = ?", (client_id,)) is not None
+        # re-registering without a secret keeps the client's (a portal already authenticates with it)
+        keep = known and client_secret is None
+        client_secret = client_secret or ("" if keep else secrets.token_urlsafe(24))
         self.store.execute(
             "INSERT INTO oidc_client(client_id, secret_hash, name, redirect_uris, post_logout_redirect_uris, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(client_id) DO UPDATE SET "
-            "secret_hash = excluded.secret_hash, name = excluded.name, redirect_uris = excluded.redirect_uris, "
-            "post_logout_redirect_uris = excluded.post_logout_redirect_uris",
+            f"{'' if keep else 'secret_hash = excluded.secret_hash, '}name = excluded.name, "
+            "redirect_uris = excluded.redirect_uris, post_logout_redirect_uris = excluded.post_logout_redirect_uris",
             (client_id, digest(client_secret), name, dumps(uris), dumps(logout), time.time()),
         )
-        return {"client_id": client_id, "client_secret": client_secret, "name": name, "redirect_uris": uris,
-                "post_logout_redirect_uris": logout}
+        return {"client_id": client_id, "client_secret": None if keep else client_secret, "secret_kept": keep,
+                "name": name, "redirect_uris": uris, "post_logout_redirect_uris": logout}
 
     # -- authorization ------------------------------------------------------------------------
     def check_authorization(self, params: Mapping[str, str]) -> AuthorizationRequest:

@@ -290,9 +290,9 @@ class Workflow:
             return receive_step(self.dossiers, conn, ns, d, actor(officer), check.note(note))
 
     def refuse(self, ns: str, officer: Officer, code: str, reason: Any) -> Dossier:
-        why = check.reason(reason, "lý do từ chối")
         with self.store.transaction() as conn:
-            d = self._checked(conn, ns, officer, code, "refuse")
+            d = self._checked(conn, ns, officer, code, "refuse")     # who may, before what they sent
+            why = check.reason(reason, "lý do từ chối")
             if d.status == SUPPLEMENT and d.received_at is not None:
                 raise Conflict("TRANSITION_NOT_ALLOWED",
                                "Hồ sơ đã được tiếp nhận: không thể từ chối tiếp nhận (có thể dừng xử lý).",
@@ -434,32 +434,32 @@ class Workflow:
                                         (f" {text}" if text else ""), FINANCIAL)
 
     def result_ready(self, ns: str, officer: Officer, code: str, documents: Any, note: str = "") -> Dossier:
-        result = check.parse_documents(documents)
         with self.store.transaction() as conn:
             d = self._checked(conn, ns, officer, code, "result_ready")
+            result = check.parse_documents(documents)
             return result_step(self.dossiers, conn, ns, d, actor(officer), result, check.note(note))
 
     def stop(self, ns: str, officer: Officer, code: str, reason: Any) -> Dossier:
-        why = check.reason(reason, "lý do dừng xử lý")
         with self.store.transaction() as conn:
             d = self._checked(conn, ns, officer, code, "stop")
+            why = check.reason(reason, "lý do dừng xử lý")
             return self.dossiers.change(conn, ns, d, actor(officer), "stopped", f"Dừng xử lý hồ sơ. Lý do: {why}",
                                         STOPPED, closing_reason=why)
 
     def withdraw_at_desk(self, ns: str, officer: Officer, code: str, reason: Any) -> Dossier:
-        why = check.reason(reason, "lý do rút hồ sơ")
         with self.store.transaction() as conn:
             d = self._checked(conn, ns, officer, code, "withdraw")
+            why = check.reason(reason, "lý do rút hồ sơ")
             return self.dossiers.change(conn, ns, d, actor(officer), "withdrawn",
                                         f"Công dân yêu cầu rút hồ sơ tại bộ phận một cửa. Lý do: {why}", WITHDRAWN,
                                         closing_reason=why)
 
     def reschedule(self, ns: str, officer: Officer, code: str, new_date: Any, reason: Any) -> Dossier:
         """Form 04: an apology and a new date, once, at least one working day before the deadline."""
-        why = check.reason(reason, "lý do gia hạn")
-        day = check.parse_new_date(new_date)
         with self.store.transaction() as conn:
             d = self._checked(conn, ns, officer, code, "reschedule")
+            why = check.reason(reason, "lý do gia hạn")
+            day = check.parse_new_date(new_date)
             if d.reschedule is not None:
                 raise Conflict("ALREADY_RESCHEDULED",
                                "Hồ sơ đã được gia hạn một lần (phiếu xin lỗi và hẹn lại): không được gia hạn lần "

@@ -100,6 +100,10 @@ def test_register_client_with_given_credentials_and_update(idp: IdentityProvider
     idp.register_client(client_id="rp-one", client_secret="another-one", name="RP", redirect_uris=["http://b/cb"])
     client = idp.client("rp-one")
     assert client is not None and client.redirect_uris == ("http://b/cb",) and client.check_secret("another-one")
+    again = idp.register_client(client_id="rp-one", name="RP", redirect_uris=["http://c/cb"])   # no secret given
+    assert again["secret_kept"] and again["client_secret"] is None
+    client = idp.client("rp-one")
+    assert client is not None and client.redirect_uris == ("http://c/cb",) and client.check_secret("another-one")
 
 
 @pytest.mark.parametrize("uris", [[], ["not a url"], ["ftp://x/cb"], ["http://a/cb#frag"], ["/relative"]])

@@ -155,6 +155,9 @@ def test_an_officer_of_another_agency_can_neither_see_nor_act(portal: Provincial
     for action, args in ((wf.receive, ()), (wf.refuse, ("lý do",)), (wf.request_supplement, ([{"code": "TK01"}],)),
                          (wf.stop, ("lý do",)), (wf.reschedule, ("2024-06-10", "lý do"))):
         assert refused("OTHER_AGENCY", action, NS, stranger, d.code, *args).status == 403
+    for action, args in ((wf.refuse, ("",)), (wf.stop, ("",)), (wf.reschedule, ("not a date", "")),
+                         (wf.result_ready, ([],))):      # who may act is checked before what was sent
+        assert refused("OTHER_AGENCY", action, NS, stranger, d.code, *args).status == 403
     assert wf.allowed_actions(stranger, d) == []
     assert wf.list_for_agency(NS, stranger) == (0, [])
     total, mine = wf.list_for_agency(NS, desk)
