@@ -49,6 +49,7 @@ from mocks.provincial.accounts import Account
 from mocks.provincial.attachments import Upload
 from mocks.provincial.catalogue import TIERS, Agency, Procedure
 from mocks.provincial.dossiers import Dossier
+from mocks.provincial.forms import example_form
 from mocks.provincial.model import ProvincialPortal
 from mocks.provincial.officers import DESK, LEADER, SPECIALIST, Officer
 from mocks.provincial.sync import PUSH_DOSSIER, PUSH_PROGRESS, SYNC_KIND, dossier_record, progress_record
@@ -452,17 +453,7 @@ class HistorySeeder:
 
 
 def sample_form(procedure: Procedure) -> dict[str, Any]:
-    form: dict[str, Any] = {}
-    for f in procedure.form_fields:
-        if f.type == "number":
-            form[f.name] = int(f.min or 1)
-        elif f.type == "date":
-            form[f.name] = "2021-12-15"
-        elif f.type == "select":
-            form[f.name] = f.options[0]
-        else:
-            form[f.name] = "Kê khai theo hồ sơ giấy"
-    return form
+    return example_form(procedure, day="2021-12-15", text="Kê khai theo hồ sơ giấy")
 
 
 # -- the command ------------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from mocks.core.timefmt import VN_TZ
 from mocks.provincial.accounts import Account
 from mocks.provincial.attachments import Upload
 from mocks.provincial.catalogue import load
+from mocks.provincial.forms import example_form
 from mocks.provincial.model import ProvincialPortal
 
 NATIONAL = "http://national.test"
@@ -101,18 +102,7 @@ def full_form(portal: ProvincialPortal, code: str) -> dict[str, Any]:
 
 def full_form_for(code: str) -> dict[str, Any]:
     """A valid form for any procedure of the catalogue."""
-    procedure = load().require_procedure(code)
-    form: dict[str, Any] = {}
-    for f in procedure.form_fields:
-        if f.type == "number":
-            form[f.name] = int(f.min or 1)
-        elif f.type == "date":
-            form[f.name] = "2024-01-15"
-        elif f.type == "select":
-            form[f.name] = f.options[0]
-        else:
-            form[f.name] = "Nội dung thử"
-    return form
+    return example_form(load().require_procedure(code), text="Nội dung thử")
 
 
 def all_files(portal: ProvincialPortal, code: str) -> list[Upload]:

@@ -522,3 +522,11 @@ def test_attachments_are_kept_as_blobs(portal: ProvincialPortal, citizen: Any) -
     info, content = portal.dossiers.attachment("t", d.code, 2)
     assert info.code == "CCCD" and content == PNG
     refused("ATTACHMENT_NOT_FOUND", portal.dossiers.attachment, "t", d.code, 9)
+
+
+def test_every_procedure_has_an_example_form_that_validates() -> None:
+    from mocks.provincial.catalogue import load
+    from mocks.provincial.forms import example_form, validate_form
+
+    for procedure in load().procedures:
+        assert validate_form(procedure, example_form(procedure)) is not None, procedure.code
