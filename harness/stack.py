@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
 import uvicorn
@@ -134,6 +134,9 @@ class _ThreadServer(uvicorn.Server):
 class Stack:
     """The four emulators running in this process."""
 
+    # origins of the stacks running in this process (tests that stub `requests` let their calls through)
+    running_origins: ClassVar[set[str]] = set()
+
     def __init__(self, config: StackConfig, servers: list[tuple[_ThreadServer, threading.Thread]]) -> None:
         self.config = config
         self._servers = servers
@@ -194,6 +197,7 @@ class Stack:
             raise
         if write_file:
             write_stack_json(state_dir, config)
+        cls.running_origins.update(urls.values())
         return stack
 
     @property
@@ -212,6 +216,7 @@ class Stack:
         raise KeyError(service)
 
     def stop(self) -> None:
+        Stack.running_origins.difference_update(self.config.urls.values())
         for server, _ in self._servers:
             server.should_exit = True
         for _, thread in self._servers:

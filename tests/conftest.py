@@ -3,11 +3,32 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 
 import pytest
+import responses
+
+from harness.stack import Stack
 
 
 @pytest.fixture
 def ns() -> str:
     """A namespace of the test's own: no other test sees its data."""
     return f"t-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _stubs_let_the_stack_through() -> Iterator[None]:
+    """`responses` patches requests for the whole process: a test that stubs an outside service would
+    also catch (and refuse) the calls the session's in-process stack makes in its background threads
+    (sync pushes, confirmations). Those go through to the stack; everything else stays stubbed."""
+    original = responses.RequestsMock.start
+
+    def start(self: responses.RequestsMock) -> None:
+        for origin in Stack.running_origins:
+            self.add_passthru(origin + "/")
+        original(self)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(responses.RequestsMock, "start", start)
+        yield
