@@ -3,12 +3,19 @@
 A new account is `pending` until its owner types the 6-digit code sent to both the
 phone (SMS) and the e-mail address; the messages go to the `message` table, which
 the admin surface exposes so tests can read the codes.
+
+Guessing is limited (mocks/core/throttle.py, on the namespace clock): a code dies after 5
+wrong tries, and an account gets at most 10 wrong tries and 5 codes an hour whatever the
+number of codes (a new code does not give new tries); log-in locks a user name for 15
+minutes after 5 wrong passwords.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
+import secrets
 import sqlite3
 import uuid
 from dataclasses import asdict, dataclass, fields
@@ -19,6 +26,7 @@ from mocks.core.clock import Clock
 from mocks.core.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized
 from mocks.core.identifiers import InvalidIdentifier, check_tax_code, normalise_mobile, parse_citizen_id
 from mocks.core.storage import Store
+from mocks.core.throttle import Limit, LoginThrottle, Throttle, TooManyAttempts, minutes, wrong_password_message
 from mocks.core.timefmt import to_iso
 
 from .security import hash_password, new_otp, verify_password
@@ -27,7 +35,10 @@ ACCOUNT_TYPES: tuple[str, ...] = ("citizen", "business", "agency")
 # LoaiTaiKhoan of the userinfo claims: 1 citizen, 2 business [code]; 3 agency [assumed].
 LOAI_TAI_KHOAN: dict[str, int] = {"citizen": 1, "business": 2, "agency": 3}
 OTP_SECONDS = 300
-OTP_MAX_TRIES = 5
+OTP_MAX_TRIES = 5  # wrong tries of one code
+# Per account, whatever the number of codes it asked for: wrong tries and codes sent in an hour.
+OTP_TRIES_LIMIT = Limit("otp-confirm", max_count=10, window_seconds=3600, lock_seconds=3600)
+OTP_SENDS_LIMIT = Limit("otp-send", max_count=5, window_seconds=3600, lock_seconds=3600)
 
 _AGENCY_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}$", re.ASCII)
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]{1,63})+$")
@@ -211,6 +222,14 @@ class AccountBook:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
+        self.logins = LoginThrottle(store, clock)
+        self.otp_tries = Throttle(store, clock, OTP_TRIES_LIMIT)
+        self.otp_sends = Throttle(store, clock, OTP_SENDS_LIMIT)
+
+    def reset(self, ns: str) -> None:
+        """Forget the namespace's counts of wrong passwords, wrong codes and codes sent."""
+        for throttle in (self.logins.throttle, self.otp_tries, self.otp_sends):
+            throttle.reset(ns)
 
     # -- registration ---------------------------------------------------------------------
     def validate(self, ns: str, reg: Registration) -> dict[str, Any]:
@@ -297,6 +316,13 @@ class AccountBook:
 
     def _send_code(self, conn: sqlite3.Connection, ns: str, username: str, phone: str, email: str,
                    now: datetime) -> str:
+        wait = self.otp_sends.retry_after(ns, username)
+        if wait is not None:
+            raise TooManyAttempts(
+                "OTP_SEND_LIMIT",
+                f"Đã gửi quá {OTP_SENDS_LIMIT.max_count} mã xác thực; vui lòng thử lại sau {minutes(wait)} phút.",
+                f"Too many codes sent ({OTP_SENDS_LIMIT.max_count}); try again in {minutes(wait)} minutes.", wait)
+        self.otp_sends.record(ns, username)  # joins the caller's transaction
         code = new_otp()
         conn.execute(
             "INSERT INTO otp_code(ns, username, code, expires_at, attempts) VALUES (?, ?, ?, ?, 0) "
@@ -317,7 +343,8 @@ class AccountBook:
 
     # -- one-time codes -------------------------------------------------------------------------
     def confirm(self, ns: str, username: str, otp: str) -> Account:
-        """Activate a pending account with its code: expires after 5 minutes, dies after 5 wrong tries."""
+        """Activate a pending account with its code: expires after 5 minutes, dies after 5 wrong tries; the
+        account's wrong tries are limited per hour too, so asking for new codes gives no new tries."""
         otp = (otp or "").strip() if isinstance(otp, str) else ""
         if not _OTP.match(otp):
             raise _invalid("INVALID_OTP_FORMAT", "Mã xác thực gồm 6 chữ số.", "The code is 6 digits.", "otp")
@@ -327,7 +354,10 @@ class AccountBook:
             account = self._pending(conn, ns, username)
             row = conn.execute("SELECT code, expires_at, attempts FROM otp_code WHERE ns = ? AND username = ?",
                                (ns, account.username)).fetchone()
-            if row is None or row["attempts"] >= OTP_MAX_TRIES:
+            wait = self.otp_tries.retry_after(ns, account.username)
+            if wait is not None:
+                failure = self._too_many_wrong_codes(wait)
+            elif row is None or row["attempts"] >= OTP_MAX_TRIES:
                 failure = DomainError("OTP_INVALIDATED", "Mã xác thực đã bị hủy, vui lòng yêu cầu gửi lại mã.",
                                       "The code is no longer valid; ask for a new one.", details={"field": "otp"})
             elif now > row["expires_at"]:
@@ -338,7 +368,9 @@ class AccountBook:
                 conn.execute("UPDATE otp_code SET attempts = ? WHERE ns = ? AND username = ?",
                              (attempts, ns, account.username))
                 left = OTP_MAX_TRIES - attempts
-                if left > 0:
+                if self.otp_tries.record(ns, account.username) == 0:
+                    failure = self._too_many_wrong_codes(int(OTP_TRIES_LIMIT.lock_seconds))
+                elif left > 0:
                     failure = DomainError("OTP_WRONG", f"Mã xác thực không đúng, còn {left} lần thử.",
                                           f"Wrong code; {left} tries left.", details={"field": "otp", "left": left})
                 else:
@@ -350,14 +382,25 @@ class AccountBook:
                 conn.execute("DELETE FROM otp_code WHERE ns = ? AND username = ?", (ns, account.username))
                 conn.execute("UPDATE account SET status = 'active', activated_at = ? WHERE ns = ? AND username = ?",
                              (to_iso(self.clock.now(ns)), ns, account.username))
+                self.otp_tries.clear(ns, account.username)
+                self.otp_sends.clear(ns, account.username)
         if failure is not None:  # raised after the commit, so a wrong try is counted
             raise failure
         confirmed = self.get(ns, account.username)
         assert confirmed is not None
         return confirmed
 
+    @staticmethod
+    def _too_many_wrong_codes(wait: int) -> TooManyAttempts:
+        n, later = OTP_TRIES_LIMIT.max_count, minutes(wait)
+        return TooManyAttempts(
+            "OTP_LOCKED",
+            f"Nhập sai mã xác thực quá {n} lần: tạm khóa xác thực tài khoản, vui lòng thử lại sau {later} phút.",
+            f"Too many wrong codes ({n}): confirmation is locked for this account; try again in {later} minutes.",
+            wait)
+
     def resend_code(self, ns: str, username: str) -> dict[str, Any]:
-        """A new code replaces the old one (and its count of wrong tries)."""
+        """A new code replaces the old one (and its own 5 tries; the account's hourly limits go on counting)."""
         with self.store.transaction() as conn:
             account = self._pending(conn, ns, username)
             self._send_code(conn, ns, account.username, account.phone, account.email, self.clock.now(ns))
@@ -375,10 +418,17 @@ class AccountBook:
 
     # -- log-in ---------------------------------------------------------------------------
     def authenticate(self, ns: str, username: str, password: str) -> Account:
-        account_row = self.store.one("SELECT * FROM account WHERE ns = ? AND username = ?", (ns, _username(username)))
-        if account_row is None or not verify_password(password or "", account_row["password_hash"]):
-            raise Unauthorized("INVALID_CREDENTIALS", "Tên đăng nhập hoặc mật khẩu không đúng.",
-                               "Wrong user name or password.")
+        """Every log-in door (API, page, SSO page) comes here: the lock is checked before the password."""
+        name = _username(username)
+        self.logins.check(ns, name)
+        account_row = self.store.one("SELECT * FROM account WHERE ns = ? AND username = ?", (ns, name))
+        # an unknown name costs a hash too, so that timing does not tell which names exist
+        stored = account_row["password_hash"] if account_row is not None else _decoy_hash()
+        if not verify_password(password if isinstance(password, str) else "", stored) or account_row is None:
+            vi, en = wrong_password_message(self.logins.failed(ns, name))
+            raise Unauthorized("INVALID_CREDENTIALS", "Tên đăng nhập hoặc mật khẩu không đúng." + vi,
+                               "Wrong user name or password." + en)
+        self.logins.succeeded(ns, name)
         account = Account.from_row(account_row)
         if account.status != "active":
             raise Forbidden("ACCOUNT_NOT_ACTIVE",
@@ -407,6 +457,11 @@ class AccountBook:
         return [{"id": r["id"], "channel": r["channel"], "to": r["to_addr"], "username": r["username"],
                  "subject": r["subject"], "body": r["body"], "otp": r["otp"], "created_at": r["created_at"]}
                 for r in rows]
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def _username(username: str) -> str:

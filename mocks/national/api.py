@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from mocks.core.app import Namespace
 from mocks.core.errors import NotFound
+from mocks.core.throttle import TooManyAttempts
 
 from .accounts import Registration
 from .model import NationalPortal
@@ -43,6 +44,11 @@ class LoginRequest(BaseModel):
     password: str = Field(max_length=200)
 
 
+def too_many(exc: TooManyAttempts) -> JSONResponse:
+    """The 429 with its Retry-After header (the shared error handler answers the body only)."""
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+
 def api_router(model: NationalPortal, sessions: NationalSessions) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["national"])
 
@@ -50,18 +56,32 @@ def api_router(model: NationalPortal, sessions: NationalSessions) -> APIRouter:
     def register(body: AccountRegistration, ns: Namespace) -> dict[str, Any]:
         return model.accounts.register(ns, Registration(**body.model_dump()))
 
-    @router.post("/accounts/{username}/confirm", summary="Activate an account with its one-time code")
-    def confirm(username: str, body: OtpConfirmation, ns: Namespace) -> dict[str, Any]:
-        account = model.accounts.confirm(ns, username, body.otp)
+    @router.post("/accounts/{username}/confirm", summary="Activate an account with its one-time code",
+                 description="A code dies after 5 wrong tries; an account gets at most 10 wrong tries an hour "
+                             "(429 OTP_LOCKED with Retry-After), however many codes it asks for.")
+    def confirm(username: str, body: OtpConfirmation, ns: Namespace) -> Any:
+        try:
+            account = model.accounts.confirm(ns, username, body.otp)
+        except TooManyAttempts as exc:
+            return too_many(exc)
         return {"username": account.username, "status": account.status}
 
-    @router.post("/accounts/{username}/otp", summary="Send a new one-time code (replaces the old one)")
-    def resend(username: str, ns: Namespace) -> dict[str, Any]:
-        return model.accounts.resend_code(ns, username)
+    @router.post("/accounts/{username}/otp", summary="Send a new one-time code (replaces the old one)",
+                 description="At most 5 codes an hour per account (429 OTP_SEND_LIMIT with Retry-After).")
+    def resend(username: str, ns: Namespace) -> Any:
+        try:
+            return model.accounts.resend_code(ns, username)
+        except TooManyAttempts as exc:
+            return too_many(exc)
 
-    @router.post("/login", summary="Check credentials; sets the dvcqg_session cookie")
+    @router.post("/login", summary="Check credentials; sets the dvcqg_session cookie",
+                 description="5 wrong passwords in a row lock the user name for 15 minutes of the namespace clock "
+                             "(429 LOGIN_LOCKED with Retry-After), the right password included.")
     def login(body: LoginRequest, ns: Namespace, request: Request) -> JSONResponse:
-        account = model.accounts.authenticate(ns, body.username, body.password)
+        try:
+            account = model.accounts.authenticate(ns, body.username, body.password)
+        except TooManyAttempts as exc:
+            return too_many(exc)
         response = JSONResponse(account.public())
         sessions.log_in(response, ns, sessions.load(request, ns), account, token_time())
         return response

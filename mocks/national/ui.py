@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from mocks.core.app import Namespace
 from mocks.core.errors import DomainError
+from mocks.core.throttle import TooManyAttempts
 from mocks.core.web import Session, Templates, redirect
 
 from .accounts import ACCOUNT_TYPES, Registration
@@ -30,10 +31,13 @@ def ui_router(model: NationalPortal, sessions: NationalSessions, templates: Temp
     router = APIRouter(include_in_schema=False)
     idp = model.idp
 
-    def page(name: str, ns: str, session: Session, *, status: int = 200, **context: Any) -> HTMLResponse:
+    def page(name: str, ns: str, session: Session, *, status: int = 200, refusal: DomainError | None = None,
+             **context: Any) -> HTMLResponse:
         had_csrf = "_csrf" in session
         response = templates.render(name, status=status, account=sessions.account(ns, session),
                                     csrf_token=session.csrf_token, **context)
+        if isinstance(refusal, TooManyAttempts):  # a lock says how long to wait, as the JSON API does
+            response.headers.update(refusal.headers)
         sessions.save_if_changed(response, ns, session, had_csrf)
         return response
 
@@ -72,9 +76,9 @@ def ui_router(model: NationalPortal, sessions: NationalSessions, templates: Temp
 
     # -- one-time code ------------------------------------------------------------------------
     def confirm_page(ns: str, session: Session, username: str, *, status: int = 200, error: str | None = None,
-                     flash: str | None = None) -> HTMLResponse:
+                     flash: str | None = None, refusal: DomainError | None = None) -> HTMLResponse:
         return page("confirm.html", ns, session, status=status, error=error, flash=flash, username=username,
-                    page_title="Xác nhận tài khoản")
+                    page_title="Xác nhận tài khoản", refusal=refusal)
 
     def sent_notice(ns: str, username: str) -> str | None:
         account = model.accounts.get(ns, username)
@@ -97,7 +101,7 @@ def ui_router(model: NationalPortal, sessions: NationalSessions, templates: Temp
         try:
             account = model.accounts.confirm(ns, username, form.get("otp", ""))
         except DomainError as exc:
-            return confirm_page(ns, session, username, status=exc.status, error=exc.vi)
+            return confirm_page(ns, session, username, status=exc.status, error=exc.vi, refusal=exc)
         return redirect(f"/dang-nhap?da-kich-hoat=1&tai-khoan={account.username}")
 
     @router.post("/dang-ky/gui-lai-ma")
@@ -108,15 +112,16 @@ def ui_router(model: NationalPortal, sessions: NationalSessions, templates: Temp
         try:
             model.accounts.resend_code(ns, username)
         except DomainError as exc:
-            return confirm_page(ns, session, username, status=exc.status, error=exc.vi)
+            return confirm_page(ns, session, username, status=exc.status, error=exc.vi, refusal=exc)
         return confirm_page(ns, session, username, flash=sent_notice(ns, username))
 
     # -- log-in (the portal's own and the SSO's) ----------------------------------------------------
     def login_page(ns: str, session: Session, *, action: str, status: int = 200, error: str | None = None,
                    flash: str | None = None, username: str = "", next_url: str | None = None,
-                   client_name: str | None = None) -> HTMLResponse:
+                   client_name: str | None = None, refusal: DomainError | None = None) -> HTMLResponse:
         return page("login.html", ns, session, status=status, error=error, flash=flash, action=action,
-                    username=username, next_url=next_url, client_name=client_name, page_title="Đăng nhập")
+                    username=username, next_url=next_url, client_name=client_name, page_title="Đăng nhập",
+                    refusal=refusal)
 
     @router.get("/dang-nhap")
     def login_form(request: Request, ns: Namespace) -> Response:
@@ -138,7 +143,7 @@ def ui_router(model: NationalPortal, sessions: NationalSessions, templates: Temp
             account = model.accounts.authenticate(ns, username, form.get("password", ""))
         except DomainError as exc:
             return login_page(ns, session, action="/dang-nhap", status=exc.status, error=exc.vi, username=username,
-                              next_url=next_url)
+                              next_url=next_url, refusal=exc)
         response = redirect(next_url)
         sessions.log_in(response, ns, session, account, token_time())
         return response
@@ -178,9 +183,10 @@ def ui_router(model: NationalPortal, sessions: NationalSessions, templates: Temp
                                     message_vi=exc.vi, message_en=exc.en)
 
     def authorize_login_page(request: Request, ns: str, session: Session, auth: AuthorizationRequest, *,
-                             status: int = 200, error: str | None = None, username: str = "") -> HTMLResponse:
+                             status: int = 200, error: str | None = None, username: str = "",
+                             refusal: DomainError | None = None) -> HTMLResponse:
         return login_page(ns, session, action=f"/oauth2/authorize?{request.url.query}", status=status, error=error,
-                          username=username, client_name=auth.client.name)
+                          username=username, client_name=auth.client.name, refusal=refusal)
 
     @router.get("/oauth2/authorize")
     def authorize(request: Request, ns: Namespace) -> Response:
@@ -209,7 +215,7 @@ def ui_router(model: NationalPortal, sessions: NationalSessions, templates: Temp
             account = model.accounts.authenticate(ns, username, form.get("password", ""))
         except DomainError as exc:
             return authorize_login_page(request, ns, session, auth, status=exc.status, error=exc.vi,
-                                        username=username)
+                                        username=username, refusal=exc)
         auth_time = token_time()
         response = RedirectResponse(idp.issue_code(ns, auth, account, auth_time), status_code=303)
         sessions.log_in(response, ns, session, account, auth_time)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -15,6 +16,7 @@ from mocks.core.web import Session, Templates, WebSessions, check_csrf, redirect
 from . import codes
 from .messages import BANKS
 from .model import PaymentPlatform, PaymentTransaction
+from .receipts import may_see_everything, public_bill, remember_checkout
 
 ACTIONS = ("pay", "cancel", "timeout")
 FORM_BODY = {"requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {
@@ -59,6 +61,7 @@ def ui_router(model: PaymentPlatform, templates: Templates, sessions: WebSession
             txn = model.checkout(ns, token)
         except NotFound as exc:
             return not_found(exc)
+        remember_checkout(session, txn)  # this browser holds the token: it may see the full receipt
         page = checkout_page(txn, session)
         sessions.save(page, ns, session)
         return page
@@ -97,13 +100,20 @@ def ui_router(model: PaymentPlatform, templates: Templates, sessions: WebSession
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         return await run_in_threadpool(submit, token, request, ns, fields)
 
-    @router.get("/bien-lai/{transaction_id}", response_class=HTMLResponse, summary="The e-receipt page")
-    def receipt(transaction_id: str, ns: Namespace) -> Response:
+    @router.get("/bien-lai/{transaction_id}", response_class=HTMLResponse, summary="The e-receipt page",
+                description="Anyone with the link sees the receipt with the payer's name and ID number masked; "
+                            "the browser that opened the checkout, `?token=` (the checkout's token) or the "
+                            "X-Admin-Token header see it in full (mocks/payment/receipts.py says why).")
+    def receipt(transaction_id: str, request: Request, ns: Namespace,
+                token: Annotated[str | None, Query(max_length=200, description="the checkout's token")] = None,
+                x_admin_token: Annotated[str | None, Header(max_length=200)] = None) -> Response:
         try:
             txn, bill = model.receipt(ns, transaction_id)
         except NotFound as exc:
             return not_found(exc)
-        return templates.render("receipt.html", txn=txn, bill=bill, bank=BANKS.get(txn.bank_code, ("", "")),
-                                page_title="Biên lai điện tử")
+        full = may_see_everything(txn, session=sessions.load(request, ns), token=token, admin_header=x_admin_token,
+                                  admin_token=model.config.credentials.admin_token)
+        return templates.render("receipt.html", txn=txn, bill=bill if full else public_bill(bill), full=full,
+                                bank=BANKS.get(txn.bank_code, ("", "")), page_title="Biên lai điện tử")
 
     return router

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from mocks.core.app import Namespace
 from mocks.core.errors import DomainError, Unauthorized
 from mocks.core.storage import Store
+from mocks.core.throttle import TooManyAttempts
 from mocks.core.web import Session, WebSessions
 
 from .api import PostalAddressIn
@@ -147,10 +148,15 @@ def officer_router(portal: ProvincialPortal, auth: OfficerAuth) -> APIRouter:
     def view(ns: str, officer: Officer, code: str) -> dict[str, Any]:
         return workflow.officer_view(ns, officer, workflow.dossier(ns, officer, code), portal.tracking_base)
 
-    @api.post("/login", summary="Log in as an officer: sets the tinh_officer_session cookie")
+    @api.post("/login", summary="Log in as an officer: sets the tinh_officer_session cookie",
+              description="5 wrong passwords in a row lock the user name for 15 minutes of the namespace clock "
+                          "(429 LOGIN_LOCKED with Retry-After), the right password included.")
     def login(body: LoginIn, request: Request, ns: Namespace) -> Response:
         check_encodable(body.model_dump())
-        officer = portal.officers.authenticate(ns, body.username, body.password)
+        try:
+            officer = portal.officers.authenticate(ns, body.username, body.password)
+        except TooManyAttempts as exc:  # the shared error handler would drop the Retry-After header
+            return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
         response = JSONResponse(officer.to_json())
         auth.log_in(response, ns, auth.session(request, ns), officer)
         return response

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mocks.core.app import Namespace
 from mocks.core.errors import DomainError
+from mocks.core.throttle import TooManyAttempts
 from mocks.core.web import Session, Templates, check_csrf, redirect
 
 from .auth import safe_next
@@ -86,8 +87,11 @@ def router(portal: ProvincialPortal, auth: OfficerAuth, templates: Templates) ->
             officer = await run_in_threadpool(portal.officers.authenticate, ns, username,
                                               form.get("password") if isinstance(form.get("password"), str) else "")
         except DomainError as exc:
-            return render("officer/login.html", None, status=exc.status, page_title="Đăng nhập cán bộ",
+            page = render("officer/login.html", None, status=exc.status, page_title="Đăng nhập cán bộ",
                           csrf=session.csrf_token, next=target, username=username, error=exc.vi)
+            if isinstance(exc, TooManyAttempts):  # a lock says how long to wait, as the JSON API does
+                page.headers.update(exc.headers)
+            return page
         response = redirect(target)
         await run_in_threadpool(auth.log_in, response, ns, session, officer)
         return response

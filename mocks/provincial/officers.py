@@ -8,21 +8,25 @@ Roles (Decree 61/2018 Art. 12–13, as one-stop systems model them):
   re-scheduling (apology slip).
 What each role may do is the table in workflow.py. An officer sees and acts on the dossiers
 of their own agency only. Officer accounts are namespaced test data (`POST /_admin/officers`).
+Log-in follows the shared rule of mocks/core/throttle.py: 5 wrong passwords lock the user
+name for 15 minutes of the namespace clock, whether or not an officer has that name.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
 import secrets
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mocks.core.clock import Clock
 from mocks.core.errors import Conflict, DomainError, NotFound, Unauthorized
 from mocks.core.storage import Store
+from mocks.core.throttle import LOGIN_LIMIT, LoginThrottle, wrong_password_message
 from mocks.core.timefmt import to_iso
 
 from .catalogue import Catalogue
@@ -99,6 +103,7 @@ class Officers:
         self.clock = clock
         self.catalogue = catalogue
         store.migrate(DDL)
+        self.logins = LoginThrottle(store, clock, replace(LOGIN_LIMIT, scope="officer-login"))
 
     def _from_row(self, row: sqlite3.Row) -> Officer:
         agency = self.catalogue.agency(row["agency_code"])
@@ -151,12 +156,17 @@ class Officers:
         return officer
 
     def authenticate(self, ns: str, username: Any, password: Any) -> Officer:
-        row = None
-        if isinstance(username, str) and isinstance(password, str):
-            row = self.store.one("SELECT * FROM officer WHERE ns = ? AND username = ?", (ns, username.strip()))
-        if row is None or not check_password(password, row["password_hash"]):
-            raise Unauthorized("OFFICER_LOGIN_FAILED", "Sai tên đăng nhập hoặc mật khẩu.",
-                               "Wrong user name or password.")
+        """Both doors (JSON API and the log-in page) come here: the lock is checked before the password."""
+        name = username.strip() if isinstance(username, str) else ""
+        password = password if isinstance(password, str) else ""
+        self.logins.check(ns, name)
+        row = self.store.one("SELECT * FROM officer WHERE ns = ? AND username = ?", (ns, name)) if name else None
+        # an unknown name costs a hash too, so that timing does not tell which names exist
+        if not check_password(password, row["password_hash"] if row is not None else _decoy_hash()) or row is None:
+            vi, en = wrong_password_message(self.logins.failed(ns, name))
+            raise Unauthorized("OFFICER_LOGIN_FAILED", "Sai tên đăng nhập hoặc mật khẩu." + vi,
+                               "Wrong user name or password." + en)
+        self.logins.succeeded(ns, name)
         return self._from_row(row)
 
     def list(self, ns: str, agency_code: str | None = None) -> list[Officer]:
@@ -181,3 +191,9 @@ class Officers:
 
     def reset(self, ns: str) -> None:
         self.store.execute("DELETE FROM officer WHERE ns = ?", (ns,))
+        self.logins.reset(ns)
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
