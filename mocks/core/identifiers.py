@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 # Province codes of the 12-digit ID number (province of birth registration).
 PROVINCE_CODES: dict[str, str] = {
@@ -128,3 +128,44 @@ def normalise_mobile(number: str) -> str:
 
 def carrier(number: str) -> str:
     return PREFIX_CARRIER[normalise_mobile(number)[:3]]
+
+
+# -- dossier codes ---------------------------------------------------------------------------------------------
+# AGENCY-YYMMDD-NNNN (DOMAIN.md §3, Circular 01/2018 Art. 19): the agency's identifier, the day of receipt and a
+# 4-digit counter that restarts each day per agency. Four digits hold 9,999 dossiers an agency a day, no more.
+DAILY_DOSSIER_NUMBERS = 9999
+_DOSSIER_CODE = re.compile(r"^(\d{3}\.\d{2}\.\d{2}\.H\d{2})-(\d{6})-(\d{4})$", re.ASCII)
+
+
+@dataclass(frozen=True)
+class DossierCode:
+    code: str
+    agency_code: str
+    day: date
+    number: int
+
+
+def parse_dossier_code(code: object) -> DossierCode:
+    """Check a dossier code (MaHoSo); InvalidIdentifier says what is wrong with it: its shape, its date or its
+    number (`vi` and `en` read after the code's name: "MaHoSo must look like ...")."""
+    match = _DOSSIER_CODE.match(code) if isinstance(code, str) else None
+    if match is None or not isinstance(code, str):
+        raise InvalidIdentifier("INVALID_DOSSIER_CODE", "phải có dạng 000.00.00.H47-yyMMdd-nnnn",
+                                "must look like 000.00.00.H47-yyMMdd-nnnn")
+    agency, day, number = match.groups()
+    try:
+        moment = datetime.strptime(day, "%y%m%d").date()
+    except ValueError:
+        raise InvalidIdentifier("INVALID_DOSSIER_CODE", f"có ngày '{day}' không tồn tại (yyMMdd)",
+                                f"has a date '{day}' that does not exist (yyMMdd)") from None
+    if int(number) == 0:
+        raise InvalidIdentifier("INVALID_DOSSIER_CODE", "có số thứ tự 0000 (số thứ tự bắt đầu từ 0001)",
+                                "has the number 0000 (numbers start at 0001)")
+    return DossierCode(code, agency, moment, int(number))
+
+
+def compose_dossier_code(agency_code: str, day: date, number: int) -> str:
+    """The code of an agency's `number`th dossier of `day`; ValueError beyond what four digits hold."""
+    if not 1 <= number <= DAILY_DOSSIER_NUMBERS:
+        raise ValueError(f"a dossier number is 1-{DAILY_DOSSIER_NUMBERS}, not {number}")
+    return f"{agency_code}-{day:%y%m%d}-{number:04d}"

@@ -7,6 +7,13 @@ sender returns. Messages that share a `key` (say, one dossier's sync updates) go
 order: a later one waits while an earlier one is undelivered. One dispatcher per state
 folder holds a lease in the store, so several worker processes never send twice.
 
+A sender tells a failure that may pass (the other side down, slow, answering 5xx: retried)
+from a refusal for good (`Refused`: the other side read the message and will never take
+it, say for invalid data). A refused message is `rejected` after that one try, with the
+refusal's code and message; the later messages of its key are not sent (they would reach
+the other side out of order, or speak of what it refused) and are `rejected` too, naming
+the message they follow. Nothing is retried for ever for nothing, and nothing is hidden.
+
 Outgoing faults (mocks.core.faults) act here: a message can be held back (`delay`), let
 later ones of its key overtake it (`reorder`), be sent twice (`duplicate`), go out with
 spoilt signatures (`bad_signature`), or never go out at all (`never_send`: status
@@ -38,7 +45,7 @@ CREATE TABLE IF NOT EXISTS outbox (
     kind TEXT NOT NULL,
     key TEXT,
     payload TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'pending',   -- pending | delivered | abandoned | dropped
+    status TEXT NOT NULL DEFAULT 'pending',   -- pending | delivered | rejected | abandoned | dropped
     attempts INTEGER NOT NULL DEFAULT 0,
     next_at REAL NOT NULL,
     last_error TEXT,
@@ -56,6 +63,16 @@ CREATE TABLE IF NOT EXISTS outbox_lease (
 
 MAX_DELAY = 60.0
 LEASE_SECONDS = 10.0
+STATUSES: tuple[str, ...] = ("pending", "delivered", "rejected", "abandoned", "dropped")
+
+
+class Refused(Exception):
+    """The other side answered and refused the message for good (invalid data...): sending it again cannot help."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -94,8 +111,9 @@ class Outbox:
         self._thread: threading.Thread | None = None
         store.migrate(DDL)
         # held: a delay fault already held it once; unordered: later messages of its key may overtake it
+        # refusal: JSON {code, message, after?} of a rejected message
         store.ensure_columns("outbox", {"held": "INTEGER NOT NULL DEFAULT 0",
-                                        "unordered": "INTEGER NOT NULL DEFAULT 0"})
+                                        "unordered": "INTEGER NOT NULL DEFAULT 0", "refusal": "TEXT"})
 
     def register(self, kind: str, sender: Sender) -> None:
         self._senders[kind] = sender
@@ -148,6 +166,8 @@ class Outbox:
                 sender = self._senders.get(message.kind)
                 if sender is None:
                     continue  # another process type owns this kind
+                if self._follows_rejected(message):
+                    continue
                 fault = self.faults.outgoing(message.ns, message.kind) if self.faults else None
                 if fault is not None and self._diverted(message, fault):
                     continue
@@ -158,7 +178,9 @@ class Outbox:
                     sender(message)
                     if fault is not None and fault.duplicate:
                         sender(message)
-                except Exception as exc:  # any failure means: not acknowledged, retry later
+                except Refused as refusal:
+                    self._rejected(message, refusal)
+                except Exception as exc:  # any other failure means: not acknowledged, retry later
                     self._failed(message, exc)
                 else:
                     self.store.execute(
@@ -183,11 +205,35 @@ class Outbox:
             return True
         return False
 
-    def _note(self, message: OutboxMessage, detail: str) -> None:
+    def _rejected(self, message: OutboxMessage, refusal: Refused) -> None:
+        log.warning("outbox %s message %s (%s) rejected for good: %s", self.name, message.id, message.kind, refusal)
+        self.store.execute(
+            "UPDATE outbox SET status = 'rejected', attempts = attempts + 1, last_error = ?, refusal = ? WHERE id = ?",
+            (f"rejected: {refusal}"[:500], dumps({"code": refusal.code, "message": refusal.message[:500]}),
+             message.id))  # the call and its answer are in the journal already
+
+    def _follows_rejected(self, message: OutboxMessage) -> bool:
+        """A message of a key whose earlier message was rejected is not sent: rejected too, naming that one."""
+        if message.key is None:
+            return False
+        row = self.store.one("SELECT id, refusal FROM outbox WHERE ns = ? AND key = ? AND status = 'rejected' AND "
+                             "id < ? ORDER BY id LIMIT 1", (message.ns, message.key, message.id))
+        if row is None:
+            return False
+        first = loads(row["refusal"]) or {}
+        self.store.execute(
+            "UPDATE outbox SET status = 'rejected', last_error = ?, refusal = ? WHERE id = ?",
+            (f"not sent: message {row['id']} of its key was rejected ({first.get('code', '')})",
+             dumps({**first, "after": row["id"]}), message.id))
+        self._note(message, f"not sent: follows rejected message {row['id']}", fault=False)
+        return True
+
+    def _note(self, message: OutboxMessage, detail: str, *, fault: bool = True) -> None:
         if self.journal is not None:
             self.journal.record(Entry(ns=message.ns, service=self.name, direction="out", method="OUTBOX",
                                       url=f"outbox:{message.kind}", status=None, at=time.time(), duration_ms=0,
-                                      faults=[detail], texts=(dumps(message.payload)[:8192],), detail=detail))
+                                      faults=[detail] if fault else [], texts=(dumps(message.payload)[:8192],),
+                                      detail=detail))
 
     def _failed(self, message: OutboxMessage, exc: Exception) -> None:
         attempts = message.attempts + 1
@@ -229,9 +275,26 @@ class Outbox:
         rows = self.store.query(sql + " ORDER BY id", args)
         return [
             {"id": r["id"], "kind": r["kind"], "key": r["key"], "status": r["status"], "attempts": r["attempts"],
-             "last_error": r["last_error"], "payload": loads(r["payload"])}
+             "last_error": r["last_error"], "refusal": loads(r["refusal"]), "payload": loads(r["payload"])}
             for r in rows
         ]
+
+    def counts(self, ns: str, kind: str | None = None) -> dict[str, int]:
+        """How many messages of the namespace are in each status (every status listed, 0 included)."""
+        sql, args = "SELECT status, COUNT(*) AS n FROM outbox WHERE ns = ?", [ns]
+        if kind:
+            sql += " AND kind = ?"
+            args.append(kind)
+        found = {r["status"]: r["n"] for r in self.store.query(sql + " GROUP BY status", args)}
+        return {status: int(found.get(status, 0)) for status in STATUSES}
+
+    def by_key(self, ns: str, key: str) -> list[dict[str, Any]]:
+        """The messages of one key (say, one dossier's sync), in order, without their payloads."""
+        rows = self.store.query("SELECT id, kind, status, attempts, last_error, refusal, created_at, delivered_at "
+                                "FROM outbox WHERE ns = ? AND key = ? ORDER BY id", (ns, key))
+        return [{"id": r["id"], "kind": r["kind"], "status": r["status"], "attempts": r["attempts"],
+                 "last_error": r["last_error"], "refusal": loads(r["refusal"]), "created_at": r["created_at"],
+                 "delivered_at": r["delivered_at"]} for r in rows]
 
     def reset(self, ns: str) -> None:
         self.store.execute("DELETE FROM outbox WHERE ns = ?", (ns,))

@@ -4,6 +4,11 @@ Wire format of DOMAIN.md §4 (Vietnamese field names kept). Every answer carries
 `error_code` (0 success). A batch is all-or-nothing: one bad item refuses the batch
 and names the item and the field. Replays are recognised by content, so a retried
 push never creates a second dossier or a second progress entry.
+
+Beyond the shape of each field, a pushed item must make sense, so that a real adapter's
+bugs show here rather than in production: its MaHoSo a real date and number of the
+pushing unit (`madonvi`), its MaTTHC a procedure of the national catalogue, NgayHenTra
+not before NgayNopHoSo.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from mocks.core.clock import Clock
 from mocks.core.codes import CHANNELS, DOSSIER_STATUS, RESULT_DELIVERY
 from mocks.core.config import StackConfig
 from mocks.core.errors import DomainError
+from mocks.core.identifiers import InvalidIdentifier, parse_dossier_code
 from mocks.core.storage import Store, dumps, loads
 from mocks.core.timefmt import from_wire, to_iso
 
@@ -42,7 +48,6 @@ ERR_NOT_FOUND = 5
 ERR_CONFLICT = 6
 ERR_FORBIDDEN = 7
 
-MA_HO_SO = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}-\d{6}-\d{4}$", re.ASCII)
 _SMALL_NUMBER = re.compile(r"^[0-9]{1,5}$")
 DOSSIER_DATES: tuple[str, ...] = ("NgayNopHoSo", "NgayTiepNhan", "NgayHenTra", "NgayTra")
 DOSSIER_TEXTS: tuple[str, ...] = ("TenTTHC", "ChuHoSo", "SoGiayToChuHoSo", "Email", "SoDienThoai", "TrichYeuHoSo",
@@ -131,11 +136,29 @@ class _Problems:
         if not isinstance(value, str) or len(value) > limit:
             self.add(i, item, field, f"phải là chuỗi tối đa {limit} ký tự", f"must be a string of at most {limit}")
 
-    def ma_ho_so(self, i: int, item: Mapping[str, Any]) -> None:
-        value = item.get("MaHoSo")
-        if not isinstance(value, str) or not MA_HO_SO.match(value):
-            self.add(i, item, "MaHoSo", "phải có dạng 000.00.00.H47-yyMMdd-nnnn",
-                     "must look like 000.00.00.H47-yyMMdd-nnnn")
+    def ma_ho_so(self, i: int, item: Mapping[str, Any], madonvi: str) -> None:
+        """A code of the right shape, a real date, a number from 0001, of the unit that pushes it."""
+        try:
+            code = parse_dossier_code(item.get("MaHoSo"))
+        except InvalidIdentifier as exc:
+            self.add(i, item, "MaHoSo", exc.vi, exc.en)
+            return
+        if code.agency_code != madonvi:
+            self.add(i, item, "MaHoSo", f"thuộc đơn vị {code.agency_code}, không phải đơn vị gửi (madonvi {madonvi})",
+                     f"belongs to unit {code.agency_code}, not to the pushing unit (madonvi {madonvi})")
+
+    def procedure(self, i: int, item: Mapping[str, Any], catalogue: NationalCatalogue) -> None:
+        value = item.get("MaTTHC")
+        if isinstance(value, str) and value and len(value) <= 50 and catalogue.find(value) is None:
+            self.add(i, item, "MaTTHC", f"'{value}' không có trong danh mục thủ tục hành chính quốc gia",
+                     f"'{value}' is not a procedure of the national catalogue")
+
+    def not_before(self, i: int, item: Mapping[str, Any], field: str, earlier: str) -> None:
+        """`field` is not before `earlier`, when both are valid dates (a malformed one is reported already)."""
+        late, early = _wire_to_iso(item.get(field)), _wire_to_iso(item.get(earlier))
+        if late and early and from_wire(str(item[field])) < from_wire(str(item[earlier])):
+            self.add(i, item, field, f"không được trước {earlier} ({item[earlier]})",
+                     f"must not be before {earlier} ({item[earlier]})")
 
     def raise_if_any(self) -> None:
         if not self.items:
@@ -162,12 +185,14 @@ def _items(data: Any) -> list[Mapping[str, Any]]:
     return data
 
 
-def check_dossiers(data: Any) -> list[Mapping[str, Any]]:
+def check_dossiers(data: Any, madonvi: str, catalogue: NationalCatalogue) -> list[Mapping[str, Any]]:
+    """DongBoHoSoMC's items; every problem of the batch is listed (SyncError, error_code 3)."""
     items = _items(data)
     p = _Problems()
     for i, item in enumerate(items):
-        p.ma_ho_so(i, item)
+        p.ma_ho_so(i, item, madonvi)
         p.text(i, item, "MaTTHC", required=True, limit=50)
+        p.procedure(i, item, catalogue)
         p.code(i, item, "TrangThaiHoSo", range(1, 11), required=True)
         p.code(i, item, "KenhThucHien", range(1, 4), required=True)
         p.code(i, item, "HinhThuc", (0, 1), required=False)
@@ -175,6 +200,7 @@ def check_dossiers(data: Any) -> list[Mapping[str, Any]]:
         p.code(i, item, "DuocThanhToanTrucTuyen", range(1, 4), required=False)
         for field in DOSSIER_DATES:
             p.date(i, item, field, required=False)
+        p.not_before(i, item, "NgayHenTra", "NgayNopHoSo")
         for field in DOSSIER_TEXTS:
             p.text(i, item, field)
         for field in DOSSIER_LISTS:
@@ -184,11 +210,12 @@ def check_dossiers(data: Any) -> list[Mapping[str, Any]]:
     return items
 
 
-def check_progress(data: Any) -> list[Mapping[str, Any]]:
+def check_progress(data: Any, madonvi: str) -> list[Mapping[str, Any]]:
+    """CapNhatTienDoHoSoMC's items; every problem of the batch is listed (SyncError, error_code 3)."""
     items = _items(data)
     p = _Problems()
     for i, item in enumerate(items):
-        p.ma_ho_so(i, item)
+        p.ma_ho_so(i, item, madonvi)
         p.code(i, item, "TrangThai", range(1, 11), required=True)
         p.date(i, item, "ThoiDiemXuLy", required=True)
         p.date(i, item, "NgayBatDau", required=False)
@@ -295,7 +322,7 @@ class SyncGateway:
             if service == "DongBoHoSoMC":
                 result: Any = self.push_dossiers(ns, madonvi, _flag(request.get("isUpdating")), request.get("data"))
             else:
-                result = self.push_progress(ns, request.get("data"))
+                result = self.push_progress(ns, madonvi, request.get("data"))
         elif service == "TraCuuHoSo":
             code = request.get("mahoso")
             found = self.dossier(ns, code) if isinstance(code, str) else None
@@ -316,7 +343,7 @@ class SyncGateway:
 
     def push_dossiers(self, ns: str, madonvi: str, is_updating: bool, data: Any) -> list[dict[str, Any]]:
         """DongBoHoSoMC: create (isUpdating false; an identical replay is fine) or update (true) dossiers."""
-        items = check_dossiers(data)
+        items = check_dossiers(data, madonvi, self.catalogue)
         now = to_iso(self.clock.now(ns))
         results: list[dict[str, Any]] = []
         with self.store.transaction() as conn:  # all or nothing: a SyncError below rolls the batch back
@@ -357,9 +384,9 @@ class SyncGateway:
                     results.append({"MaHoSo": code, "action": "updated"})
         return results
 
-    def push_progress(self, ns: str, data: Any) -> list[dict[str, Any]]:
+    def push_progress(self, ns: str, madonvi: str, data: Any) -> list[dict[str, Any]]:
         """CapNhatTienDoHoSoMC: append progress; the dossier's status follows the newest item's TrangThai."""
-        items = check_progress(data)
+        items = check_progress(data, madonvi)
         now = to_iso(self.clock.now(ns))
         results: list[dict[str, Any]] = []
         with self.store.transaction() as conn:

@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from mocks.core.clock import Clock
 from mocks.core.codes import CHANNELS, DOSSIER_STATUS
 from mocks.core.config import StackConfig
 from mocks.core.errors import Conflict, DomainError, Forbidden, NotFound
+from mocks.core.identifiers import DAILY_DOSSIER_NUMBERS, compose_dossier_code
 from mocks.core.outbox import Outbox
 from mocks.core.storage import Store, dumps, loads
-from mocks.core.timefmt import from_iso, to_iso, to_wire
+from mocks.core.timefmt import VN_TZ, from_iso, to_iso, to_wire
 
 from .accounts import Account
 from .attachments import AttachmentInfo, AttachmentStore, Upload, check_total, check_upload
@@ -38,7 +39,7 @@ from .delivery import (
 )
 from .forms import validate_form
 from .notifications import Notifications
-from .sync import SyncQueue
+from .sync import SyncQueue, sync_state
 from .workdays import WorkCalendar
 
 # TrangThaiHoSo (DOMAIN.md §3).
@@ -548,15 +549,23 @@ class Dossiers:
         return dossier
 
     def new_code(self, conn: sqlite3.Connection, ns: str, agency_code: str, day: str) -> str:
-        """The next AGENCY-YYMMDD-NNNN; the counter row commits with the dossier, so no two share a code."""
-        conn.execute(
+        """The next AGENCY-YYMMDD-NNNN; the counter row commits with the dossier, so no two share a code.
+
+        The code holds four digits, so an agency numbers at most 9,999 dossiers a day. The next one is
+        refused rather than given a code the national sync would refuse for ever: a dossier the portal
+        accepts must reach the national portal. The counter stops at 9,999 in the same statement that
+        counts (nothing to undo), and the refusal rolls the caller's transaction back: nothing is kept.
+        """
+        counted = conn.execute(
             "INSERT INTO dossier_counter(ns, agency_code, day, last) VALUES (?, ?, ?, 1) "
-            "ON CONFLICT(ns, agency_code, day) DO UPDATE SET last = last + 1",
-            (ns, agency_code, day),
-        )
+            "ON CONFLICT(ns, agency_code, day) DO UPDATE SET last = last + 1 WHERE last < ?",
+            (ns, agency_code, day, DAILY_DOSSIER_NUMBERS),
+        ).rowcount
+        if not counted:
+            raise numbers_exhausted(agency_code, day)
         number = conn.execute("SELECT last FROM dossier_counter WHERE ns = ? AND agency_code = ? AND day = ?",
                               (ns, agency_code, day)).fetchone()[0]
-        return f"{agency_code}-{day}-{number:04d}"
+        return compose_dossier_code(agency_code, _day(day), number)
 
     # -- reading ---------------------------------------------------------------------------------
     def find(self, ns: str, code: str) -> Dossier | None:
@@ -595,6 +604,11 @@ class Dossiers:
         if status is None:
             return int(self.store.scalar("SELECT COUNT(*) FROM dossier WHERE ns = ?", (ns,)))
         return int(self.store.scalar("SELECT COUNT(*) FROM dossier WHERE ns = ? AND status = ?", (ns, status)))
+
+    def sync_state(self, ns: str, code: str) -> dict[str, Any]:
+        """Where the dossier's national sync stands (delivered, pending, rejected with the refusal...)."""
+        self.get(ns, code)
+        return sync_state(self.outbox, ns, code)
 
     def attachment(self, ns: str, code: str, attachment_id: int) -> tuple[AttachmentInfo, bytes]:
         return self.files.content(ns, code, attachment_id)
@@ -805,6 +819,24 @@ class Dossiers:
         self.files.reset(ns)
         self.notifications.reset(ns)
         self.store.delete_namespace(ns, ("dossier_history", "dossier_counter", "dossier"))
+
+
+def _day(yymmdd: str) -> date:
+    return datetime.strptime(yymmdd, "%y%m%d").date()
+
+
+def numbers_exhausted(agency_code: str, yymmdd: str) -> Conflict:
+    """The agency has given its day's last number (9,999): refused, to be submitted again tomorrow."""
+    day = _day(yymmdd)
+    tomorrow = datetime.combine(day + timedelta(days=1), time(0), tzinfo=VN_TZ)
+    return Conflict(
+        "DOSSIER_NUMBERS_EXHAUSTED",
+        f"Cơ quan {agency_code} đã dùng hết {DAILY_DOSSIER_NUMBERS:,} số hồ sơ của ngày {day:%d/%m/%Y} (mã hồ sơ "
+        "chỉ có 4 chữ số): vui lòng nộp lại vào ngày mai hoặc tại cơ quan khác.".replace(",", "."),
+        f"The agency {agency_code} has used all {DAILY_DOSSIER_NUMBERS:,} dossier numbers of {day:%Y-%m-%d} (the "
+        "dossier code has four digits): try again tomorrow or at another agency.",
+        details={"agency_code": agency_code, "day": day.isoformat(), "limit": DAILY_DOSSIER_NUMBERS,
+                 "retry_after": to_iso(tomorrow)})
 
 
 def _not_found(code: str) -> NotFound:

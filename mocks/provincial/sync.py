@@ -6,7 +6,9 @@ The messages are queued in the outbox inside the transaction that made the chang
 by the dossier code so they reach the national side in order. The sender logs in at
 `/sync/login`, keeps the session token per namespace in the store, and logs in again when
 the gateway says the session is no longer valid; a message is delivered when `error_code`
-is 0.
+is 0. A refusal for good (invalid data, an unknown service, a conflicting create) ends the
+message as `rejected` after one try (`Refused`); anything else (the gateway down, 5xx, a
+time-out, a dossier not there yet) is retried with backoff.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import requests
 
 from mocks.core.config import StackConfig
 from mocks.core.namespace import forward_headers
-from mocks.core.outbox import Outbox, OutboxMessage
+from mocks.core.outbox import STATUSES, Outbox, OutboxMessage, Refused
 from mocks.core.storage import Store
 from mocks.core.timefmt import from_iso, to_wire
 
@@ -133,7 +135,11 @@ class SyncQueue:
 
 
 class SyncRefused(RuntimeError):
-    """The gateway answered but did not accept the message (error_code != 0): retry later."""
+    """The gateway answered but did not accept the message (error_code != 0), or could not be reached: retry later."""
+
+
+class SyncRejected(Refused):
+    """The gateway refused the message for good: the same message will never be accepted."""
 
 
 class SessionInvalid(RuntimeError):
@@ -142,6 +148,23 @@ class SessionInvalid(RuntimeError):
 
 # error_code of the national gateway for an unknown or expired session [assumed, as the national emulator answers].
 SESSION_ERROR_CODE = 2
+# error_codes that refuse a message for good [assumed, as the national emulator answers]: 3 invalid data, 4 unknown
+# service, 6 a create that conflicts with the dossier already there. The others may pass: 1 the log-in (an account
+# the admin can fix), 5 not found (an earlier message may still be on its way), 7 a unit not allowed (configuration).
+PERMANENT_ERROR_CODES: dict[int, str] = {3: "invalid data", 4: "unknown service", 6: "conflict"}
+
+
+def _rejection(status: int, answer: Any) -> SyncRejected | None:
+    """The gateway's answer as a refusal for good, or None when it may pass (5xx are never for good)."""
+    if status >= 500 or not isinstance(answer, dict):
+        return None
+    code = answer.get("error_code")
+    code = int(code) if isinstance(code, str) and code.strip().isdigit() else code  # "3" as some gateways send it
+    if isinstance(code, bool) or code not in PERMANENT_ERROR_CODES:
+        return None
+    error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+    text = str(error.get("message") or answer.get("message") or PERMANENT_ERROR_CODES[code])
+    return SyncRejected(f"error_code {code}" + (f" {error['code']}" if error.get("code") else ""), text)
 
 
 def _session_problem(status: int, answer: Any) -> bool:
@@ -176,6 +199,9 @@ class SyncGateway:
         if _session_problem(status, answer):
             session = self.login(ns)
             status, answer = self._post(ns, {"session": session, **payload})
+        rejection = _rejection(status, answer)
+        if rejection is not None:
+            raise rejection
         if not isinstance(answer, dict) or answer.get("error_code") != 0:
             raise SyncRefused(f"{payload.get('service')} answered HTTP {status}: {str(answer)[:300]}")
         return answer
@@ -210,6 +236,26 @@ class SyncGateway:
 
     def reset(self, ns: str) -> None:
         self.store.execute("DELETE FROM sync_session WHERE ns = ?", (ns,))
+
+
+def sync_state(outbox: Outbox, ns: str, code: str) -> dict[str, Any]:
+    """Where a dossier's national sync stands: `state` is `rejected` when the national portal refused one of its
+    messages for good (`refusal` says why), `pending` while one waits to go, `delivered` when all went, `none`
+    before any; `counts` per status."""
+    messages = [m for m in outbox.by_key(ns, code) if m["kind"] == SYNC_KIND]
+    counts = {status: sum(m["status"] == status for m in messages) for status in STATUSES}
+    refused = next((m for m in messages if m["status"] == "rejected" and m["attempts"]), None)
+    if refused is not None:
+        state = "rejected"
+    elif counts["pending"]:
+        state = "pending"
+    elif messages and counts["delivered"] == len(messages):
+        state = "delivered"
+    else:
+        state = "none" if not messages else "incomplete"  # some dropped or abandoned, none refused
+    return {"state": state, "counts": counts,
+            "refusal": None if refused is None else {"message_id": refused["id"], **refused["refusal"]},
+            "last_error": next((m["last_error"] for m in reversed(messages) if m["last_error"]), None)}
 
 
 def _json(reply: requests.Response) -> Any:
