@@ -43,6 +43,8 @@ STATUS_NAMES: dict[str, str] = {
 TX_CREATED, TX_PAID, TX_PENDING, TX_FAILED = 0, 1, 3, 4
 # MaLoi of a QUERY about an attempt that can no longer be paid: unknown reference, expired.
 GONE = ("05", "07")
+# A start looks at most this many attempts in turn (each round settles one stale attempt).
+ROUNDS = 4
 
 DDL = """
 CREATE TABLE IF NOT EXISTS payment_tx (
@@ -60,6 +62,7 @@ CREATE TABLE IF NOT EXISTS payment_tx (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     paid_at TEXT,
+    failure_checked INTEGER NOT NULL DEFAULT 0,   -- 1: the platform's QUERY said it can no longer be paid
     PRIMARY KEY (ns, reference),
     UNIQUE (ns, dossier_code, attempt)
 );
@@ -97,16 +100,23 @@ class PaymentTransaction:
     receipt: dict[str, Any] | None
     created_at: str
     paid_at: str | None
+    failure_checked: bool = False  # a failure the platform itself confirmed (QUERY), not only a confirmation
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> PaymentTransaction:
         return cls(row["reference"], row["dossier_code"], row["attempt"], row["amount"], row["status"],
                    row["payment_url"], row["transaction_id"], row["bank"], row["error"], loads(row["receipt"]),
-                   row["created_at"], row["paid_at"])
+                   row["created_at"], row["paid_at"], bool(row["failure_checked"]))
 
     @property
     def status_name(self) -> str:
         return STATUS_NAMES[self.status]
+
+    @property
+    def replaceable(self) -> bool:
+        """Whether a new attempt may open after this one: its INIT failed (its URL was never handed
+        out), or the platform itself said (QUERY) it can no longer be paid."""
+        return self.status == INIT_FAILED or (self.status == FAILED and self.failure_checked)
 
     def to_json(self) -> dict[str, Any]:
         return {"reference": self.reference, "dossier_code": self.dossier_code, "attempt": self.attempt,
@@ -200,6 +210,7 @@ class Payments:
         self.dossiers = dossiers
         self.client = client
         store.migrate(DDL)
+        store.ensure_columns("payment_tx", {"failure_checked": "INTEGER NOT NULL DEFAULT 0"})
 
     # -- reading ----------------------------------------------------------------------------------
     def find(self, ns: str, reference: str, conn: sqlite3.Connection | None = None) -> PaymentTransaction | None:
@@ -221,48 +232,50 @@ class Payments:
 
     # -- starting ---------------------------------------------------------------------------------
     def start(self, ns: str, code: str, account_id: str, ip: str = "127.0.0.1") -> PaymentTransaction:
-        """An attempt to pay the dossier's fee online, with the checkout URL to send the citizen to."""
+        """An attempt to pay the dossier's fee online, with the checkout URL to send the citizen to.
+
+        A dossier has at most one attempt that may still be paid: concurrent starts (threads or
+        worker processes) get the same one, and a new attempt opens only once the platform itself
+        has said (QUERY) that the previous one can no longer be paid.
+        """
         dossier = self.dossiers.for_account(ns, code, account_id)
         self.dossiers.check_payable(dossier)
-        previous = self.attempts(ns, code)
-        last = previous[-1] if previous else None
-        if last is not None and last.status in (CREATED, PENDING):
-            # Do not open a second checkout while the first may still be paid: ask the platform first.
-            try:
-                outcome = self.refresh(ns, last.reference, quiet=False)
-            except PaymentPlatformError as exc:
-                if (exc.details or {}).get("MaLoi") not in GONE:
-                    raise
-                # The platform no longer knows or has expired the attempt: it can no longer be paid.
-                self._settle_open(ns, last.reference, FAILED, f"{exc.code}: {exc.en}")
-                outcome = self.get(ns, last.reference)
-            if outcome.status == CREATED and outcome.payment_url:
-                return outcome
-            if outcome.status == PAID:
+        ip = ip if _is_ip(ip) else "127.0.0.1"
+        for _ in range(ROUNDS):
+            tx = self._current_attempt(ns, dossier)
+            if tx.status == INIT:
+                tx = self._send_init(ns, dossier, tx, ip)
+            elif tx.status != PAID:
+                tx = self._ask_platform(ns, tx)
+            if tx.status == CREATED and tx.payment_url:
+                return tx
+            if tx.status == PAID:
                 raise Conflict("ALREADY_PAID", "Phí, lệ phí của hồ sơ này đã được thanh toán.",
                                "The fee of this dossier is already paid.")
-            if outcome.status == PENDING:
+            if tx.status == PENDING:
                 raise Conflict("PAYMENT_PENDING",
                                "Giao dịch trước đang chờ ngân hàng xác nhận; vui lòng kiểm tra lại sau ít phút.",
                                "The previous payment is waiting for the bank; check again in a few minutes.")
-        tx = self._new_attempt(ns, dossier)
-        try:
-            answer = self.client.init(ns, tx.reference, tx.amount, f"Nộp phí, lệ phí hồ sơ {dossier.code}",
-                                      ip if _is_ip(ip) else "127.0.0.1", self._receipt_info(dossier, tx.amount))
-        except PaymentPlatformError as exc:
-            # The dossier is unchanged; the attempt stays on record as not started.
-            self._update(ns, tx.reference, status=INIT_FAILED, error=f"{exc.code}: {exc.en}"[:500])
-            raise
-        with self.store.transaction() as conn:
-            self._update(ns, tx.reference, conn=conn, status=CREATED, payment_url=answer["UrlThanhToan"])
-            self.dossiers.set_payment_state(conn, ns, code, "pending", tx.reference)
-        return self.get(ns, tx.reference)
+            # Over on the platform's word, or no longer the dossier's latest attempt: look again.
+        raise Conflict("PAYMENT_BUSY", "Giao dịch thanh toán của hồ sơ đang thay đổi; vui lòng thử lại sau ít giây.",
+                       "The dossier's payment is changing under way; try again in a few seconds.")
 
-    def _new_attempt(self, ns: str, dossier: Dossier) -> PaymentTransaction:
+    def _current_attempt(self, ns: str, dossier: Dossier) -> PaymentTransaction:
+        """The dossier's latest attempt, or a new one when the latest can no longer be paid.
+
+        One write transaction (BEGIN IMMEDIATE, which SQLite serialises across processes too) reads
+        the latest attempt and inserts the next: two starts cannot both see "none open".
+        """
         now = to_iso(self.clock.now(ns))
         with self.store.transaction() as conn:
-            attempt = conn.execute("SELECT COALESCE(MAX(attempt), 0) + 1 FROM payment_tx WHERE ns = ? AND"
-                                   " dossier_code = ?", (ns, dossier.code)).fetchone()[0]
+            last = self._latest(conn, ns, dossier.code)
+            if last is not None and not last.replaceable:
+                return last
+            if conn.execute("SELECT 1 FROM payment_tx WHERE ns = ? AND dossier_code = ? AND status = ?",
+                            (ns, dossier.code, PAID)).fetchone():
+                raise Conflict("ALREADY_PAID", "Phí, lệ phí của hồ sơ này đã được thanh toán.",
+                               "The fee of this dossier is already paid.")
+            attempt = (last.attempt if last else 0) + 1
             if attempt > MAX_ATTEMPTS:
                 raise Conflict("TOO_MANY_PAYMENT_ATTEMPTS", "Hồ sơ đã vượt quá số lần thanh toán cho phép.",
                                "Too many payment attempts for this dossier.")
@@ -272,7 +285,52 @@ class Payments:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (ns, reference, dossier.code, attempt, dossier.fee_amount, INIT, now, now),
             )
-        return self.get(ns, reference)
+            tx = self.find(ns, reference, conn)
+        assert tx is not None
+        return tx
+
+    def _send_init(self, ns: str, dossier: Dossier, tx: PaymentTransaction, ip: str) -> PaymentTransaction:
+        """INIT the attempt. The platform answers the same checkout to the same reference, so a start
+        that finds an attempt another one is still initialising sends INIT too and gets the same URL."""
+        try:
+            answer = self.client.init(ns, tx.reference, tx.amount, f"Nộp phí, lệ phí hồ sơ {dossier.code}", ip,
+                                      self._receipt_info(dossier, tx.amount))
+        except PaymentPlatformError as exc:
+            # The dossier is unchanged; the attempt stays on record as not started...
+            self.store.execute("UPDATE payment_tx SET status = ?, error = ?, updated_at = ? WHERE ns = ? AND"
+                               " reference = ? AND status = ?", (INIT_FAILED, f"{exc.code}: {exc.en}"[:500],
+                                                                  to_iso(self.clock.now(ns)), ns, tx.reference, INIT))
+            current = self.get(ns, tx.reference)
+            if current.status in (INIT, INIT_FAILED):
+                raise
+            return current  # ...unless a concurrent start's INIT got through or the attempt moved on
+        with self.store.transaction() as conn:
+            current = self.find(ns, tx.reference, conn)
+            latest = self._latest(conn, ns, tx.dossier_code)
+            # A URL is handed out only for the dossier's latest attempt: once a newer attempt exists,
+            # an older one whose INIT answered late is left unpaid on the platform (nobody has its URL).
+            if (current is not None and current.status in (INIT, INIT_FAILED) and latest is not None
+                    and latest.reference == current.reference):
+                self._update(ns, tx.reference, conn=conn, status=CREATED, payment_url=answer["UrlThanhToan"],
+                             error=None)
+                self.dossiers.set_payment_state(conn, ns, tx.dossier_code, "pending", tx.reference)
+        return self.get(ns, tx.reference)
+
+    def _ask_platform(self, ns: str, tx: PaymentTransaction) -> PaymentTransaction:
+        """Before reusing or replacing an attempt: what the platform says of it (QUERY), recorded."""
+        try:
+            self._reconcile(ns, tx)
+        except PaymentPlatformError as exc:
+            if (exc.details or {}).get("MaLoi") not in GONE:
+                raise
+            # The platform no longer knows or has expired the attempt: it can no longer be paid.
+            self._settle_open(ns, tx.reference, FAILED, f"{exc.code}: {exc.en}", checked=True)
+        return self.get(ns, tx.reference)
+
+    def _latest(self, conn: sqlite3.Connection, ns: str, dossier_code: str) -> PaymentTransaction | None:
+        row = conn.execute("SELECT * FROM payment_tx WHERE ns = ? AND dossier_code = ? ORDER BY attempt DESC LIMIT 1",
+                           (ns, dossier_code)).fetchone()
+        return None if row is None else PaymentTransaction.from_row(row)
 
     def _receipt_info(self, dossier: Dossier, amount: int) -> dict[str, Any]:
         return {
@@ -314,8 +372,29 @@ class Payments:
         elif outcome == "09" or _int(message.get("TrangThaiGD")) == TX_PENDING:
             self._settle_open(ns, tx.reference, PENDING, None)
         else:
-            self._settle_open(ns, tx.reference, FAILED, f"MaLoi {outcome}: {message.get('ThongTinGiaoDich', '')}")
+            self._confirmed_failure(ns, tx, f"MaLoi {outcome}: {message.get('ThongTinGiaoDich', '')}")
         return {"MaLoi": "00", "MoTaLoi": "Thành công"}
+
+    def _confirmed_failure(self, ns: str, tx: PaymentTransaction, note: str) -> None:
+        """A failure confirmation (cancelled, failed) is checked with the platform before it is believed.
+
+        Believed blindly, a cancel for a checkout the platform still holds open would let a second
+        attempt open while the first can still be paid: two payments for one fee. The platform's
+        QUERY is recorded instead; when it cannot be asked, the confirmation is recorded and `start`
+        asks again before it opens another attempt.
+        """
+        if tx.status in (PAID, FAILED):
+            return
+        try:
+            state = self._reconcile(ns, tx, failure_note=note)
+        except PaymentPlatformError:
+            state = None
+        if state is None:
+            self._settle_open(ns, tx.reference, FAILED, note)
+        elif state == TX_CREATED:
+            # Kept on record, not believed: the platform still offers this checkout.
+            self._update(ns, tx.reference, error=f"Xác nhận thất bại ({note[:200]}) không được ghi nhận: nền tảng"
+                                                 " cho biết giao dịch vẫn chờ thanh toán.")
 
     def refresh(self, ns: str, reference: str, *, quiet: bool = True) -> PaymentTransaction:
         """Ask the platform (QUERY) about an attempt that has no outcome yet, and record what it says.
@@ -326,20 +405,32 @@ class Payments:
         if tx.status not in (CREATED, PENDING, INIT):
             return tx
         try:
-            answer = self.client.query(ns, reference)
+            self._reconcile(ns, tx)
         except PaymentPlatformError:
             if quiet:
                 return tx
             raise
+        return self.get(ns, reference)
+
+    def _reconcile(self, ns: str, tx: PaymentTransaction, failure_note: str | None = None) -> int:
+        """QUERY the attempt and record the platform's word; answers its TrangThaiGD."""
+        answer = self.client.query(ns, tx.reference)
         state = _int(answer.get("TrangThaiGD"))
         amount = _int(answer.get("SoTien"))
         if state == TX_PAID and (amount is None or amount == tx.amount):
-            self._settle_paid(ns, reference, answer.get("MaGiaoDich"), answer.get("MaNganHang"))
+            self._settle_paid(ns, tx.reference, answer.get("MaGiaoDich"), answer.get("MaNganHang"))
         elif state == TX_PENDING:
-            self._settle_open(ns, reference, PENDING, None)
+            self._settle_open(ns, tx.reference, PENDING, None)
         elif state == TX_FAILED:
-            self._settle_open(ns, reference, FAILED, f"QUERY: {answer.get('MaLoiGD') or 'failed'}")
-        return self.get(ns, reference)
+            self._settle_open(ns, tx.reference, FAILED, failure_note or f"QUERY: {answer.get('MaLoiGD') or 'failed'}",
+                              checked=True)
+        elif state == TX_CREATED:
+            self._settle_open(ns, tx.reference, CREATED, None)
+        else:
+            raise PaymentPlatformError("PAYMENT_PLATFORM_BAD_ANSWER",
+                                       "Nền tảng thanh toán trả lời QUERY không rõ trạng thái giao dịch (TrangThaiGD).",
+                                       f"The payment platform's QUERY answer has no known TrangThaiGD ({state}).")
+        return state
 
     def _settle_paid(self, ns: str, reference: str, transaction_id: Any, bank: Any) -> bool:
         """Record a payment once; False when it was already recorded (a replay)."""
@@ -354,13 +445,28 @@ class Payments:
                          bank=str(bank)[:32] if bank else None, error=note)
         return True
 
-    def _settle_open(self, ns: str, reference: str, status: str, error: str | None) -> None:
+    def _settle_open(self, ns: str, reference: str, status: str, error: str | None, *, checked: bool = False) -> None:
+        """Record a not-yet-paid outcome: pending, failed, or created again (a failure the platform denies).
+
+        checked: a failure the platform's QUERY said (the attempt may then be replaced by a new one).
+        """
         with self.store.transaction() as conn:
             tx = self.find(ns, reference, conn)
-            if tx is None or tx.status == PAID or tx.status == status:
+            if tx is None or tx.status == PAID:
                 return
-            self._update(ns, reference, conn=conn, status=status, error=error[:500] if error else None)
-            self.dossiers.set_payment_state(conn, ns, tx.dossier_code, "pending" if status == PENDING else "unpaid",
+            if tx.status == status:
+                if checked and not tx.failure_checked:
+                    self._update(ns, reference, conn=conn, failure_checked=1)
+                return
+            if status == CREATED and (tx.status != FAILED or not tx.payment_url):
+                return  # only a failure the platform denies goes back to "created"; INIT owns the rest
+            if tx.status == FAILED:
+                latest = self._latest(conn, ns, tx.dossier_code)
+                if latest is None or latest.reference != reference:
+                    return  # a newer attempt exists: this one stays over (its checkout is nobody's now)
+            self._update(ns, reference, conn=conn, status=status, error=error[:500] if error else None,
+                         failure_checked=int(checked and status == FAILED))
+            self.dossiers.set_payment_state(conn, ns, tx.dossier_code, "unpaid" if status == FAILED else "pending",
                                             reference)
 
     def _update(self, ns: str, reference: str, conn: sqlite3.Connection | None = None, **columns: Any) -> None:
