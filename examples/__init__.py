@@ -1,0 +1,1 @@
+"""Worked examples of wiring a provincial portal to the emulated national systems."""
