@@ -1,13 +1,17 @@
-"""Find a Chromium for Playwright: Playwright's own, else the system's, else install one.
+"""Find the browser (and the ffmpeg for videos) Playwright needs: Playwright's own, else the system's.
 
-Playwright cannot download its browsers on every machine, so the harness resolves an
-executable and passes it as `executable_path`. `python -m harness.browser --ensure`
+Playwright cannot download its browsers on every machine, so the harness resolves a
+Chromium executable and passes it as `executable_path`. `python -m harness.browser --ensure`
 (run by `make run` / `make test`) installs Debian's `chromium` when nothing is found.
+Firefox and WebKit (pytest-playwright's `--browser firefox|webkit`) are Playwright's own
+builds only (a system Firefox does not speak Playwright's protocol): when not installed the
+run stops at once with how to install them, rather than launching the wrong browser.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -23,16 +27,25 @@ class BrowserNotFound(RuntimeError):
     pass
 
 
-def _playwright_own() -> str | None:
+BROWSERS = ("chromium", "firefox", "webkit")
+PLAYWRIGHT_ONLY = {"firefox": "Firefox", "webkit": "WebKit"}
+
+
+def playwright_executable(browser: str) -> str:
+    """Where Playwright's own build of `browser` is (or would be), "" when the driver cannot tell."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        return None
+        return ""
     try:
         with sync_playwright() as p:
-            path = p.chromium.executable_path
+            return str(getattr(p, browser).executable_path or "")
     except Exception:  # the driver may fail to start on a bare machine: fall through
-        return None
+        return ""
+
+
+def _playwright_own() -> str | None:
+    path = playwright_executable("chromium")
     return path if path and Path(path).exists() else None
 
 
@@ -51,6 +64,85 @@ def find_chromium() -> str | None:
     if override:
         return override if Path(override).exists() else None
     return _playwright_own() or _system()
+
+
+def missing_browser(browser: str) -> str | None:
+    """Why `--browser NAME` cannot run here (naming it and how to install it), or None when it can."""
+    if browser not in BROWSERS:
+        return f"--browser {browser}: Playwright knows chromium, firefox and webkit"
+    if browser == "chromium":
+        if find_chromium() is not None:
+            return None
+        return ("--browser chromium: no Chromium found (Playwright's own, nor chromium, chromium-browser or "
+                f"google-chrome on PATH): run `python -m harness.browser --ensure`, or set {ENV_OVERRIDE}")
+    path = playwright_executable(browser)
+    if path and Path(path).exists():
+        return None
+    return (f"--browser {browser}: Playwright's {PLAYWRIGHT_ONLY[browser]} is not installed"
+            f"{f' (looked for {path})' if path else ''}. Install it with `.venv/bin/playwright install {browser}` "
+            "(a download), or run the journeys in Chromium (the default, no --browser)")
+
+
+def launch_settings(browser: str) -> dict[str, object]:
+    """What to add to pytest-playwright's launch arguments for `browser`: the resolved Chromium and its flags;
+    nothing for Firefox and WebKit (Playwright's own, which it finds itself)."""
+    if browser != "chromium":
+        return {}
+    executable = find_chromium()
+    return {"args": launch_args(), **({"executable_path": executable} if executable else {})}
+
+
+# -- ffmpeg, for --video -----------------------------------------------------------------------------------------
+def _playwright_registry() -> Path:
+    """Playwright's browsers folder (PLAYWRIGHT_BROWSERS_PATH, else the platform's cache folder)."""
+    configured = os.environ.get("PLAYWRIGHT_BROWSERS_PATH")
+    if configured == "0":
+        return _driver_package() / ".local-browsers"
+    if configured:
+        return Path(configured)
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "ms-playwright"
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "ms-playwright"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ms-playwright"
+
+
+def _driver_package() -> Path:
+    import playwright
+
+    return Path(playwright.__file__).parent / "driver" / "package"
+
+
+def playwright_ffmpeg() -> Path | None:
+    """Where Playwright looks for its ffmpeg (it records videos with no other), None when unknown."""
+    try:
+        browsers = json.loads((_driver_package() / "browsers.json").read_text(encoding="utf-8"))["browsers"]
+        revision = next(b["revision"] for b in browsers if b["name"] == "ffmpeg")
+    except (ImportError, OSError, ValueError, KeyError, StopIteration):
+        return None
+    name = {"darwin": "ffmpeg-mac", "win32": "ffmpeg-win64.exe"}.get(sys.platform, "ffmpeg-linux")
+    return _playwright_registry() / f"ffmpeg-{revision}" / name
+
+
+def find_ffmpeg() -> tuple[str | None, str]:
+    """(the ffmpeg Playwright will record videos with, or None; what was done or is missing, for people).
+
+    Playwright's own; else a system `ffmpeg` on PATH, linked where Playwright looks (it has no setting)."""
+    own = playwright_ffmpeg()
+    if own is not None and own.exists():
+        return str(own), ""
+    system = shutil.which("ffmpeg")
+    if system and own is not None:
+        try:
+            own.parent.mkdir(parents=True, exist_ok=True)
+            own.symlink_to(system)
+        except OSError as exc:
+            return None, (f"the system's ffmpeg ({system}) could not be linked where Playwright looks "
+                          f"({own}): {exc}")
+        return str(own), f"linked the system's ffmpeg ({system}) where Playwright looks for its own ({own})"
+    where = f" (looked for {own} and for ffmpeg on PATH)" if own else " (nor ffmpeg on PATH)"
+    return None, (f"no ffmpeg{where}: install Playwright's with `.venv/bin/playwright install ffmpeg` "
+                  "or the system's (`apt-get install ffmpeg`)")
 
 
 def install_chromium() -> str:

@@ -22,6 +22,10 @@ from .stack import StackInfo
 SERVICES = ("national", "provincial", "payment", "postal")
 
 
+class UnknownName(LookupError):
+    """A misspelt service or fault profile name; the message lists the valid ones."""
+
+
 class _Admin:
     def __init__(self, info: StackInfo, namespace: str, session: requests.Session | None = None) -> None:
         self.info = info
@@ -30,6 +34,8 @@ class _Admin:
         self.headers = {"X-Admin-Token": info.admin_token, "X-DVC-Namespace": namespace}
 
     def _call(self, method: str, service: str, path: str, **kwargs: Any) -> Any:
+        if service not in self.info.services:
+            raise UnknownName(f"no service named {service!r} (known: {', '.join(self.info.services)})")
         response = self.http.request(method, f"{self.info.url(service)}{path}", headers=self.headers, timeout=30,
                                      **kwargs)
         if not response.ok:
@@ -76,11 +82,17 @@ class Faults(_Admin):
         return [self.add(rule.pop("service"), **rule) for rule in load_profile(name)]
 
 
+def fault_profiles() -> list[str]:
+    """The names of the fault profiles (harness/fault_profiles/NAME.toml)."""
+    folder = resources.files("harness").joinpath("fault_profiles")
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
 def load_profile(name: str) -> list[dict[str, Any]]:
-    try:
-        text = resources.files("harness").joinpath("fault_profiles", f"{name}.toml").read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise LookupError(f"no fault profile named {name!r}") from exc
+    known = fault_profiles()
+    if name not in known:   # also refuses a path in the name
+        raise UnknownName(f"no fault profile named {name!r} (known: {', '.join(known)})")
+    text = resources.files("harness").joinpath("fault_profiles", f"{name}.toml").read_text(encoding="utf-8")
     return [dict(rule) for rule in tomllib.loads(text).get("rule", [])]
 
 

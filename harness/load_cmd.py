@@ -33,13 +33,16 @@ from typing import Any, TextIO
 
 from mocks.core.config import DEFAULT_STATE_DIR
 
+from .children import sigterm_as_interrupt, start_child, stop_child
+
 EXIT_OK, EXIT_FAILED, EXIT_ERROR, EXIT_DATA_LOST = 0, 1, 2, 3
 DEFAULT_PROFILE = "smoke"
 DEFAULT_REPORT_DIR = "reports"
 LOG = "load.log"
 CONFIG = ".load-config.json"
+HTML = "load-report.html"
 OWN_FILES = (CONFIG, "load-junit.xml", "load-summary.json", "load-results.json", LOG, "locust.html", "locust_stats.csv",
-             "locust_stats_history.csv", "locust_failures.csv", "locust_exceptions.csv")
+             "locust_stats_history.csv", "locust_failures.csv", "locust_exceptions.csv", HTML)
 ECHO = ("dvc-load", "ERROR", "CPU usage above", "Traceback", "Exception", "Error:")
 
 
@@ -265,30 +268,43 @@ def run_load(opts: LoadOptions) -> int:
     print(f"dvc-harness load: profile {profile.name} ({profile.mode}, {profile.duration_s:.0f} s) against "
           f"{services['provincial']}, namespace {opts.namespace}", file=out, flush=True)
     started = time.monotonic()
+    interrupted = False
     try:
-        with open(opts.report_dir / LOG, "w", encoding="utf-8") as log:
-            process = subprocess.Popen(locust_command(opts, config), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                       text=True, env=_child_env())
+        with open(opts.report_dir / LOG, "w", encoding="utf-8") as log, sigterm_as_interrupt():
+            process = start_child(locust_command(opts, config), env=_child_env())
             reader = threading.Thread(target=_stream, args=(process, log, out), daemon=True)
             reader.start()
             try:
+                while reader.is_alive():    # joined in steps: Ctrl-C or SIGTERM interrupts the wait at once
+                    reader.join(0.2)
                 code = process.wait()
             except KeyboardInterrupt:
-                process.terminate()
-                code = process.wait()
+                # Locust's own Ctrl-C: it writes its HTML, CSV and our results file for what ran so far
+                interrupted = True
+                print(f"\ndvc-harness load: interrupted after {time.monotonic() - started:.0f} s; "
+                      "writing the partial reports", file=out, flush=True)
+                stop_child(process)
+                code = process.returncode
             reader.join(timeout=10)
         (opts.report_dir / CONFIG).unlink(missing_ok=True)
         results_path = opts.report_dir / "load-results.json"
         if not results_path.exists():
-            error = f"Locust exited with {code} and wrote no results; see {opts.report_dir / LOG}"
+            error = (f"interrupted before Locust measured anything; see {opts.report_dir / LOG}" if interrupted else
+                     f"Locust exited with {code} and wrote no results; see {opts.report_dir / LOG}")
             print(f"dvc-harness load: {error}", file=sys.stderr)
-            report.write_summary(summary_path, profile, None, None, None, EXIT_ERROR, error=error)
+            report.write_summary(summary_path, profile, None, None, None, EXIT_ERROR, error=error,
+                                 interrupted=interrupted)
+            _write_html(opts.report_dir, out)
             return EXIT_ERROR
         results = json.loads(results_path.read_text(encoding="utf-8"))
+        if interrupted:
+            results["stop_reason"] = f"interrupted (Ctrl-C or SIGTERM) after {time.monotonic() - started:.0f} s"
         outcome = slo.evaluate(profile, results)
         checked: consistency.Report | None = None
         if opts.check:
-            if no_check or admin_token is None:
+            if interrupted:     # whoever pressed Ctrl-C wants out now; visits cut short are not data loss
+                checked = consistency.Report(skipped="the run was interrupted")
+            elif no_check or admin_token is None:
                 checked = consistency.Report(skipped=no_check or "no admin token")
             else:
                 try:
@@ -297,29 +313,53 @@ def run_load(opts: LoadOptions) -> int:
                     error = f"the consistency check could not read the emulator: {exc}"
                     print(f"dvc-harness load: {error}", file=sys.stderr)
                     report.write_summary(summary_path, profile, outcome, None, results, EXIT_ERROR, error=error)
+                    _write_html(opts.report_dir, out)
                     return EXIT_ERROR
         exit_code = EXIT_DATA_LOST if checked is not None and not checked.ok else (
             EXIT_OK if outcome.ok else EXIT_FAILED)
+        if interrupted:
+            exit_code = EXIT_ERROR
         print("\n" + report.table(profile, outcome, checked, results), file=out)
-        report.write_junit(junit_path, profile, outcome, checked, results)
-        report.write_summary(summary_path, profile, outcome, checked, results, exit_code)
+        report.write_junit(junit_path, profile, outcome, checked, results,
+                           error=results["stop_reason"] if interrupted else None)
+        report.write_summary(summary_path, profile, outcome, checked, results, exit_code, interrupted=interrupted)
+        html = _write_html(opts.report_dir, out)
         failed = ", ".join(v.name for v in outcome.failed)
         verdict = {EXIT_OK: "every SLO held", EXIT_FAILED: f"an SLO failed: {failed}",
-                   EXIT_DATA_LOST: "DATA LOST (the consistency check failed)"}[exit_code]
+                   EXIT_DATA_LOST: "DATA LOST (the consistency check failed)",
+                   EXIT_ERROR: "INTERRUPTED: partial reports (the SLOs measured on what ran)"}[exit_code]
         print(f"\ndvc-harness load: {verdict} — exit {exit_code} after {time.monotonic() - started:.0f} s; "
-              f"reports in {opts.report_dir}", file=out, flush=True)
+              f"reports in {opts.report_dir} ({html.name if html else 'no HTML'} beside locust.html)",
+              file=out, flush=True)
         return exit_code
     finally:
         if handle is not None:
             handle.close()
 
 
-def run_smoke(state_dir: Path, report_dir: Path, *, echo: TextIO | None = None) -> int:
-    """For `dvc-harness run`: the smoke profile after the journeys, reports in REPORT/load/."""
+def _write_html(report_dir: Path, out: TextIO) -> Path | None:
+    """REPORT/load-report.html: the verdicts and the latency chart, beside Locust's own HTML."""
+    from .report import write_load_html
+
+    try:
+        return write_load_html(report_dir)
+    except OSError as exc:
+        print(f"dvc-harness load: cannot write the HTML report in {report_dir}: {exc}", file=out)
+        return None
+
+
+def run_smoke(state_dir: Path, report_dir: Path, *, echo: TextIO | None = None) -> tuple[int, bool]:
+    """For `dvc-harness run`: the smoke profile after the journeys, reports in REPORT/load/;
+    (exit code, interrupted)."""
     from load import profiles
 
-    return run_load(LoadOptions(profiles.load("smoke"), state_dir=state_dir, report_dir=report_dir / "load",
-                                echo=echo))
+    folder = report_dir / "load"
+    code = run_load(LoadOptions(profiles.load("smoke"), state_dir=state_dir, report_dir=folder, echo=echo))
+    try:
+        interrupted = bool(json.loads((folder / "load-summary.json").read_text(encoding="utf-8")).get("interrupted"))
+    except (OSError, ValueError):
+        interrupted = False
+    return code, interrupted
 
 
 __all__ = ["EXIT_DATA_LOST", "EXIT_ERROR", "EXIT_FAILED", "EXIT_OK", "LoadOptions", "add_parser", "cmd_load",

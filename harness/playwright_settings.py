@@ -1,6 +1,10 @@
 """pytest-playwright settings of the dvc-harness plugin, registered after pytest-playwright on purpose
-(so that these fixtures override its own): the resolved Chromium, and the output folder cleaned
-once by the process that runs the session rather than by every parallel worker."""
+(so that these fixtures override its own): the browser resolved per `--browser`, and the output folder
+cleaned once by the process that runs the session rather than by every parallel worker.
+
+`check_options()` runs as pytest starts: a `--browser` that is not installed stops the run at once (rather
+than launching Chromium's executable with Firefox's protocol and waiting minutes), and `--video` without
+an ffmpeg turns videos off with one warning (rather than an error in every test)."""
 
 from __future__ import annotations
 
@@ -8,16 +12,38 @@ from typing import Any
 
 import pytest
 
-from .browser import find_chromium, launch_args
+from .browser import find_ffmpeg, launch_settings, missing_browser
+
+WARNING = "dvc-harness: warning:"   # `dvc-harness run` shows such lines of pytest's output as they come
+
+
+def check_options(config: pytest.Config) -> list[str]:
+    """Stop on a browser that cannot run; the warnings to show once (the report header prints them)."""
+    for browser in dict.fromkeys(config.getoption("--browser", None) or []):
+        problem = missing_browser(browser) if browser != "chromium" else None   # Chromium: resolved at launch
+        if problem:
+            raise pytest.UsageError(problem)
+    warnings = []
+    video = config.getoption("--video", None)
+    if video in ("on", "retain-on-failure"):
+        ffmpeg, note = find_ffmpeg()
+        if ffmpeg is None:
+            config.option.video = "off"
+            warnings.append(f"{WARNING} --video {video} needs ffmpeg, {note}; videos are off for this run")
+        elif note:
+            warnings.append(f"{WARNING} --video {video}: {note}")
+    return warnings
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any], browser_name: str) -> dict[str, Any]:
     args = dict(browser_type_launch_args)
-    executable = find_chromium()
-    if executable and "executable_path" not in args:
-        args["executable_path"] = executable
-    args["args"] = [*args.get("args", []), *[a for a in launch_args() if a not in args.get("args", [])]]
+    settings = launch_settings(browser_name)
+    if "executable_path" in settings and "executable_path" not in args:
+        args["executable_path"] = settings["executable_path"]
+    extra = list(settings.get("args", []))  # type: ignore[call-overload]
+    if extra:
+        args["args"] = [*args.get("args", []), *[a for a in extra if a not in args.get("args", [])]]
     return args
 
 

@@ -55,8 +55,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.pluginmanager.has_plugin("xdist"):
         config.pluginmanager.register(_XdistHooks(), "dvc_harness_xdist")
     # Registered now, after every entry-point plugin, so these fixtures override pytest-playwright's.
+    config._dvc_warnings = []  # type: ignore[attr-defined]
     if config.pluginmanager.has_plugin("playwright"):
         config.pluginmanager.register(playwright_settings, "dvc_harness_playwright")
+        config._dvc_warnings = playwright_settings.check_options(config)  # type: ignore[attr-defined]
         if worker_input is None:  # the process that runs the session: clean pytest-playwright's output once
             output = config.getoption("--output", None)
             if output and Path(output).is_dir():
@@ -70,8 +72,9 @@ class _XdistHooks:
         node.workerinput["dvc_run_id"] = node.config._dvc_run_id
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    return f"dvc-harness: test data seed {config.getoption('dvc_seed')} (repeat with --dvc-seed)"
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [f"dvc-harness: test data seed {config.getoption('dvc_seed')} (repeat with --dvc-seed)",
+            *getattr(config, "_dvc_warnings", [])]
 
 
 def _worker(config: pytest.Config) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from .steps import Step
 
@@ -124,8 +125,10 @@ class RunReport:
     repeat_all: str = ""            # the command that repeats the whole run
     junit: str = "junit.xml"
     log: str = "pytest.log"
-    smoke: dict[str, Any] | None = None   # the smoke load after the journeys: {exit_code, verdict, report_dir}
+    smoke: dict[str, Any] | None = None   # the smoke load: {exit_code, verdict, report_dir, load: load-summary.json}
     journeys_exit_code: int | None = None  # the journeys' own verdict when a smoke run shares the exit code
+    interrupted: bool = False       # Ctrl-C or SIGTERM stopped the run
+    not_run: int = 0                # journeys collected but not finished when the run was interrupted
 
     @property
     def journeys_exit(self) -> int:
@@ -135,7 +138,7 @@ class RunReport:
     def totals(self) -> dict[str, Any]:
         counts = {outcome: sum(j.outcome == outcome for j in self.journeys)
                   for outcome in (PASSED, FAILED, ERROR, SKIPPED)}
-        return {"journeys": len(self.journeys), **counts,
+        return {"journeys": len(self.journeys) + self.not_run, **counts, "not_run": self.not_run,
                 "journey_seconds": round(sum(j.seconds for j in self.journeys), 3),
                 "run_seconds": round(self.seconds, 3)}
 
@@ -162,6 +165,7 @@ class RunReport:
             "tool": "dvc-harness run",
             "exit_code": self.exit_code,
             "run_error": self.run_error,
+            "interrupted": self.interrupted,
             "started_at": self.started_at,
             "seconds": round(self.seconds, 3),
             "seed": self.seed,
@@ -268,6 +272,8 @@ def read_junit(path: Path, report_dir: Path, base_dir: Path | None = None) -> li
         raise ReportError(f"cannot read {path}: {exc}") from exc
     journeys = []
     for case in root.iter("testcase"):
+        if not case.get("name") and not case.get("classname"):
+            continue    # xdist's record of a test a worker was running when the run was interrupted: not a result
         name, classname, file = case.get("name", "?"), case.get("classname", ""), case.get("file", "")
         properties = [(p.get("name", ""), p.get("value", "")) for p in case.iter("property")]
         failure, error, skipped = case.find("failure"), case.find("error"), case.find("skipped")
@@ -346,18 +352,67 @@ def duration(seconds: float) -> str:
     return f"{minutes} min {rest:02d} s"
 
 
-def render_html(report: RunReport) -> str:
-    source = resources.files("harness").joinpath("templates/report.html").read_text(encoding="utf-8")
-    env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+def _template_source(name: str) -> str:
+    return resources.files("harness").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FunctionLoader(_template_source), autoescape=True, trim_blocks=True,
+                             lstrip_blocks=True, undefined=jinja2.StrictUndefined)
     env.filters["duration"] = duration
-    return env.from_string(source).render(report=report, totals=report.totals, schema=SCHEMA_VERSION)
+    env.filters["measure"] = _measure
+    return env
+
+
+def _measure(value: float | None, unit: str = "") -> str:
+    """An SLO's figure as people read it: a ratio in %, milliseconds and rates rounded."""
+    if value is None:
+        return "–"
+    if unit == "%":
+        return f"{value * 100:.2f} %"
+    shown = f"{value:,.0f}" if abs(value) >= 100 or value == int(value) else f"{value:.2f}"
+    return f"{shown} {unit}".strip()
+
+
+def load_view(folder: Path) -> dict[str, Any] | None:
+    """What the HTML shows of a load run: its load-summary.json and the latency chart of its stats history."""
+    from load.chart import history_csv, latency_svg, read_history
+    from load.report import SUMMARY
+
+    try:
+        summary = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    points = read_history(history_csv(folder))
+    return {"summary": summary, "chart": Markup(latency_svg(points)), "points": len(points),
+            "history": history_csv(folder).name}
+
+
+def render_html(report: RunReport, report_dir: Path | None = None) -> str:
+    smoke_dir = report_dir / report.smoke["report_dir"] if report.smoke and report_dir is not None else None
+    load = load_view(smoke_dir) if smoke_dir is not None else None
+    return _environment().get_template("report.html").render(
+        report=report, totals=report.totals, schema=SCHEMA_VERSION, load=load,
+        load_prefix=f"{report.smoke['report_dir']}/" if report.smoke else "")
+
+
+LOAD_HTML = "load-report.html"
+
+
+def write_load_html(folder: Path) -> Path:
+    """`dvc-harness load`'s own HTML: the SLO verdicts and the latency chart, beside Locust's locust.html."""
+    view = load_view(folder)
+    path = folder / LOAD_HTML
+    path.write_text(_environment().get_template("load_report.html").render(load=view, load_prefix=""),
+                    encoding="utf-8")
+    return path
 
 
 def write_reports(report: RunReport, report_dir: Path) -> tuple[Path, Path]:
     """Write summary.html and summary.json into the report folder."""
     report_dir.mkdir(parents=True, exist_ok=True)
     html_path, json_path = report_dir / SUMMARY_HTML, report_dir / SUMMARY_JSON
-    html_path.write_text(render_html(report), encoding="utf-8")
+    html_path.write_text(render_html(report, report_dir), encoding="utf-8")
     json_path.write_text(json.dumps(report.as_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return html_path, json_path
 
@@ -370,9 +425,11 @@ def _one_line(text: str, width: int = 110) -> str:
 def terminal_summary(report: RunReport, report_dir: Path, listed: int = 20) -> str:
     """The one-screen summary printed at the end of a run."""
     t = report.totals
+    not_run = f", {t['not_run']} not run" if t["not_run"] else ""
     lines = [
-        f"dvc-harness run: {t['journeys']} journeys — {t[PASSED]} passed, {t[FAILED]} failed, "
-        f"{t[ERROR]} errors, {t[SKIPPED]} skipped in {duration(report.seconds)} (seed {report.seed})"
+        f"dvc-harness run: {'INTERRUPTED — ' if report.interrupted else ''}{t['journeys']} journeys — "
+        f"{t[PASSED]} passed, {t[FAILED]} failed, {t[ERROR]} errors, {t[SKIPPED]} skipped{not_run} "
+        f"in {duration(report.seconds)} (seed {report.seed})"
     ]
     if report.run_error:
         lines.append(f"  the run itself failed: {report.run_error}")
@@ -425,5 +482,5 @@ def _display_path(path: Path) -> str:
 
 __all__ = [
     "Artifact", "Journey", "ReportError", "RunReport", "Step", "keyword_expression", "read_junit",
-    "render_html", "terminal_summary", "write_reports",
+    "render_html", "terminal_summary", "write_load_html", "write_reports",
 ]

@@ -15,18 +15,15 @@ smoke run could not run); 3 the smoke run lost data. Of several, 2 wins, then 3,
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import random
 import re
 import shlex
 import shutil
-import signal
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +33,7 @@ from filelock import FileLock, Timeout
 
 from mocks.core.config import DEFAULT_STATE_DIR
 
+from .children import sigterm_as_interrupt, start_child, stop_child
 from .cli import EXIT_ERROR, EXIT_FAILED, EXIT_OK
 from .report import (
     SUMMARY_HTML,
@@ -58,6 +56,8 @@ REPORT_MARKER = ".dvc-harness-run"   # says the folder's report files are ours t
 OWN_FILES = (JUNIT, LOG, SUMMARY_HTML, SUMMARY_JSON)
 LOCK_WAIT_SECONDS = 15.0             # how long to wait for a `serve` that holds the folder to answer
 LOG_TAIL_LINES = 15
+PROGRESS_EVERY_S = 5.0               # without a terminal, a progress line at most this often (failures at once)
+WARNING_PREFIX = "dvc-harness: warning:"   # lines of pytest's output shown to the user as they come
 # Set when this command itself runs under pytest (or xdist): they must not leak into the suite's pytest.
 CHILD_ENV_DROP = ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID", "PYTEST_CURRENT_TEST")
 PYTEST_EXITS = {
@@ -232,17 +232,26 @@ _SECTION_END = re.compile(r"^=+ (FAILURES|ERRORS|warnings summary|short test sum
 
 
 class Progress:
-    """Follows pytest's -v output: a self-rewriting line on a terminal, failures only elsewhere."""
+    """Follows pytest's -v output: a self-rewriting line on a terminal; elsewhere (CI logs) one line per
+    journey done, at most one every `every` seconds, but every failure and the last journey at once."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, every: float = PROGRESS_EVERY_S, clock: Any = time.monotonic) -> None:
         self.out = out
         self.tty = bool(getattr(out, "isatty", lambda: False)())
         self.total: int | None = None
         self.results: dict[str, str] = {}
         self.last = ""
+        self.every = every
+        self.clock = clock
+        self.started = clock()
+        self.printed_at: float | None = None
         self._over = False
 
     def feed(self, line: str) -> None:
+        if line.startswith(WARNING_PREFIX):    # our plugin's warnings (no ffmpeg for videos...) reach the user
+            self.finish()
+            print(line, file=self.out, flush=True)
+            return
         if self._over:
             return
         if _SECTION_END.match(line):
@@ -269,9 +278,16 @@ class Progress:
             return
         self.results[nodeid] = outcome
         self.last = nodeid
-        if outcome in ("FAILED", "ERROR") and not self.tty:
+        if self.tty:
+            self.show()
+            return
+        failed = outcome in ("FAILED", "ERROR")
+        if failed:
             print(f"  {'FAIL' if outcome == 'FAILED' else 'ERR '}  {nodeid}", file=self.out, flush=True)
-        self.show()
+        now = self.clock()
+        if failed or len(self.results) == self.total or self.printed_at is None or now - self.printed_at >= self.every:
+            print(f"  {self.line()}", file=self.out, flush=True)
+            self.printed_at = now
 
     def counts(self) -> dict[str, int]:
         values = list(self.results.values())
@@ -281,12 +297,16 @@ class Progress:
             "skipped": sum(v == "SKIPPED" for v in values),
         }
 
+    def line(self) -> str:
+        c = self.counts()
+        return (f"journeys {len(self.results)}/{self.total if self.total is not None else '?'} done · "
+                f"{c['passed']} passed · {c['failed']} failed · {c['skipped']} skipped · "
+                f"{self.clock() - self.started:.0f} s")
+
     def show(self) -> None:
         if not self.tty:
             return
-        c = self.counts()
-        text = (f"  journeys {len(self.results)}/{self.total if self.total is not None else '?'} · "
-                f"{c['passed']} passed · {c['failed']} failed · {c['skipped']} skipped · {self.last}")
+        text = f"  {self.line()} · {self.last}"
         width = max(20, shutil.get_terminal_size((100, 20)).columns - 1)
         self.out.write("\r\x1b[K" + (text if len(text) <= width else text[: width - 1] + "…"))
         self.out.flush()
@@ -297,68 +317,49 @@ class Progress:
             self.out.flush()
 
 
-@contextmanager
-def _sigterm_as_interrupt() -> Iterator[dict[str, bool]]:
-    """SIGTERM (CI cancelling the job) ends the run like Ctrl-C: pytest is stopped, the stack too."""
-    state = {"sigterm": False}
-    if threading.current_thread() is not threading.main_thread():
-        yield state
-        return
-
-    def handler(signum: int, frame: Any) -> None:
-        state["sigterm"] = True
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield state
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def child_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in CHILD_ENV_DROP}
     env.update(PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8")
     return env
 
 
-def run_pytest(cmd: list[str], log_path: Path, out: TextIO) -> tuple[int | None, bool]:
-    """Run pytest, its output into the log; (exit code, interrupted)."""
+def run_pytest(cmd: list[str], log_path: Path, out: TextIO) -> tuple[int | None, bool, Progress]:
+    """Run pytest, its output into the log; (exit code, interrupted, what the progress saw)."""
     progress = Progress(out)
     interrupted = False
-    with log_path.open("w", encoding="utf-8") as log, _sigterm_as_interrupt() as signals:
+    with log_path.open("w", encoding="utf-8") as log, sigterm_as_interrupt():
         log.write(f"$ {shlex.join(cmd)}\n")
         try:
-            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    text=True, encoding="utf-8", errors="replace", env=child_env())
+            proc = start_child(cmd, env=child_env())
         except OSError as exc:
             log.write(f"cannot start pytest: {exc}\n")
-            return None, False
+            return None, False, progress
         assert proc.stdout is not None
+        reader = threading.Thread(target=_follow, args=(proc.stdout, log, progress), daemon=True)
+        reader.start()
         try:
-            for line in proc.stdout:
-                log.write(line)
-                progress.feed(line.rstrip("\n"))
+            while reader.is_alive():      # joined in steps: a signal interrupts the wait at once
+                reader.join(0.2)
             proc.wait()
         except KeyboardInterrupt:
             interrupted = True
-            try:
-                if signals["sigterm"] and proc.poll() is None:
-                    proc.send_signal(signal.SIGINT)   # a terminal's Ctrl-C reached pytest already
-                rest, _ = proc.communicate(timeout=30)
-                log.write(rest or "")
-            except (subprocess.TimeoutExpired, KeyboardInterrupt):
-                proc.kill()
-                proc.wait()
+            stop_child(proc)
+            reader.join(5)
         finally:
             progress.finish()
-    return proc.returncode, interrupted
+    return proc.returncode, interrupted, progress
+
+
+def _follow(stream: TextIO, log: TextIO, progress: Progress) -> None:
+    for line in stream:
+        log.write(line)
+        progress.feed(line.rstrip("\n"))
 
 
 def judge(rc: int | None, interrupted: bool, journeys: list[Journey] | None) -> tuple[int, str]:
     """The exit code of the run, and why the run itself failed when it did."""
     if interrupted:
-        return EXIT_ERROR, "interrupted (Ctrl-C or SIGTERM)"
+        return EXIT_ERROR, "interrupted (Ctrl-C or SIGTERM): the journeys not finished were not run"
     if rc is None:
         return EXIT_ERROR, f"pytest could not be started; see {LOG}"
     broken = [j for j in journeys or [] if j.collection_error]
@@ -403,30 +404,25 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
     interrupted, run_error, journeys = False, "", None
     services: dict[str, str] = {}
     started_here = False
-    try:
-        cmd = pytest_command(opts, seed, report_dir, state_dir)
-        handle = open_stack(state_dir)
-    except RunError as exc:
-        run_error = str(exc)
-    except KeyboardInterrupt:
-        interrupted = True
-    else:
-        services, started_here = dict(handle.info.services), handle.started_here
-        print(f"dvc-harness run: {opts.suite_shown} · seed {seed} · "
-              f"{opts.workers} worker{'s' if opts.workers > 1 else ''} · portal {services.get('provincial', '?')} "
-              f"({'stack started here' if started_here else 'stack already running'})", file=out, flush=True)
+    planned: int | None = None
+    with sigterm_as_interrupt():
         try:
-            rc, interrupted = run_pytest(cmd, report_dir / LOG, out)
-            if not opts.smoke:
-                _forget_old_smoke(report_dir)
-            if opts.smoke and not interrupted:
-                from .load_cmd import run_smoke  # here: only a run with the smoke profile loads its code
-
-                print("dvc-harness run: the smoke load profile (Locust), reports in "
-                      f"{report_dir / 'load'}", file=out, flush=True)
-                smoke_code = run_smoke(state_dir, report_dir, echo=out)
-        finally:
-            handle.close()
+            cmd = pytest_command(opts, seed, report_dir, state_dir)
+            handle = open_stack(state_dir)
+        except RunError as exc:
+            run_error = str(exc)
+        except KeyboardInterrupt:
+            interrupted = True
+        else:
+            ran = Ran()
+            try:
+                _journeys_and_smoke(opts, handle, cmd, seed, report_dir, out, state_dir, ran)
+            except KeyboardInterrupt:    # between pytest and the smoke load
+                ran.interrupted = True
+            finally:
+                services, started_here = dict(handle.info.services), handle.started_here
+                handle.close()
+            rc, interrupted, planned, smoke_code = ran.rc, ran.interrupted, ran.planned, ran.smoke_code
     junit = report_dir / JUNIT
     if not run_error and junit.exists():
         try:
@@ -442,14 +438,15 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
         if journey.failed and not journey.collection_error:
             journey.repeat = repeat_command(opts, seed, keyword_expression(journey, journeys) or None, workers=1,
                                             smoke=False)
-    smoke = None if smoke_code is None else {
-        "exit_code": smoke_code, "verdict": SMOKE_VERDICTS.get(smoke_code, str(smoke_code)), "report_dir": "load"}
+    smoke = None if smoke_code is None else smoke_summary(report_dir / "load", smoke_code)
     report = RunReport(
         journeys=journeys, started_at=started_at, seconds=time.monotonic() - started, seed=seed,
         suite=opts.suite_shown, services=services, state_dir=str(state_dir), stack_started_here=started_here,
         command=shlex.join(cmd), exit_code=code if smoke_code is None else combined_exit(code, smoke_code),
         run_error=run_error, repeat_all=repeat_command(opts, seed, opts.keyword, opts.workers),
-        smoke=smoke, journeys_exit_code=code,
+        smoke=smoke, journeys_exit_code=code, interrupted=interrupted,
+        # journeys collected but never finished: pytest's JUnit XML has no name for those it was running
+        not_run=max((planned or 0) - len(journeys), 0) if interrupted else 0,
     )
     try:
         write_reports(report, report_dir)
@@ -461,10 +458,54 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
         if tail:
             print(f"--- the last lines of {LOG} ---\n{tail}\n---", file=sys.stderr)
     print(terminal_summary(report, report_dir), file=out, flush=True)
-    if smoke_code is not None:
-        print(f"Smoke load: {SMOKE_VERDICTS.get(smoke_code, smoke_code)} (exit {smoke_code}); "
-              f"reports in {report_dir / 'load'}", file=out, flush=True)
+    if report.smoke is not None:
+        print(f"Smoke load: {report.smoke['verdict']} (exit {report.smoke['exit_code']}); "
+              f"reports in {report_dir / 'load'} (SLOs and a latency chart in {SUMMARY_HTML})", file=out, flush=True)
     return report.exit_code
+
+
+@dataclass
+class Ran:
+    """What the journeys and the smoke load gave, filled in as they go (an interruption keeps what was known)."""
+
+    rc: int | None = None               # pytest's exit code
+    interrupted: bool = False
+    planned: int | None = None          # journeys pytest collected
+    smoke_code: int | None = None
+
+
+def _journeys_and_smoke(opts: RunOptions, handle: StackHandle, cmd: list[str], seed: int, report_dir: Path,
+                        out: TextIO, state_dir: Path, ran: Ran) -> None:
+    """pytest, then the smoke load unless interrupted."""
+    info = handle.info
+    print(f"dvc-harness run: {opts.suite_shown} · seed {seed} · "
+          f"{opts.workers} worker{'s' if opts.workers > 1 else ''} · portal {info.services.get('provincial', '?')} "
+          f"({'stack started here' if handle.started_here else 'stack already running'})", file=out, flush=True)
+    ran.rc, ran.interrupted, progress = run_pytest(cmd, report_dir / LOG, out)
+    ran.planned = progress.total
+    if not opts.smoke:
+        _forget_old_smoke(report_dir)
+    if not opts.smoke or ran.interrupted:
+        return
+    from .load_cmd import run_smoke  # here: only a run with the smoke profile loads its code
+
+    print(f"dvc-harness run: the smoke load profile (Locust), reports in {report_dir / 'load'}", file=out, flush=True)
+    ran.smoke_code, ran.interrupted = run_smoke(state_dir, report_dir, echo=out)
+
+
+def smoke_summary(folder: Path, code: int) -> dict[str, Any]:
+    """What the run's summaries show of the smoke load: its verdict, and its load-summary.json when written."""
+    from load.report import SUMMARY
+
+    smoke: dict[str, Any] = {"exit_code": code, "verdict": SMOKE_VERDICTS.get(code, str(code)),
+                             "report_dir": folder.name}
+    try:
+        smoke["load"] = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        smoke["load"] = None
+    if smoke["load"] and smoke["load"].get("interrupted"):
+        smoke["verdict"] = "interrupted"
+    return smoke
 
 
 def _forget_old_smoke(report_dir: Path) -> None:

@@ -50,6 +50,7 @@ log = logging.getLogger("dvc-load")
 RESULTS_FILE = "load-results.json"
 CPU_LIMIT = 90.0        # percent of one core, Locust's own threshold for "CPU-bound"
 RATE_MESSAGE = "dvc_rate"
+PROGRESS_EVERY_S = 5.0  # a progress line this often: readable in a CI log, enough to see a run going wrong
 
 
 # -- the measured HTTP session ---------------------------------------------------------------------------
@@ -475,9 +476,13 @@ def _watch() -> None:
     p = RUN.profile
     assert p is not None
     recent: deque[slo.Snapshot] = deque()
+    shown = RUN.start_snapshot
     while True:
         gevent.sleep(1.0)
         now = RUN.snapshot()
+        if shown is not None and now.at - shown.at >= PROGRESS_EVERY_S:
+            _progress(now, shown)
+            shown = now
         t = now.at - RUN.started_at - _lag()
         recent.append(now)
         while recent and now.at - recent[0].at > p.slo.hard.window_s:
@@ -491,6 +496,16 @@ def _watch() -> None:
             if breach:
                 RUN.stop_reason = breach
                 log.error("dvc-load: stopping early: %s", breach)
+
+
+def _progress(now: slo.Snapshot, earlier: slo.Snapshot) -> None:
+    """One line every few seconds (the CLI echoes it): elapsed time, users, the recent rate, failures so far."""
+    assert RUN.env is not None and RUN.start_snapshot is not None
+    recent = now.minus(earlier)
+    so_far = now.minus(RUN.start_snapshot).total()
+    users = RUN.env.runner.user_count if RUN.env.runner is not None else 0
+    log.info("dvc-load: %3.0f s · %d users · %.1f req/s · %d failures of %d requests",
+             now.at - RUN.started_at, users, recent.rps, so_far.f, so_far.n)
 
 
 def _step(now: slo.Snapshot, index: int | None, *, final: bool = False) -> None:

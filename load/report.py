@@ -112,10 +112,28 @@ def write_junit(path: Path, profile: Profile, outcome: Outcome, consistency: Con
                     encoding="utf-8")
 
 
+def measured(results: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the run did, from its results: seconds, requests, failures, req/s."""
+    if not results or "final" not in results:
+        return None
+    window = Snapshot.from_json(results["final"]).minus(Snapshot.from_json(results.get("start") or {}))
+    seconds = max(float(results.get("ended_at") or 0) - float(results.get("started_at") or 0), 0.0)
+    total = window.total()
+    return {"seconds": round(seconds, 1), "requests": total.n, "failures": total.f,
+            "rps": round(total.n / seconds, 2) if seconds > 0 else 0.0}
+
+
 def write_summary(path: Path, profile: Profile, outcome: Outcome | None, consistency: ConsistencyReport | None,
-                  results: dict[str, Any] | None, exit_code: int, *, error: str | None = None) -> None:
+                  results: dict[str, Any] | None, exit_code: int, *, error: str | None = None,
+                  interrupted: bool = False) -> None:
     summary = {
         "profile": profile.name, "mode": profile.mode, "exit_code": exit_code, "error": error,
+        "interrupted": interrupted,
+        "description": profile.description,
+        # the schedule asked for: peak users (users mode) or journeys/s (arrival mode), and its length
+        "peak": profile.peak, "peak_unit": "journeys/s" if profile.mode == "arrival" else "users",
+        "officers": profile.officers, "duration_s": profile.duration_s,
+        "measured": measured(results),
         "namespace": (results or {}).get("namespace"),
         "campaign": profile.campaign,
         "slo": {"ok": outcome.ok, "window": outcome.window, "verdicts": [v.to_json() for v in outcome.verdicts],

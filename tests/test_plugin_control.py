@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from harness.control import load_profile
+from harness.control import UnknownName, load_profile
 
 pytest_plugins = ["pytester"]
 
@@ -41,6 +41,33 @@ def test_every_shipped_fault_profile_is_valid(dvc_faults: Any) -> None:
         assert load_profile(path.stem), path
         dvc_faults.apply_profile(path.stem)      # the services accept every rule
         dvc_faults.clear()
+
+
+def test_misspelt_names_are_refused_with_the_valid_ones(dvc_faults: Any, dvc_journal: Any) -> None:
+    with pytest.raises(UnknownName, match=r"no fault profile named 'flaky-payments' \(known: flaky-payment, "
+                                          r"lost-confirmations, national-sync-outage, slow-national\)"):
+        dvc_faults.apply_profile("flaky-payments")
+    with pytest.raises(UnknownName, match=r"no fault profile named '../pyproject'"):
+        load_profile("../pyproject")
+    valid = r"\(known: national, provincial, payment, postal\)"
+    with pytest.raises(UnknownName, match=r"no service named 'provincal' " + valid):
+        dvc_faults.error("provincal", "/", status=502)
+    with pytest.raises(UnknownName, match=r"no service named 'bưu chính' " + valid):
+        dvc_journal.count("bưu chính")
+    assert dvc_faults.rules() == []
+
+
+def test_a_misspelt_fault_profile_marker_errors_naming_the_valid_ones(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile('''
+        import pytest
+
+        @pytest.mark.dvc_fault_profile("slow-nationl")
+        def test_x(dvc_faults):
+            pass
+    ''')
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*no fault profile named 'slow-nationl' (known: *slow-national)*"])
 
 
 def test_dvc_clock_moves_the_namespace_and_comes_back(dvc_clock: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
@@ -193,7 +194,7 @@ def test_html_and_json_summaries(folders: tuple[Path, Path]) -> None:
 
     data = json.loads(json_path.read_text(encoding="utf-8"))
     assert data["exit_code"] == 1 and data["seed"] == 1234
-    assert data["totals"] == {"journeys": 6, "passed": 2, "failed": 1, "error": 2, "skipped": 1,
+    assert data["totals"] == {"journeys": 6, "passed": 2, "failed": 1, "error": 2, "skipped": 1, "not_run": 0,
                               "journey_seconds": 8.151, "run_seconds": 12.5}
     assert data["stack"]["services"]["provincial"] == "http://127.0.0.1:8101"
     failed = data["journeys"][1]
@@ -296,7 +297,7 @@ def test_progress_follows_plain_and_xdist_output() -> None:
             return False
 
     out = Out()
-    progress = Progress(out)  # type: ignore[arg-type]
+    progress = Progress(out, clock=lambda: 0.0)  # type: ignore[arg-type]
     for line in [
         "collecting ... collected 4 items / 1 deselected / 3 selected",
         "suite/test_a.py::test_x[a b] PASSED                      [ 33%]",
@@ -308,7 +309,13 @@ def test_progress_follows_plain_and_xdist_output() -> None:
     ]:
         progress.feed(line)
     assert progress.total == 3 and progress.counts() == {"passed": 1, "failed": 1, "skipped": 1}
-    assert out.text == "  FAIL  suite/test_a.py::test_y\n"
+    # without a terminal: the first journey, every failure and the last one get a line
+    assert out.text.splitlines() == [
+        "  journeys 1/3 done · 1 passed · 0 failed · 0 skipped · 0 s",
+        "  FAIL  suite/test_a.py::test_y",
+        "  journeys 2/3 done · 1 passed · 1 failed · 0 skipped · 0 s",
+        "  journeys 3/3 done · 1 passed · 1 failed · 1 skipped · 0 s",
+    ]
 
     progress = Progress(out)  # type: ignore[arg-type]
     for line in ["created: 2/2 workers", "2 workers [2 items]", "suite/test_a.py::test_x ",
@@ -317,6 +324,32 @@ def test_progress_follows_plain_and_xdist_output() -> None:
     assert progress.total == 2
     assert set(progress.results) == {"suite/test_a.py::test_x", "suite/test_a.py::test_w[Hà Nội]"}
     assert progress.counts() == {"passed": 1, "failed": 1, "skipped": 0}
+
+
+def test_progress_without_a_terminal_prints_at_most_every_few_seconds() -> None:
+    out = io.StringIO()
+    now = [0.0]
+    progress = Progress(out, every=5.0, clock=lambda: now[0])
+    progress.feed("collected 20 items")
+    for i in range(20):         # a journey done every second
+        now[0] = float(i + 1)
+        progress.feed(f"suite/test_a.py::test_{i} PASSED")
+    lines = out.getvalue().splitlines()
+    assert lines == [
+        "  journeys 1/20 done · 1 passed · 0 failed · 0 skipped · 1 s",
+        "  journeys 6/20 done · 6 passed · 0 failed · 0 skipped · 6 s",
+        "  journeys 11/20 done · 11 passed · 0 failed · 0 skipped · 11 s",
+        "  journeys 16/20 done · 16 passed · 0 failed · 0 skipped · 16 s",
+        "  journeys 20/20 done · 20 passed · 0 failed · 0 skipped · 20 s",
+    ]
+
+
+def test_the_plugins_warnings_reach_the_user_at_once() -> None:
+    out = io.StringIO()
+    progress = Progress(out)
+    progress.feed("dvc-harness: warning: --video on needs ffmpeg, which is not installed: videos are off")
+    progress.feed("dvc-harness: test data seed 5 (repeat with --dvc-seed)")
+    assert out.getvalue() == "dvc-harness: warning: --video on needs ffmpeg, which is not installed: videos are off\n"
 
 
 def test_the_smoke_load_is_in_both_summaries(tmp_path: Path) -> None:

@@ -1,0 +1,108 @@
+"""The browser per pytest-playwright's `--browser`, and the ffmpeg `--video` needs: found, or a clear message
+at once (never Chromium's executable launched with Firefox's protocol, never an error in every test)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from harness import browser
+from harness.cli import main
+
+BROWSER_SUITE = '''
+from playwright.sync_api import Page
+
+
+def test_a_blank_page(page: Page) -> None:
+    page.set_content("<h1>Xin chào</h1>")
+    assert page.inner_text("h1") == "Xin chào"
+'''
+QUICK = ["-p", "no:cacheprovider", "-p", "no:schemathesis", "-p", "no:hypothesispytest"]
+
+
+def write_suite(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "test_page.py").write_text(textwrap.dedent(BROWSER_SUITE), encoding="utf-8")
+    return folder
+
+
+def test_firefox_and_webkit_are_playwrights_own_or_a_message(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(browser, "playwright_executable", lambda name: str(tmp_path / name / "missing"))
+    problem = browser.missing_browser("firefox")
+    assert problem is not None and "--browser firefox" in problem and "Firefox is not installed" in problem
+    assert ".venv/bin/playwright install firefox" in problem and str(tmp_path / "firefox" / "missing") in problem
+    assert "playwright install webkit" in (browser.missing_browser("webkit") or "")
+    assert "chromium, firefox and webkit" in (browser.missing_browser("opera") or "")
+    installed = tmp_path / "webkit-build"
+    installed.write_text("")
+    monkeypatch.setattr(browser, "playwright_executable", lambda name: str(installed))
+    assert browser.missing_browser("webkit") is None
+
+
+def test_only_chromium_gets_the_resolved_executable_and_its_flags() -> None:
+    assert browser.launch_settings("firefox") == {} and browser.launch_settings("webkit") == {}
+    chromium = browser.launch_settings("chromium")
+    assert "--disable-dev-shm-usage" in chromium["args"]  # type: ignore[operator]
+    assert chromium.get("executable_path") == browser.find_chromium()
+
+
+def test_a_firefox_that_is_not_installed_stops_the_run_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = browser.playwright_executable("firefox")
+    if path and Path(path).exists():
+        pytest.skip("Playwright's Firefox is installed here")
+    monkeypatch.chdir(tmp_path)
+    write_suite(tmp_path / "suite")
+    code = main(["run", "--suite", "suite", "--state-dir", str(tmp_path / "state"), "--workers", "1", "--no-smoke",
+                 "--", "--browser", "firefox", *QUICK])
+    captured = capsys.readouterr()
+    assert code == 2, captured.out + captured.err
+    assert "--browser firefox: Playwright's Firefox is not installed" in captured.err
+    assert "playwright install firefox" in captured.err
+    # stopped as pytest starts, before any test: it used to launch Chromium's executable as Firefox and hang 180 s
+    log = (tmp_path / "reports" / "pytest.log").read_text(encoding="utf-8")
+    assert "test session starts" not in log and "test_a_blank_page" not in log
+
+
+def _no_ffmpeg_env(tmp_path: Path) -> dict[str, str]:
+    bare = tmp_path / "bin"
+    bare.mkdir(exist_ok=True)
+    return {**os.environ, "PLAYWRIGHT_BROWSERS_PATH": str(tmp_path / "registry"),
+            "PATH": f"{bare}:{Path(sys.executable).parent}:/usr/bin:/bin"}
+
+
+def test_ffmpeg_playwrights_own_else_the_systems_else_a_message(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    env = _no_ffmpeg_env(tmp_path)
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", env["PLAYWRIGHT_BROWSERS_PATH"])
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    own = browser.playwright_ffmpeg()
+    assert own is not None and own.parent.parent == tmp_path / "registry" and own.parent.name.startswith("ffmpeg-")
+    found, note = browser.find_ffmpeg()
+    assert found is None and "no ffmpeg" in note and "playwright install ffmpeg" in note and str(own) in note
+    system = tmp_path / "bin" / "ffmpeg"           # a system ffmpeg on PATH: linked where Playwright looks
+    system.write_text("#!/bin/sh\n")
+    system.chmod(0o755)
+    found, note = browser.find_ffmpeg()
+    assert found == str(own) and own.is_symlink() and own.resolve() == system.resolve() and "linked" in note
+    assert browser.find_ffmpeg() == (str(own), "")   # Playwright's own from now on
+
+
+def test_video_without_ffmpeg_is_one_warning_and_the_tests_pass(tmp_path: Path) -> None:
+    if browser.find_chromium() is None:
+        pytest.skip("no Chromium here")
+    suite = write_suite(tmp_path / "suite")
+    env = _no_ffmpeg_env(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "pytest", str(suite), "--video", "on", "--output",
+                             str(tmp_path / "out"), *QUICK], capture_output=True, text=True, env=env, cwd=tmp_path,
+                            timeout=120)
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    assert out.count("dvc-harness: warning: --video on needs ffmpeg, no ffmpeg") == 1, out
+    assert "videos are off for this run" in out and "1 passed" in out
