@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -61,6 +62,41 @@ def payment_choices(procedure: Procedure) -> list[tuple[str, str]]:
     return [("counter", PAYMENT_METHODS["counter"])]
 
 
+@dataclass(frozen=True)
+class FieldProblem:
+    """One thing wrong in a refused submission, and the id of the form control it is about."""
+
+    control: str
+    text: str
+
+
+def field_problems(code: str, message: str, details: Any) -> list[FieldProblem]:
+    """What the form shows beside each control (and links to from its error summary): the refusal's details
+    mapped to the controls of submit.html, e-form fields `f_…`, postal address `postal_…`, documents `file_…`."""
+    items = details if isinstance(details, list) else [details] if isinstance(details, dict) else []
+    found: list[FieldProblem] = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        if code in ("FORM_INVALID", "POSTAL_ADDRESS_INVALID") and item.get("field"):
+            prefix = "f_" if code == "FORM_INVALID" else "postal_"
+            label, problem = str(item.get("label") or item["field"]), str(item.get("problem") or "")
+            # The address checks word their problem as a sentence; the form's are a phrase after the label.
+            text = problem if code == "POSTAL_ADDRESS_INVALID" else f"{label}: {problem}"
+            found.append(FieldProblem(f"{prefix}{item['field']}", text))
+        elif item.get("code"):  # a document: missing, or refused for its type or size
+            text = f"{item.get('name')}: bắt buộc đính kèm" if code == "ATTACHMENT_REQUIRED" else message
+            found.append(FieldProblem(f"file_{item['code']}", text))
+    return found
+
+
+def errors_by_control(problems: list[FieldProblem]) -> dict[str, str]:
+    joined: dict[str, list[str]] = {}
+    for p in problems:
+        joined.setdefault(p.control, []).append(p.text)
+    return {control: "; ".join(texts) for control, texts in joined.items()}
+
+
 def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> APIRouter:
     catalogue = portal.catalogue
     dossiers = portal.dossiers
@@ -103,14 +139,14 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
 
     # -- submission ----------------------------------------------------------------------------------
     def submit_page(account: Account, proc: Procedure, agency_code: str | None, csrf: str,
-                    values: dict[str, Any] | None = None, error: str | None = None,
-                    problems: Any = None, status: int = 200) -> Response:
+                    values: dict[str, Any] | None = None, refusal: DomainError | None = None) -> Response:
         values = values or {}
+        problems = field_problems(refusal.code, refusal.vi, refusal.details) if refusal else []
         return render(
-            "submit.html", account, status=status, page_title=f"Nộp hồ sơ: {proc.name}", procedure=proc,
-            agencies=catalogue.agencies_offering(proc), agency_code=agency_code, csrf=csrf, values=values,
-            form_values=values.get("form", {}), address=values.get("address", {}), error=error,
-            problems=problems if isinstance(problems, list) else [],
+            "submit.html", account, status=refusal.status if refusal else 200, page_title=f"Nộp hồ sơ: {proc.name}",
+            procedure=proc, agencies=catalogue.agencies_offering(proc), agency_code=agency_code, csrf=csrf,
+            values=values, form_values=values.get("form", {}), address=values.get("address", {}),
+            error=refusal.vi if refusal else None, problems=problems, field_errors=errors_by_control(problems),
             delivery_options=delivery_choices(proc), payment_options=payment_choices(proc),
             delivery=values.get("delivery") or "counter",
             payment=values.get("payment") or (payment_choices(proc)[0][0] if payment_choices(proc) else None),
@@ -171,8 +207,7 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
         else:
             return redirect(f"/ho-so/{dossier.code}")
         # Re-render the form with the message and what was entered (files must be chosen again).
-        return await run_in_threadpool(submit_page, account, proc, agency_code, session.csrf_token, values,
-                                       refusal.vi, refusal.details, refusal.status)
+        return await run_in_threadpool(submit_page, account, proc, agency_code, session.csrf_token, values, refusal)
 
     # -- the citizen's dossiers ---------------------------------------------------------------------
     @pages.get("/ho-so")

@@ -1,0 +1,294 @@
+"""The emulators' pages on a phone (390 × 844): no sideways scrolling, the officer's "Đăng xuất" in view,
+radio buttons beside their labels, and the dossier form's errors tied to their fields for assistive technology.
+
+One browser context serves the whole module; each test picks who is logged in by its cookies. The data is
+real: a citizen with a dossier paid online and sent back by post, another awaiting payment, an officer.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from harness.clients import ClientError, Platform, sample_form
+from harness.pytest_plugin import NAMESPACE_HEADER
+from harness.testdata import DataFactory
+from scenarios.journeys import pick_procedure
+
+PHONE = {"width": 390, "height": 844}
+WAIT_SECONDS = 15
+
+
+@dataclass
+class Site:
+    """What the pages are about, and the cookies of the people who look at them."""
+
+    namespace: str
+    urls: dict[str, str]
+    procedure: dict[str, Any]
+    citizen: dict[str, Any]
+    code: str                 # paid online, result sent by post
+    unpaid_code: str
+    checkout: str             # the path of the unpaid dossier's checkout page
+    reference: str            # the paid transaction's reference
+    transaction_id: str
+    waybill: str
+    cookies: dict[str, dict[str, str]]  # identity -> cookie name -> value
+
+
+def _until(what: str, probe: Callable[[], Any]) -> Any:
+    """Poll `probe` until it answers something truthy (the services talk to each other in the background)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def _build_site(dvc_stack: Any, namespace: str) -> Site:
+    platform = Platform.connect(dvc_stack.info, namespace=namespace)
+    data = DataFactory(seed=390, scope="mobile")
+    citizen = data.citizen()
+    citizen["username"] = platform.national.register_active(citizen)["username"]
+    platform.provincial.login_sso(citizen["username"], citizen["password"])
+    pick = pick_procedure(platform, level=4, fee=True, by_post=True, fee_timing="before")
+    procedure = platform.provincial.offering(pick.code, pick.agency_code)
+
+    posted = platform.provincial.submit(pick.code, agency_code=pick.agency_code, result_delivery="post",
+                                        payment_method="online", postal_address=data.postal_address(citizen))
+    code = posted["code"]
+    platform.provincial.result_ready(code)
+    paid = platform.payment.checkout(platform.provincial.start_payment(code)["payment_url"])
+
+    def waybill() -> str:
+        order = platform.provincial.dossier(code).get("postal_order") or {}
+        return order.get("waybill") or ""
+
+    item = _until("the postal order's waybill", waybill)
+    platform.postal.advance(item)
+    _until("the national look-up", lambda: _national_lookup(platform, code))
+    transaction = platform.payment.transactions(paid["MaThamChieu"])[0]
+
+    unpaid = platform.provincial.submit(pick.code, agency_code=pick.agency_code, result_delivery="online",
+                                        payment_method="online")["code"]
+    checkout = platform.provincial.start_payment(unpaid)["payment_url"]
+
+    officer = platform.provincial.create_officer(data.officer(pick.agency_code, "desk"))
+    opened = platform.provincial.call("POST", "/_admin/officer-sessions", admin=True,
+                                      json={"username": officer["username"]}, expect=201)
+    jar = platform.provincial.session.cookies
+    cookies = {
+        "anonymous": {},
+        "citizen": {"tinh_session": jar.get("tinh_session")},
+        "national": {"dvcqg_session": jar.get("dvcqg_session")},
+        "officer": {opened["cookie"]: opened["value"]},
+    }
+    return Site(namespace=namespace, urls=dict(dvc_stack.urls), procedure=procedure, citizen=citizen, code=code,
+                unpaid_code=unpaid, checkout=urlsplit(checkout).path, reference=paid["MaThamChieu"],
+                transaction_id=transaction["transaction_id"], waybill=item, cookies=cookies)
+
+
+def _national_lookup(platform: Platform, code: str) -> bool:
+    try:
+        return bool(platform.national.lookup(code))
+    except ClientError:  # not pushed yet: the look-up answers 404
+        return False
+
+
+@pytest.fixture(scope="module")
+def site(dvc_stack: Any) -> Site:
+    return _build_site(dvc_stack, f"mobile-{uuid.uuid4().hex[:10]}")
+
+
+@pytest.fixture(scope="module")
+def phone(browser: Any, site: Site) -> Iterator[Any]:
+    """One phone-sized page for the module, in the site's namespace."""
+    context = browser.new_context(viewport=PHONE, locale="vi-VN")
+    context.set_extra_http_headers({NAMESPACE_HEADER: site.namespace})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def open_as(page: Any, site: Site, who: str, service: str, path: str) -> Any:
+    """Go to `path` of `service` with only `who`'s cookies (the four services share the host's cookie jar)."""
+    page.context.clear_cookies()
+    host = urlsplit(site.urls["provincial"]).hostname
+    page.context.add_cookies([{"name": k, "value": v, "domain": host, "path": "/"}
+                              for k, v in site.cookies[who].items() if v])
+    response = page.goto(site.urls[service] + path.format(site=site))
+    assert response is not None and response.status < 500, f"{path}: HTTP {response and response.status}"
+    return response
+
+
+def overflow(page: Any) -> dict[str, Any]:
+    """How far the page is wider than the window, and the widest elements sticking out (for the message)."""
+    return page.evaluate("""() => {
+        const width = window.innerWidth;
+        const culprits = [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > width + 0.5)
+            .filter(e => !(e.parentElement && e.parentElement.getBoundingClientRect().right > width + 0.5))
+            .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : '')
+                + ' ' + Math.round(e.getBoundingClientRect().right) + 'px');
+        return {scroll: document.documentElement.scrollWidth, inner: width, culprits};
+    }""")
+
+
+# (test id, who is looking, service, path: formatted with the site)
+PAGES = [
+    ("national-home", "anonymous", "national", "/"),
+    ("national-register", "anonymous", "national", "/dang-ky"),
+    ("national-register-agency", "anonymous", "national", "/dang-ky?loai=co-quan"),
+    ("national-one-time-code", "anonymous", "national",
+     "/dang-ky/xac-nhan?tai-khoan={site.citizen[username]}&da-gui=1"),
+    ("national-login", "anonymous", "national", "/dang-nhap"),
+    ("national-sso-authorize", "anonymous", "provincial", "/dang-nhap"),
+    ("national-lookup", "anonymous", "national", "/tra-cuu?ma={site.code}"),
+    ("national-account", "national", "national", "/tai-khoan"),
+    ("provincial-home", "citizen", "provincial", "/"),
+    ("provincial-catalogue", "citizen", "provincial", "/thu-tuc"),
+    ("provincial-search", "citizen", "provincial", "/thu-tuc?q={site.procedure[name]}&tier=province"),
+    ("provincial-procedure", "citizen", "provincial", "/thu-tuc/{site.procedure[code]}"),
+    ("provincial-dossier-form", "citizen", "provincial",
+     "/nop-ho-so/{site.procedure[code]}?agency={site.procedure[agency_code]}"),
+    ("provincial-my-dossiers", "citizen", "provincial", "/ho-so"),
+    ("provincial-dossier", "citizen", "provincial", "/ho-so/{site.code}"),
+    ("provincial-unpaid-dossier", "citizen", "provincial", "/ho-so/{site.unpaid_code}"),
+    ("provincial-payment-result", "citizen", "provincial", "/thanh-toan/ket-qua?MaThamChieu={site.reference}"),
+    ("provincial-receipt-link", "citizen", "provincial", "/ho-so/{site.code}/bien-lai"),
+    ("provincial-lookup", "anonymous", "provincial", "/tra-cuu?ma={site.code}"),
+    ("provincial-lookup-not-found", "anonymous", "provincial", "/tra-cuu?ma=000.00.12.H47-991231-9999"),
+    ("provincial-statistics", "anonymous", "provincial", "/thong-ke"),
+    ("provincial-error-page", "citizen", "provincial", "/ho-so/000.00.12.H47-991231-9999"),
+    ("officer-login", "anonymous", "provincial", "/can-bo/dang-nhap"),
+    ("officer-list", "officer", "provincial", "/can-bo"),
+    ("officer-dossier", "officer", "provincial", "/can-bo/ho-so/{site.code}"),
+    ("officer-new-dossier", "officer", "provincial", "/can-bo/ho-so/{site.unpaid_code}"),
+    ("officer-register", "officer", "provincial", "/can-bo/tiep-nhan?thu_tuc={site.procedure[code]}"),
+    ("officer-statistics", "officer", "provincial", "/thong-ke"),
+    ("payment-home", "anonymous", "payment", "/"),
+    ("payment-checkout", "anonymous", "payment", "{site.checkout}"),
+    ("payment-receipt", "anonymous", "payment", "/bien-lai/{site.transaction_id}"),
+    ("postal-home", "anonymous", "postal", "/"),
+    ("postal-tracking", "anonymous", "postal", "/tra-cuu?ma={site.waybill}"),
+]
+
+
+@pytest.mark.parametrize(("who", "service", "path"), [p[1:] for p in PAGES], ids=[p[0] for p in PAGES])
+def test_the_page_fits_a_phone(phone: Any, site: Site, who: str, service: str, path: str) -> None:
+    open_as(phone, site, who, service, path)
+    found = overflow(phone)
+    assert found["scroll"] <= found["inner"], (
+        f"{phone.url} is {found['scroll']} px wide on a {found['inner']} px screen: {found['culprits']}")
+
+
+def test_the_officer_sees_log_out(phone: Any, site: Site) -> None:
+    open_as(phone, site, "officer", "provincial", "/can-bo")
+    link = phone.get_by_role("navigation", name="Điều hướng cán bộ").get_by_role("link", name="Đăng xuất")
+    box = link.bounding_box()
+    assert box is not None, "no box for Đăng xuất"
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], f"Đăng xuất sticks out: {box}"
+    # Nothing covers it or clips it: the link itself is what a tap at its centre reaches.
+    hit = phone.evaluate("([x, y]) => document.elementFromPoint(x, y)?.closest('a')?.textContent?.trim()",
+                         [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+    assert hit == "Đăng xuất"
+
+
+def _radios_beside_labels(page: Any) -> list[dict[str, Any]]:
+    """Every radio button of the page with its label's box: [{id, radio, label}]."""
+    return page.evaluate("""() => [...document.querySelectorAll('input[type=radio]')].map(r => {
+        const label = document.querySelector(`label[for="${r.id}"]`);
+        const box = e => { const b = e.getBoundingClientRect(); return {x: b.x, y: b.y, w: b.width, h: b.height}; };
+        return {id: r.id, radio: box(r), label: label ? box(label) : null};
+    })""")
+
+
+@pytest.mark.parametrize(("who", "service", "path"), [
+    ("citizen", "provincial", "/nop-ho-so/{site.procedure[code]}?agency={site.procedure[agency_code]}"),
+    ("citizen", "provincial", "/ho-so/{site.code}"),  # the satisfaction rating of a finished dossier
+    ("officer", "provincial", "/can-bo/tiep-nhan?thu_tuc={site.procedure[code]}"),
+    ("anonymous", "payment", "{site.checkout}"),
+], ids=["dossier-form", "dossier-rating", "officer-register", "payment-checkout"])
+def test_radio_buttons_sit_beside_their_labels(phone: Any, site: Site, who: str, service: str, path: str) -> None:
+    open_as(phone, site, who, service, path)
+    radios = _radios_beside_labels(phone)
+    assert radios, "the page has no radio buttons"
+    for r in radios:
+        radio, label = r["radio"], r["label"]
+        assert label is not None, f"radio {r['id']} has no label"
+        assert radio["y"] < label["y"] + label["h"] and label["y"] < radio["y"] + radio["h"], (
+            f"radio {r['id']} at y={radio['y']:.0f} is not on its label's line (y={label['y']:.0f})")
+        assert label["x"] >= radio["x"] + radio["w"] - 1, f"the label of {r['id']} is not after its radio"
+        assert radio["w"] < 40, f"radio {r['id']} is {radio['w']:.0f} px wide"
+
+
+def _error_of(page: Any, control: Any) -> str:
+    """The text of the element `control`'s aria-describedby names that holds its error."""
+    ids = (control.get_attribute("aria-describedby") or "").split()
+    assert ids, f"{control} has no aria-describedby"
+    return " ".join(page.locator(f"[id='{i}']").inner_text() for i in ids)
+
+
+def test_a_missing_required_field_is_marked_invalid(phone: Any, site: Site) -> None:
+    open_as(phone, site, "citizen", "provincial",
+            "/nop-ho-so/{site.procedure[code]}?agency={site.procedure[agency_code]}")
+    fields = site.procedure["form_fields"]
+    required = [f for f in fields if f.get("required")]
+    assert required, "the procedure's form has no required field"
+    left_out = required[0]
+    values = sample_form(site.procedure)
+    form = phone.get_by_role("form", name="Tờ khai nộp hồ sơ")
+    for f in fields:
+        if f["name"] == left_out["name"]:
+            continue
+        control = form.locator(f"[id='f_{f['name']}']")
+        if f["type"] == "select":
+            control.select_option(str(values[f["name"]]))
+        else:
+            control.fill(str(values[f["name"]]))
+    form.get_by_role("button", name="Nộp hồ sơ", exact=True).click()
+    phone.wait_for_load_state()
+
+    summary = phone.get_by_test_id("submit-error")
+    assert left_out["label"] in summary.inner_text()
+    missing = form.locator(f"[id='f_{left_out['name']}']")
+    assert missing.get_attribute("aria-invalid") == "true"
+    assert "bắt buộc nhập" in _error_of(phone, missing)
+    for f in fields:
+        if f["name"] != left_out["name"]:
+            assert form.locator(f"[id='f_{f['name']}']").get_attribute("aria-invalid") is None, f["name"]
+    found = overflow(phone)
+    assert found["scroll"] <= found["inner"], f"the refused form is {found['scroll']} px wide: {found['culprits']}"
+
+
+def test_missing_documents_are_marked_on_their_file_fields(phone: Any, site: Site) -> None:
+    open_as(phone, site, "citizen", "provincial",
+            "/nop-ho-so/{site.procedure[code]}?agency={site.procedure[agency_code]}")
+    values = sample_form(site.procedure)
+    form = phone.get_by_role("form", name="Tờ khai nộp hồ sơ")
+    for f in site.procedure["form_fields"]:
+        control = form.locator(f"[id='f_{f['name']}']")
+        if f["type"] == "select":
+            control.select_option(str(values[f["name"]]))
+        else:
+            control.fill(str(values[f["name"]]))
+    form.get_by_role("button", name="Nộp hồ sơ", exact=True).click()
+    phone.wait_for_load_state()
+
+    for a in site.procedure["attachments"]:
+        control = form.locator(f"[id='file_{a['code']}']")
+        if a.get("required"):
+            assert control.get_attribute("aria-invalid") == "true", a["code"]
+            assert a["name"] in _error_of(phone, control) or "bắt buộc" in _error_of(phone, control)
+        else:
+            assert control.get_attribute("aria-invalid") is None, a["code"]
