@@ -176,6 +176,38 @@ def test_callbacks_refuse_forged_or_foreign_messages(reference_portal: PortalSer
                            timeout=10)
     assert answer.status_code == 404 and answer.json()["Status"] == "104"
     assert requests.post(f"{url}/_admin/dossiers/X/result-ready", timeout=10).status_code == 401
+    back = requests.get(f"{url}/thanh-toan/ket-qua", params={"MaThamChieu": "X", "MaLoi": "00", "TrangThaiGD": "1",
+                                                             "MaXacThuc": "0" * 64}, timeout=10)
+    assert back.status_code == 400 and "MaXacThuc" in back.text
+
+
+def test_credentials_and_dossiers_survive_a_restart(tmp_path: Path) -> None:
+    """No emulators needed: without an admin token nothing is registered (the outbox just keeps retrying)."""
+    config = Config(national="http://127.0.0.1:9", payment="http://127.0.0.1:9", postal="http://127.0.0.1:9",
+                    port=0, database=tmp_path / "portal.db")
+    first = PortalServer.start(config)
+    try:
+        store = first.app.state.portal.store
+        code = dossiers.submit(store, new_account(store), JUDICIAL_RECORD, {"muc_dich": "x"}, "a.pdf", PDF,
+                               "counter", None, None)
+        secrets_before = (config.client_secret, config.partner_secret, config.postal_token, config.sync_password)
+    finally:
+        first.stop()
+    again = Config(national=config.national, payment=config.payment, postal=config.postal, port=0,
+                   database=config.database)
+    second = PortalServer.start(again)
+    try:
+        assert (again.client_secret, again.partner_secret, again.postal_token, again.sync_password) == secrets_before
+        shown = requests.get(f"{second.url}/tra-cuu", params={"ma": code}, timeout=10)
+        assert shown.status_code == 200 and "Mới đăng ký" in shown.text
+    finally:
+        second.stop()
+
+
+def test_a_namespace_is_sent_only_when_configured() -> None:
+    base = {"national": "http://n", "payment": "http://p", "postal": "http://o"}
+    assert Config(**base).outgoing_headers == {}
+    assert Config(**base, namespace="refportal").outgoing_headers == {"X-DVC-Namespace": "refportal"}
 
 
 def test_a_level_4_dossier_paid_online_and_returned_by_post(
