@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -214,6 +217,33 @@ def test_replayed_init_answers_the_same_url(env: PaymentEnv) -> None:
     assert again["UrlThanhToan"] == first["UrlThanhToan"]
     assert again["ThoiHan"] == first["ThoiHan"]
     assert len(env.platform.transactions(NS)) == 1
+
+
+def _all_at_once(count: int, call: Callable[[int], Any]) -> list[Any]:
+    gate = threading.Barrier(count)
+
+    def one(i: int) -> Any:
+        gate.wait()
+        return call(i)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(one, range(count)))
+
+
+def test_simultaneous_inits_of_one_reference_make_one_transaction(env: PaymentEnv) -> None:
+    """The portal relies on it: starts that find an attempt still being initialised send INIT too (issue 9)."""
+    answers = _all_at_once(20, lambda _: init(env))
+    assert {a["UrlThanhToan"] for a in answers} == {answers[0]["UrlThanhToan"]}
+    assert len(env.platform.transactions(NS)) == 1
+
+
+def test_simultaneous_pay_and_cancel_settle_a_checkout_once(env: PaymentEnv) -> None:
+    token = token_of(init(env))
+    outcomes = _all_at_once(20, lambda i: env.platform.pay(NS, token, "VCB") if i % 2 else
+                            env.platform.cancel(NS, token))
+    assert sum(o.changed for o in outcomes) == 1
+    assert len({(o.transaction.status, o.transaction.result_code) for o in outcomes}) == 1
+    assert len(confirmations(env)) == 1
 
 
 def test_a_reference_reused_with_another_amount_is_refused(env: PaymentEnv) -> None:
