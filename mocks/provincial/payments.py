@@ -5,6 +5,12 @@ INIT (signed, server to server) gives the checkout URL; the platform's signed CO
 `/api/payment/confirm` settles it; the citizen's return asks the platform (QUERY) when no
 confirmation has arrived yet. Settling is idempotent: a replayed or duplicated
 confirmation answers "00" and changes nothing, and a dossier is never paid twice.
+
+A dossier has at most one attempt that may still be paid (issue 9, double charges): the
+latest attempt is read and the next one inserted in one write transaction, so simultaneous
+starts — threads or worker processes on one store — share an attempt; and a new attempt
+opens only when the previous one's INIT failed or the platform's QUERY (not a confirmation
+alone, which anyone holding the secret can sign) says it can no longer be paid.
 """
 
 from __future__ import annotations
