@@ -115,7 +115,9 @@ def check_submission(proc: Procedure, form: dict[str, str], file_name: str, file
     if len(file_data) > MAX_FILE or not any(file_data.startswith(magic) for magic in FILE_KINDS):
         raise Refused("BAD_ATTACHMENT", f"Tệp {file_name} không phải PDF, PNG hoặc JPEG (tối đa 5 MB).",
                       f"The file {file_name} is not a PDF, PNG or JPEG (5 MB at most).")
-    if delivery not in DELIVERY_NAMES or (delivery == "online" and proc.level < 4):
+    if delivery not in DELIVERY_NAMES:
+        raise Refused("BAD_RESULT_DELIVERY", "Hình thức nhận kết quả không hợp lệ.", "Unknown result delivery.")
+    if delivery == "online" and proc.level < 4:
         raise Refused("ONLINE_RESULT_NOT_OFFERED", "Thủ tục này không trả kết quả trực tuyến.",
                       "This procedure does not return its result online.")
     if proc.fee == 0:

@@ -7,12 +7,14 @@ that namespace first and never ask for `dvc_namespace` (so the browser sends no 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 import requests
@@ -65,6 +67,7 @@ def test_sso_log_ins_link_by_techid_then_id_number_else_create(store: Store) -> 
     (MARRIAGE, "post", None, PDF, "POSTAL_RETURN_NOT_OFFERED"),
     (JUDICIAL_RECORD, "counter", None, "Đây là văn bản".encode(), "BAD_ATTACHMENT"),
     (JUDICIAL_RECORD, "counter", None, b"", "ATTACHMENT_REQUIRED"),
+    (JUDICIAL_RECORD, "drone", None, PDF, "BAD_RESULT_DELIVERY"),
 ])
 def test_submission_rules_refuse(proc: dossiers.Procedure, delivery: str, method: str | None, file: bytes,
                                  code: str) -> None:
@@ -118,7 +121,6 @@ def test_a_payment_confirmed_twice_pays_once_and_releases_a_held_result(store: S
 
 def test_signatures_follow_the_documented_field_order() -> None:
     message = {"LoaiBanTin": "QUERY", "PhienBan": "1.0.6", "MaDoiTac": "P", "MaThamChieu": "R", "ThoiGianGD": "T"}
-    import hashlib
     assert payment.signature(message, payment.QUERY_FIELDS, "S") == hashlib.sha256(b"QUERY|1.0.6|P|R|T|S").hexdigest()
     assert payment.signed_by_partner({**message, "MaXacThuc": payment.signature(message, payment.QUERY_FIELDS, "S")},
                                      payment.QUERY_FIELDS, "S")
@@ -126,7 +128,6 @@ def test_signatures_follow_the_documented_field_order() -> None:
 
 
 def test_the_pages_implement_the_provincial_interface(monkeypatch: pytest.MonkeyPatch) -> None:
-    from unittest import mock
     monkeypatch.setenv(URL_VARIABLE, "http://portal.test")
     portals = portal(mock.Mock(), {"national": "http://n.test", "payment": "http://p.test", "postal": "http://o.test"})
     assert isinstance(portals.provincial, ReferencePortalPages)
@@ -179,6 +180,11 @@ def test_callbacks_refuse_forged_or_foreign_messages(reference_portal: PortalSer
     back = requests.get(f"{url}/thanh-toan/ket-qua", params={"MaThamChieu": "X", "MaLoi": "00", "TrangThaiGD": "1",
                                                              "MaXacThuc": "0" * 64}, timeout=10)
     assert back.status_code == 400 and "MaXacThuc" in back.text
+    # Pages answer a clear 4xx to what does not exist or needs a log-in, never a 500.
+    assert requests.get(f"{url}/thu-tuc/9.999999", timeout=10).status_code == 404
+    assert requests.get(f"{url}/tra-cuu", params={"ma": "000.00.12.H47-240101-9999"}, timeout=10).status_code == 404
+    assert requests.post(f"{url}/nop-ho-so/2.000488", data={"f_muc_dich": "x"}, timeout=10).status_code == 401
+    assert requests.get(f"{url}/auth/callback", params={"state": "forged", "code": "x"}, timeout=10).status_code == 400
 
 
 def test_credentials_and_dossiers_survive_a_restart(tmp_path: Path) -> None:
