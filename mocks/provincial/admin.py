@@ -78,7 +78,8 @@ def router(portal: ProvincialPortal, auth: PortalAuth, officer_auth: OfficerAuth
     def get_dossier(code: str, ns: Namespace) -> dict[str, Any]:
         dossier = dossiers.get(ns, code)
         return {**dossier.to_json(portal.tracking_base),
-                "payments": [t.to_json() for t in portal.payments.attempts(ns, code)]}
+                "payments": [t.to_json() for t in portal.payments.attempts(ns, code)],
+                "national_sync": dossiers.sync_state(ns, code)}
 
     @api.get("/accounts", summary="The namespace's local accounts")
     def list_accounts(ns: Namespace) -> dict[str, Any]:

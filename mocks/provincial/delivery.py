@@ -21,7 +21,7 @@ from mocks.core.clock import Clock
 from mocks.core.config import StackConfig
 from mocks.core.identifiers import InvalidIdentifier, normalise_mobile
 from mocks.core.namespace import forward_headers
-from mocks.core.outbox import OutboxMessage
+from mocks.core.outbox import OutboxMessage, Refused
 from mocks.core.storage import Store, dumps, loads
 from mocks.core.timefmt import to_iso
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 POSTAL_KIND = "postal_order"
 STATUS_OK = "100"
+STATUS_INVALID = "101"   # the postal answer to an order it read and found invalid
 TIMEOUT = (3.05, 15.0)
 # Province-tier departments sit in the provincial capital.
 PROVINCE_SEAT_DISTRICT = "Thành phố Tam Kỳ"
@@ -284,6 +285,9 @@ class PostalClient:
             answer = reply.json()
         except ValueError:
             answer = None
+        if isinstance(answer, dict) and answer.get("Status") == STATUS_INVALID and 400 <= reply.status_code < 500:
+            # The postal service read the order and found it invalid: sending it again cannot help.
+            raise Refused(STATUS_INVALID, f"postal order {request.get('OrderNumber')}: {str(answer.get('Message'))[:300]}")
         if not isinstance(answer, dict) or answer.get("Status") != STATUS_OK or not answer.get("ItemCode"):
             shown = answer if answer is not None else reply.text[:300]
             raise PostalRefused(f"postal order {request.get('OrderNumber')} answered HTTP {reply.status_code}: "
@@ -302,7 +306,7 @@ class PostalOrderSender:
         code = message.payload["dossier_code"]
         try:
             answer = self.client.create_order(message.ns, message.payload["order"])
-        except PostalRefused as exc:
+        except (PostalRefused, Refused) as exc:
             self.orders.record_error(message.ns, code, str(exc))
             raise
         self.orders.record_waybill(message.ns, code, str(answer["ItemCode"]))

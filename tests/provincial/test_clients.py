@@ -376,11 +376,29 @@ def test_a_postal_outage_is_retried_and_the_same_waybill_kept(portal: Provincial
     assert portal.dossiers.get("t", d.code).postal_order.waybill == "EB100000029VN"  # type: ignore[union-attr]
 
 
-def test_a_postal_refusal_is_not_acknowledged(portal: ProvincialPortal, citizen: Any) -> None:
-    _handed_over(portal, citizen)
+def test_an_invalid_postal_order_is_rejected_after_one_try(portal: ProvincialPortal, citizen: Any) -> None:
+    d = _handed_over(portal, citizen)
     with responses.RequestsMock() as rsps:
         _stub_sync(rsps)
         rsps.add(responses.POST, ORDERS_URL, status=400, json={"Status": "101", "Message": "Receiver.Tel"})
+        portal.outbox.run_once()
+        portal.outbox.retry_now("t")
+        portal.outbox.run_once()
+        tries = [c for c in rsps.calls if c.request.url == ORDERS_URL]
+    [message] = portal.outbox.messages("t", kind=POSTAL_KIND)
+    assert len(tries) == 1 and message["status"] == "rejected" and message["refusal"]["code"] == "101"
+    assert "Receiver.Tel" in message["refusal"]["message"]
+    assert "Receiver.Tel" in (portal.dossiers.get("t", d.code).postal_order.last_error or "")  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("status, body", [(401, {"Status": "102", "Message": "access_token"}),
+                                          (503, {"Message": "Service Unavailable"})])
+def test_a_postal_failure_that_may_pass_is_not_acknowledged(portal: ProvincialPortal, citizen: Any, status: int,
+                                                              body: dict[str, str]) -> None:
+    _handed_over(portal, citizen)
+    with responses.RequestsMock() as rsps:
+        _stub_sync(rsps)
+        rsps.add(responses.POST, ORDERS_URL, status=status, json=body)
         portal.outbox.run_once()
     assert portal.outbox.messages("t", kind=POSTAL_KIND)[0]["status"] == "pending"
 
@@ -422,12 +440,12 @@ def test_sync_logs_in_again_when_the_session_expired(portal: ProvincialPortal, c
     assert sessions == ["old", "new"]
 
 
-def test_sync_refusals_are_retried_in_order(portal: ProvincialPortal, citizen: Any) -> None:
+def test_sync_failures_are_retried_in_order(portal: ProvincialPortal, citizen: Any) -> None:
     d = submit(portal, citizen, payment_method="counter")
     portal.dossiers.result_ready("t", d.code)
     with responses.RequestsMock() as rsps:
         rsps.add(responses.POST, LOGIN_URL, json={"session": "s", "error_code": 0})
-        rsps.add(responses.POST, SERVICE_URL, status=400, json={"error_code": 3, "message": "data invalid"})
+        rsps.add(responses.POST, SERVICE_URL, status=503, json={"message": "Service Unavailable"})
         portal.outbox.run_once()
         portal.outbox.retry_now("t")
         portal.outbox.run_once()

@@ -110,6 +110,8 @@ def test_no_update_is_lost_while_the_national_portal_is_down(stack_and_national:
     requests.post(f"{province.base}/_admin/outbox/flush", headers=province.admin, timeout=T)
     waiting = pending(province)
     assert len(waiting) >= 10 and waiting[0]["attempts"] >= 1 and "ConnectionError" in (waiting[0]["last_error"] or "")
+    during = requests.get(f"{province.base}/_admin/dossiers/{codes[0]}", headers=province.admin, timeout=T).json()
+    assert during["national_sync"]["state"] == "pending", during["national_sync"]
 
     national.start()
     flush_until_empty(province)
@@ -118,6 +120,7 @@ def test_no_update_is_lost_while_the_national_portal_is_down(stack_and_national:
         theirs = requests.get(f"{stack.urls['national']}/api/v1/lookup/{code}", headers={"X-DVC-Namespace": NS},
                               timeout=T).json()
         assert theirs["status"] == mine["status"], (code, theirs["status"], mine["status"])
+        assert mine["national_sync"]["state"] == "delivered", mine["national_sync"]
         assert [p["status"] for p in theirs["progress"]] == [h["to_status"] for h in mine["history"][1:]]
         assert theirs["channel"] == mine["channel"] and theirs["received_at"] == mine["received_at"]
     assert [province.national_status(c) for c in codes] == [10, 3, 5, 8, 1, 2]
