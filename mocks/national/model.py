@@ -45,6 +45,7 @@ class NationalPortal:
     def reset(self, ns: str) -> None:
         """Forget the namespace's accounts, codes, tokens, sessions, messages and synced dossiers."""
         self.store.delete_namespace(ns, NAMESPACED_TABLES)
+        self.accounts.reset(ns)  # counts of wrong passwords, wrong codes and codes sent
 
     def seed(self, ns: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
         """A few active demo accounts with a known password (idempotent)."""
