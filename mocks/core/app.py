@@ -18,9 +18,10 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import snapshot
+from .bodylimit import BodyLimitMiddleware, BodyLimits
 from .clock import Clock
 from .config import StackConfig
-from .errors import DomainError, Unauthorized, error_body
+from .errors import DomainError, TooDeeplyNested, Unauthorized, error_body
 from .faults import FaultBook, FaultSpec
 from .http import JournalingSession
 from .journal import Journal, near_misses
@@ -93,6 +94,7 @@ def admin_guard(config: StackConfig) -> Callable[..., None]:
 
 
 MAX_ADVANCE_SECONDS = 100 * 366 * 86400  # a century: beyond that datetime arithmetic overflows
+MAX_SQLITE_INTEGER = 2**63 - 1           # beyond it SQLite cannot even compare (OverflowError)
 
 
 class ClockChange(BaseModel):
@@ -120,7 +122,10 @@ def create_service_app(
     description: str,
     site_name: str,
     seed: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None,
+    body_limits: BodyLimits | None = None,
 ) -> FastAPI:
+    """The service's app; `body_limits` declares what its routes accept (docs/limits.md)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ctx.outbox.start()
@@ -173,10 +178,18 @@ def create_service_app(
             body = error_body("NOT_FOUND", "Không tìm thấy địa chỉ này.", "No such page or endpoint.")
         elif exc.status_code == 405:
             body = error_body("METHOD_NOT_ALLOWED", "Phương thức không được hỗ trợ.", "Method not allowed.")
+        elif (failure := body_parse_failure(exc)) is not None:
+            body = failure.body()
         else:
             text = str(exc.detail)
             body = error_body(f"HTTP_{exc.status_code}", text, text)
         return render_error(request, exc.status_code, body)
+
+    @app.exception_handler(RecursionError)
+    async def too_deep(request: Request, exc: RecursionError) -> Response:
+        # Data nested deeper than some recursive step (a decoder, an encoder, a check) goes: bad input.
+        # Nothing here walks the data, so the answer cannot recurse in its turn.
+        return render_error(request, 400, TooDeeplyNested().body())
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -185,8 +198,18 @@ def create_service_app(
         return render_error(request, 500, body)
 
     app.include_router(admin_router(ctx, seed))
+    app.add_middleware(BodyLimitMiddleware, limits=body_limits or BodyLimits(), render=render_error)
 
     return app
+
+
+def body_parse_failure(exc: StarletteHTTPException) -> DomainError | None:
+    """FastAPI's own 400 when it could not parse a body (it raises it from the parser's error), in words."""
+    if exc.status_code != 400 or exc.__cause__ is None:
+        return None
+    if isinstance(exc.__cause__, RecursionError):
+        return TooDeeplyNested()
+    return DomainError("MALFORMED_BODY", "Không đọc được nội dung gửi lên.", "The request body could not be parsed.")
 
 
 def admin_router(
@@ -325,7 +348,7 @@ def journal_filters(
     correlation_id: Annotated[str | None, Query(max_length=100)] = None,
     matched: bool | None = None,
     fault: bool | None = None,
-    since_id: Annotated[int, Query(ge=0)] = 0,
+    since_id: Annotated[int, Query(ge=0, le=MAX_SQLITE_INTEGER)] = 0,
 ) -> dict[str, Any]:
     return {"ns": ns, "direction": direction, "method": method, "url_contains": url_contains, "status": status,
             "correlation_id": correlation_id, "matched": matched, "fault": fault, "since_id": since_id}

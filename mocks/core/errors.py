@@ -56,6 +56,13 @@ class PayloadTooLarge(DomainError):
     status = 413
 
 
+class TooDeeplyNested(DomainError):
+    """JSON nested deeper than the decoder goes: refused as bad input, not a RecursionError (a 500)."""
+
+    def __init__(self) -> None:
+        super().__init__("TOO_DEEPLY_NESTED", "Nội dung JSON lồng nhau quá sâu.", "The JSON body is nested too deeply.")
+
+
 def error_body(code: str, vi: str, en: str, details: Any = None) -> dict[str, Any]:
     err: dict[str, Any] = {"code": code, "message": f"{vi} / {en}", "message_vi": vi, "message_en": en}
     if details is not None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mocks.core.app import ServiceContext, create_service_app
+from mocks.core.bodylimit import MB, BodyLimits
 from mocks.core.config import StackConfig
 
 from .admin import admin_routes
@@ -16,11 +21,22 @@ from .api import api_router
 from .model import NationalPortal
 from .oauth import oauth_error_response, oauth_router
 from .oidc import OAuthError
+from .sync import ERR_DATA
 from .sync_api import sync_router, sync_validation_response
 from .ui import ui_router
 from .web import NationalSessions
 
 TEMPLATES = Path(__file__).parent / "templates"
+
+
+def sync_envelope(body: dict[str, Any]) -> dict[str, Any]:
+    """A refusal on the sync gateway with the protocol's `error_code` and `message`."""
+    return {**body, "error_code": ERR_DATA, "message": body["error"]["message_vi"]}
+
+
+# 1 MB unless named here: a sync call may push sync.MAX_ITEMS (500) dossiers, ~16 KB each with their lists.
+SYNC_CALL_LIMIT = 8 * MB
+BODY_LIMITS = BodyLimits(routes={"/sync/service": SYNC_CALL_LIMIT}, envelopes={"/sync/": sync_envelope})
 
 
 def create_app(config: StackConfig) -> FastAPI:
@@ -35,6 +51,7 @@ def create_app(config: StackConfig) -> FastAPI:
         description="DVCQG: accounts, OpenID Connect identity provider, national catalogue, dossier sync, look-up.",
         site_name="Cổng Dịch vụ công Quốc gia",
         seed=model.seed,
+        body_limits=BODY_LIMITS,
     )
     app.state.model = model
     _protocol_errors(app)
@@ -63,3 +80,15 @@ def _protocol_errors(app: FastAPI) -> None:
         return await house(request, exc)
 
     app.add_exception_handler(RequestValidationError, validation_error)
+
+    # A body the core could not parse (or nested too deeply) on /sync: the protocol's error_code too.
+    for exc_type in (StarletteHTTPException, RecursionError):
+        inner: Callable[[Request, Any], Awaitable[Response]] = app.exception_handlers[exc_type]
+
+        async def sync_refusal(request: Request, exc: Exception, inner: Any = inner) -> Response:
+            response = await inner(request, exc)
+            if not request.url.path.startswith("/sync/") or response.status_code != 400:
+                return response
+            return JSONResponse(sync_envelope(json.loads(bytes(response.body))), status_code=400)
+
+        app.add_exception_handler(exc_type, sync_refusal)

@@ -7,7 +7,6 @@ only describe the message in the OpenAPI document.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -15,12 +14,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from mocks.core import jsonbody
 from mocks.core.app import Namespace
+from mocks.core.bodylimit import KB
+from mocks.core.errors import TooDeeplyNested
 
 from .codes import INVALID_DATA, PaymentError
 from .model import PaymentPlatform
 
-MAX_BODY = 256 * 1024
+MESSAGE_LIMIT = 256 * KB   # a message is a few KB: the body limit of /api/payment (declared in app.py)
 
 
 class FeeItem(BaseModel):
@@ -89,21 +91,22 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
     401: {**REFUSAL, "description": "MaLoi 01: bad signature; 02: unknown partner"},
     404: {**REFUSAL, "description": "MaLoi 05: no such transaction"},
     409: {**REFUSAL, "description": "MaLoi 04: reference used / final; 06: not paid; 07: expired"},
-    413: {**REFUSAL, "description": "MaLoi 03: the message is too large"},
+    413: {**REFUSAL, "description": "MaLoi 03: the message is too large (256 KB)"},
 }
 
 
+def refusal_envelope(body: dict[str, Any]) -> dict[str, Any]:
+    """A refusal the core makes (the body too large) with the protocol's MaLoi 03."""
+    return {"MaLoi": INVALID_DATA, "MoTaLoi": body["error"]["message_vi"], **body}
+
+
 async def read_json(request: Request) -> Any:
-    size, chunks = 0, []
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise PaymentError(INVALID_DATA, "Bản tin quá lớn (tối đa 256 KB).", "The message is too large (256 KB).",
-                               status=413)
-        chunks.append(chunk)
+    body = await request.body()   # the core's body limit has capped it at MESSAGE_LIMIT
     try:
-        return json.loads(b"".join(chunks))
-    except (ValueError, RecursionError) as exc:
+        return jsonbody.loads(body)
+    except TooDeeplyNested as exc:
+        raise PaymentError(INVALID_DATA, exc.vi, exc.en) from None
+    except ValueError as exc:
         raise PaymentError(INVALID_DATA, "Bản tin không phải JSON hợp lệ.", "The message is not valid JSON.",
                            details=[{"field": "body", "problem": str(exc)[:200]}]) from None
 

@@ -8,16 +8,19 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from mocks.core.app import ServiceContext, create_service_app
+from mocks.core.bodylimit import BodyLimits
 from mocks.core.config import StackConfig
 from mocks.core.web import WebSessions
 
 from .admin import admin_router
-from .api import api_router
+from .api import MESSAGE_LIMIT, api_router, refusal_envelope
 from .model import CONFIRM_KIND, PaymentPlatform
 from .ui import ui_router
 
 TEMPLATES = Path(__file__).parent / "templates"
 SITE_NAME = "Nền tảng thanh toán trực tuyến"
+# 1 MB unless named here; the partner's messages answer a refusal with their MaLoi.
+BODY_LIMITS = BodyLimits(routes={"/api/payment": MESSAGE_LIMIT}, envelopes={"/api/payment": refusal_envelope})
 
 
 def create_app(config: StackConfig) -> FastAPI:
@@ -34,6 +37,7 @@ def create_app(config: StackConfig) -> FastAPI:
         description="INIT / QUERY / GET_BILL signed with MaXacThuc, the checkout page, signed confirmations "
                     "to the partner's callback, e-receipts. See docs/protocols.md, 'Payment platform'.",
         site_name=SITE_NAME,
+        body_limits=BODY_LIMITS,
     )
     app.state.model = model
     app.include_router(api_router(model))

@@ -15,15 +15,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mocks.core.app import Namespace, admin_guard
+from mocks.core.bodylimit import KB
 from mocks.core.config import StackConfig
 from mocks.core.errors import DomainError, error_body
 
 from .model import STATE_NAMES, STATUS_OK, Customer, PostalService, result_status
 
-MAX_BODY_BYTES = 256 * 1024   # an order is a few hundred bytes; anything this big is a mistake
+ORDER_LIMIT = 256 * KB   # an order is a few hundred bytes; anything this big is a mistake (declared in app.py)
 
 
 # -- request and answer documents (for the OpenAPI document; the model checks the rules) ----------
@@ -224,7 +224,7 @@ Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 def install_result_status(app: FastAPI) -> None:
     """Wrap the core's error handlers so that answers under /api/ also carry `Status` and `Message`."""
-    for exc_type in (DomainError, RequestValidationError, StarletteHTTPException):
+    for exc_type in (DomainError, RequestValidationError, StarletteHTTPException, RecursionError):
         inner: Handler = app.exception_handlers[exc_type]
 
         async def handler(request: Request, exc: Exception, inner: Handler = inner) -> Response:
@@ -242,37 +242,17 @@ def install_result_status(app: FastAPI) -> None:
                                 status_code=response.status_code, headers=kept)
 
         app.add_exception_handler(exc_type, handler)
-    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
 
 
 def _malformed_body(exc: Exception) -> bool:
-    """Not JSON at all (FastAPI's own 400 is a body it could not even decode)."""
+    """Not JSON at all (FastAPI's own 400 is a body it could not even decode; too deep a nesting is the core's)."""
     if isinstance(exc, RequestValidationError):
         return any(e.get("type") == "json_invalid" for e in exc.errors())
-    return isinstance(exc, StarletteHTTPException) and exc.status_code == 400
+    return (isinstance(exc, StarletteHTTPException) and exc.status_code == 400
+            and not isinstance(exc.__cause__, RecursionError))
 
 
 def with_result_status(body: dict[str, Any], http_status: int) -> dict[str, Any]:
     err = body.get("error") or {}
     return {"Status": result_status(http_status), "Message": err.get("message_vi", ""), **body}
 
-
-class BodyLimit:
-    """Refuse a request whose declared body is too big before anything reads it (413)."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope.get("headers") or []).get(b"content-length", b"0")
-            if length.isdigit() and int(length) > self.max_bytes:
-                body = error_body("PAYLOAD_TOO_LARGE",
-                                  f"Nội dung yêu cầu quá lớn (tối đa {self.max_bytes // 1024} KB).",
-                                  f"The request body is too large (at most {self.max_bytes // 1024} KB).")
-                if scope.get("path", "").startswith("/api/"):
-                    body = with_result_status(body, 413)
-                await JSONResponse(body, status_code=413)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)

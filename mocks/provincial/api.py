@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
-import json
 import re
 from typing import Annotated, Any
 
@@ -20,8 +18,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from mocks.core import jsonbody
 from mocks.core.app import Namespace
 from mocks.core.errors import DomainError, PayloadTooLarge, Unauthorized
+from mocks.core.signing import safe_equal
 
 from .attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, Upload
 from .auth import PortalAuth
@@ -32,7 +32,8 @@ from .payments import ConfirmRefused
 from .slips import slip
 from .text import check_encodable
 
-# A JSON submission carries its files in base64 (4/3 of their size): refuse bigger bodies unread.
+# A JSON submission carries its files in base64 (4/3 of their 20 MB): the body limit of the routes that
+# take attachments (declared in app.py; the core refuses bigger bodies unread).
 MAX_JSON_BODY = 32 * 1024 * 1024
 _DATA_URL = re.compile(r"^data:[^;,]*;base64,")
 
@@ -105,13 +106,6 @@ def decode_attachment(item: AttachmentIn) -> Upload:
     return Upload(item.code, item.filename, item.content_type, content)
 
 
-def _check_body_size(request: Request) -> None:
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_JSON_BODY:
-        raise PayloadTooLarge("REQUEST_TOO_LARGE", f"Yêu cầu lớn hơn {MAX_JSON_BODY // 2**20} MB.",
-                              f"The request is larger than {MAX_JSON_BODY // 2**20} MB.")
-
-
 def _level(level: str | None) -> int | None:
     if level in (None, ""):
         return None
@@ -163,7 +157,6 @@ def router(portal: ProvincialPortal, auth: PortalAuth) -> APIRouter:
 
     @api.post("/dossiers", status_code=201, summary="Submit a dossier (attachments in base64)")
     def submit(body: DossierIn, request: Request, ns: Namespace) -> dict[str, Any]:
-        _check_body_size(request)
         check_encodable(body.model_dump(exclude={"attachments"}))
         check_encodable([(a.code, a.filename, a.content_type) for a in body.attachments], "attachments")
         account = auth.require_api(request, ns)
@@ -192,7 +185,6 @@ def router(portal: ProvincialPortal, auth: PortalAuth) -> APIRouter:
     @api.post("/dossiers/{code}/supplement",
               summary="Hand in the supplement the agency asked for: the dossier goes on, the processing clock restarts")
     def supplement(code: str, body: SupplementIn, request: Request, ns: Namespace) -> dict[str, Any]:
-        _check_body_size(request)
         check_encodable(body.note, "note")
         check_encodable([(a.code, a.filename, a.content_type) for a in body.attachments], "attachments")
         account = auth.require_api(request, ns)
@@ -268,23 +260,26 @@ def callbacks_router(portal: ProvincialPortal) -> APIRouter:
               openapi_extra=_JSON_OBJECT_BODY)
     async def confirm(request: Request, ns: Namespace) -> Response:
         # The body is read here, not by FastAPI, so that even malformed JSON is answered with a MaLoi.
-        message = await _json_body(request)
         try:
+            message = await _json_body(request)
             return JSONResponse(await run_in_threadpool(portal.payments.confirm, ns, message))
         except ConfirmRefused as exc:
             return JSONResponse(exc.body(), status_code=exc.status)
+        except DomainError as exc:
+            return JSONResponse(confirm_envelope(exc.body()), status_code=exc.status)
 
+    # The post sends the header as `access_token` (DOMAIN.md §4): FastAPI would look for `access-token`.
     @api.post("/api/postal/events", summary="The postal service's tracking webhook", openapi_extra=_JSON_OBJECT_BODY)
-    async def postal_event(request: Request, ns: Namespace,
-                           access_token: Annotated[str | None, Header()] = None) -> Response:
+    async def postal_event(request: Request, ns: Namespace, access_token: Annotated[str | None, Header(
+            convert_underscores=False, description="the portal's postal access token")] = None) -> Response:
         try:
-            if access_token is not None and not hmac.compare_digest(access_token, creds.postal_access_token):
-                raise Unauthorized("BAD_ACCESS_TOKEN", "access_token không đúng.", "Wrong access_token header.")
+            if not access_token or not safe_equal(access_token, creds.postal_access_token):
+                raise Unauthorized("BAD_ACCESS_TOKEN", "Thiếu hoặc sai tiêu đề access_token.",
+                                   "The access_token header is missing or wrong.")
             fields = _postal_event(await _json_body(request), creds.postal_customer_code)
             dossier, new = await run_in_threadpool(portal.dossiers.record_postal_event, ns, **fields)
         except DomainError as exc:
-            return JSONResponse({"Status": "101" if exc.status == 400 else str(exc.status), "Message": exc.vi,
-                                 **exc.body()}, status_code=exc.status)
+            return JSONResponse(postal_envelope(exc.body(), exc.status), status_code=exc.status)
         return JSONResponse({"Status": "100", "Message": "Đã ghi nhận" if new else "Đã ghi nhận trước đó",
                              "MaHoSo": dossier.code, "TrangThaiHoSo": dossier.status})
 
@@ -294,18 +289,29 @@ def callbacks_router(portal: ProvincialPortal) -> APIRouter:
 _JSON_OBJECT_BODY: dict[str, Any] = {
     "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
 }
-MAX_CALLBACK_BODY = 64 * 1024
+
+
+def confirm_envelope(body: dict[str, Any]) -> dict[str, Any]:
+    """A refusal of the payment confirmation (too large, too deeply nested) with the protocol's MaLoi 03."""
+    return {"MaLoi": "03", "MoTaLoi": body["error"]["message_vi"], **body}
+
+
+def postal_envelope(body: dict[str, Any], status: int) -> dict[str, Any]:
+    """A refusal of a postal event with the protocol's Status (101: invalid data)."""
+    return {"Status": "101" if status == 400 else str(status), "Message": body["error"]["message_vi"], **body}
 
 
 async def _json_body(request: Request) -> Any:
-    """The JSON body, or None when it is missing, too large or not JSON (the rules then refuse it)."""
+    """The JSON body (the core's body limit has capped its size), or None when it is missing or not JSON
+    (the rules then refuse it); too deep a nesting is refused here (TooDeeplyNested)."""
     body = await request.body()
-    if len(body) > MAX_CALLBACK_BODY:
+    try:
+        value = jsonbody.loads(body)
+    except ValueError:
         return None
     try:
-        value = json.loads(body)
         check_encodable(value)
-    except (ValueError, DomainError):
+    except DomainError:
         return None
     return value
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from mocks.core.app import ServiceContext, create_service_app
+from mocks.core.bodylimit import CALLBACK_LIMIT, BodyLimits
 from mocks.core.config import StackConfig
 
 from . import admin, api, auth, officer_api, officer_ui, ui
@@ -26,6 +27,23 @@ ask for a supplement, process, finish, return, stop and re-schedule dossiers by 
 Decree 61/2018 (`/api/v1/officer/...`, cookie `tinh_officer_session`; pages under `/can-bo`),
 enter counter and postal dossiers, and the campaign statistics come from the dossiers
 (`/api/v1/stats/online-rate`, page `/thong-ke`)."""
+
+
+# What the portal's routes accept (1 MB unless named here): the routes that take attachments more.
+BODY_LIMITS = BodyLimits(
+    routes={
+        "/api/v1/dossiers": api.MAX_JSON_BODY,                    # attachments in base64
+        "/api/v1/dossiers/{code}/supplement": api.MAX_JSON_BODY,
+        "/nop-ho-so/{code}": ui.MAX_FORM_REQUEST,                 # the submission form, files as multipart
+        "/ho-so/{ma}/bo-sung": ui.MAX_FORM_REQUEST,
+        "/api/payment/confirm": CALLBACK_LIMIT,
+        "/api/postal/events": CALLBACK_LIMIT,
+    },
+    envelopes={
+        "/api/payment/confirm": api.confirm_envelope,
+        "/api/postal/events": lambda body: api.postal_envelope(body, 413),
+    },
+)
 
 
 def create_app(config: StackConfig) -> FastAPI:
@@ -52,7 +70,7 @@ def create_app(config: StackConfig) -> FastAPI:
                 "officers": portal.officers.seed_demo(ns)}
 
     app = create_service_app(ctx, title=f"{SITE_NAME} (dvc-harness emulator)", description=DESCRIPTION,
-                             site_name=SITE_NAME, seed=seed)
+                             site_name=SITE_NAME, seed=seed, body_limits=BODY_LIMITS)
     app.state.portal = portal
     app.include_router(api.router(portal, web))
     app.include_router(api.callbacks_router(portal))
