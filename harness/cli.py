@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import sqlite3
 import sys
 import threading
 from pathlib import Path
@@ -52,16 +53,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.workers > 1:
         return serve_workers(args)
     state_dir: Path = args.state_dir
-    lock = lock_state_dir(state_dir)
-    if lock is None:
-        return EXIT_ERROR
     stop = threading.Event()
     try:
-        stack = Stack.start(state_dir, bind=args.bind, base_port=args.base_port or None)  # 0: any free ports
+        lock = lock_state_dir(state_dir)
     except StackError as exc:
+        return fail("serve", exc)
+    try:
+        stack = Stack.start(state_dir, bind=args.bind, base_port=args.base_port or None)  # 0: any free ports
+    except (StackError, OSError, sqlite3.Error) as exc:  # a folder we may enter but not fill, for one
         lock.release()
-        print(f"dvc-harness serve: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        return fail("serve", exc)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     print(describe(stack.info, state_dir), flush=True)
@@ -73,6 +74,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         lock.release()
         print("dvc-harness: stopped", flush=True)
     return EXIT_OK
+
+
+def fail(command: str, error: BaseException | str) -> int:
+    """One line on stderr (never a traceback) for a command that cannot do its work; the exit code."""
+    print(f"dvc-harness {command}: {error}", file=sys.stderr, flush=True)
+    return EXIT_ERROR
 
 
 def _positive(text: str) -> int:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sqlite3
 import sys
 import time as clock_time
 from collections import Counter
@@ -54,10 +55,11 @@ from mocks.provincial.model import ProvincialPortal
 from mocks.provincial.officers import DESK, LEADER, SPECIALIST, Officer
 from mocks.provincial.sync import PUSH_DOSSIER, PUSH_PROGRESS, SYNC_KIND, dossier_record, progress_record
 
-from .stack import Stack, StackError, StackInfo, find_running
+from .stack import Stack, StackError, StackInfo, StateDirTaken, find_running, lock_state_dir, prepare_state_dir
 from .testdata import DataFactory
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+LOCK_WAIT_SECONDS = 5.0  # how long a `serve` that holds the state folder may take to answer
 TOLERANCE_PP = 0.1
 BATCH = 500                     # the national gateway's limit per call
 COMMIT_EVERY = 400              # dossiers per transaction: the live portal is not held up for long
@@ -458,17 +460,39 @@ def sample_form(procedure: Procedure) -> dict[str, Any]:
 
 # -- the command ------------------------------------------------------------------------------------------------
 @contextmanager
-def stack_for(state_dir: Path) -> Iterator[StackInfo]:
-    """The stack DIR/stack.json names when it answers; otherwise one started here, stopped at the end."""
+def stack_for(state_dir: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[StackInfo]:
+    """The stack DIR/stack.json names when it answers; otherwise one started here, holding the folder's
+    serve lock as `serve` does, stopped at the end."""
     info = find_running(state_dir)
     if info is not None:
         yield info
         return
-    stack = Stack.start(state_dir)
     try:
-        yield stack.info
+        lock = lock_state_dir(state_dir)
+    except StateDirTaken as exc:
+        info = _answering(state_dir, wait)  # a `serve` that is starting answers soon
+        if info is None:
+            raise StackError(f"{exc}; no stack answers there (waited {wait:.0f} s)") from exc
+        yield info
+        return
+    try:
+        stack = Stack.start(state_dir)
+        try:
+            yield stack.info
+        finally:
+            stack.stop()
     finally:
-        stack.stop()
+        lock.release()
+
+
+def _answering(state_dir: Path, wait: float) -> StackInfo | None:
+    deadline = clock_time.monotonic() + wait
+    while clock_time.monotonic() < deadline:
+        info = find_running(state_dir)
+        if info is not None:
+            return info
+        clock_time.sleep(0.2)
+    return None
 
 
 def check_shares(info: StackInfo, plan: HistoryProfile, ns: str) -> tuple[bool, list[str]]:
@@ -497,9 +521,8 @@ def seed(state_dir: Path, profile: str, ns: str = "default", *, set_clock: bool 
     except (ValueError, KeyError, OSError) as exc:
         print(f"dvc-harness seed-history: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    state_dir = Path(state_dir)
-    state_dir.mkdir(parents=True, exist_ok=True)
     try:
+        state_dir = prepare_state_dir(state_dir)
         with stack_for(state_dir) as info:
             config = StackConfig(state_dir=state_dir.resolve(), urls=dict(info.services),
                                  credentials=info.credentials(), profile=plan.province)
@@ -531,7 +554,7 @@ def seed(state_dir: Path, profile: str, ns: str = "default", *, set_clock: bool 
             ok, lines = check_shares(info, plan, ns)
             print("\n".join(lines), file=out)
             return EXIT_OK if ok else EXIT_FAILED
-    except (StackError, requests.RequestException) as exc:
+    except (StackError, requests.RequestException, OSError, sqlite3.Error) as exc:  # one line, never a traceback
         print(f"dvc-harness seed-history: {exc}", file=sys.stderr)
         return EXIT_ERROR
 

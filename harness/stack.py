@@ -7,11 +7,11 @@ four answer. `StackInfo.load()` reads the `stack.json` of a stack started elsewh
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
 import socket
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -24,11 +24,20 @@ import uvicorn
 from mocks.core.config import DEFAULT_BASE_PORT, DEFAULT_STATE_DIR, SERVICES, Credentials, StackConfig
 from mocks.core.control import ControlMiddleware
 
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
+
 STACK_FILE = "stack.json"
 
 
 class StackError(RuntimeError):
     """The stack could not be started or found."""
+
+
+class StateDirTaken(StackError):
+    """Another `serve` (or a run's own stack) holds the state folder."""
 
 
 @dataclass(frozen=True)
@@ -154,8 +163,7 @@ class Stack:
         services: tuple[str, ...] = SERVICES,
     ) -> Stack:
         """Start the services (all four unless `services` names a subset, for a service's own tests)."""
-        state_dir = Path(state_dir).resolve()
-        state_dir.mkdir(parents=True, exist_ok=True)
+        state_dir = prepare_state_dir(state_dir).resolve()
         sockets: dict[str, socket.socket] = {}
         try:
             for i, service in enumerate(SERVICES):
@@ -256,18 +264,117 @@ class RemoteStack:
         """Nothing to stop: the stack belongs to whoever started it."""
 
 
-def lock_state_dir(state_dir: Path) -> Any:
-    """The state folder's serve lock (a held FileLock), or None when another `serve` holds it."""
-    from filelock import FileLock, Timeout
-
-    state_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(state_dir / "serve.lock"))
+def prepare_state_dir(state_dir: Path | str) -> Path:
+    """The state folder, made when missing; a StackError whose message is one line when it cannot be used."""
+    state_dir = Path(state_dir)
+    where = f"cannot use the state folder {state_dir}"
+    if state_dir.exists() and not state_dir.is_dir():
+        raise StackError(f"{where}: it is a file, not a folder")
     try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        print(f"another `dvc-harness serve` already uses {state_dir}; stop it or pick another --state-dir",
-              file=sys.stderr)
-        return None
+        state_dir.mkdir(parents=True, exist_ok=True)
+    except NotADirectoryError as exc:
+        raise StackError(f"{where}: a part of its path is a file ({exc.filename})") from exc
+    except OSError as exc:
+        raise StackError(f"{where}: cannot create it ({exc.strerror.lower() if exc.strerror else exc})") from exc
+    if not os.access(state_dir, os.W_OK | os.X_OK):
+        raise StackError(f"{where}: this user may not write in it")
+    return state_dir
+
+
+class StateLock:
+    """`serve`'s hold on DIR/serve.lock: an flock, the lock `harness.run` takes there too (filelock).
+
+    An flock belongs to the open file, not to a process: worker processes that inherit the descriptor
+    hold it with their parent, so the folder stays taken while any worker of a `serve` still runs —
+    even one whose parent was killed. The file names the holders, for the refusal's message.
+    """
+
+    def __init__(self, path: Path, fd: int | None, fallback: Any = None) -> None:
+        self.path = path
+        self.fd = fd
+        self._fallback = fallback
+
+    @classmethod
+    def acquire(cls, state_dir: Path) -> StateLock | None:
+        """The lock, or None when someone else holds it."""
+        path = state_dir / "serve.lock"
+        if fcntl is None:  # no flock (Windows): filelock's own, which workers cannot share
+            from filelock import FileLock, Timeout
+
+            lock = FileLock(str(path))
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                return None
+            return cls(path, None, lock)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        except BaseException:
+            os.close(fd)
+            raise
+        lock = cls(path, fd)
+        lock.record([os.getpid()])
+        return lock
+
+    def record(self, pids: list[int]) -> None:
+        """Name the processes that hold the lock (this one and its workers)."""
+        if self.fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.ftruncate(self.fd, 0)
+            os.pwrite(self.fd, json.dumps({"pids": pids}).encode(), 0)
+
+    def release(self) -> None:
+        if self._fallback is not None:
+            self._fallback.release()
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)  # for every holder: the workers are gone by now
+            os.close(self.fd)
+            self.fd = None
+
+
+def holders(state_dir: Path) -> list[int]:
+    """The live processes DIR/serve.lock names (empty when it names none, or another tool holds it)."""
+    try:
+        pids = json.loads((state_dir / "serve.lock").read_text(encoding="utf-8"))["pids"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    return [pid for pid in pids if isinstance(pid, int) and _alive(pid)]
+
+
+def _alive(pid: int) -> bool:
+    """Running: a zombie (dead, its exit not yet collected) is not."""
+    if not Path("/proc/self/stat").exists():  # no /proc: ask the kernel, which counts zombies as alive
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2:][:1] not in ("Z", "X")
+
+
+def lock_state_dir(state_dir: Path) -> StateLock:
+    """The state folder's serve lock, held; a StackError (one line) when the folder is unusable or taken."""
+    state_dir = prepare_state_dir(state_dir)
+    try:
+        lock = StateLock.acquire(state_dir)
+    except OSError as exc:
+        raise StackError(f"cannot use the state folder {state_dir}: cannot open serve.lock ({exc.strerror})") from exc
+    if lock is None:
+        pids = holders(state_dir)
+        by = f" (pid {', '.join(map(str, pids))})" if pids else ""
+        raise StateDirTaken(f"another `dvc-harness serve`{by} already uses {state_dir}; "
+                         "stop it or pick another --state-dir")
     return lock
 
 
@@ -277,4 +384,6 @@ def find_running(state_dir: Path | str) -> StackInfo | None:
     return info if info is not None and info.answers() else None
 
 
-__all__ = ["DEFAULT_BASE_PORT", "RemoteStack", "Stack", "StackError", "StackInfo", "find_running", "write_stack_json"]
+__all__ = ["DEFAULT_BASE_PORT", "RemoteStack", "Stack", "StackError", "StackInfo", "StateDirTaken", "StateLock",
+           "find_running",
+           "lock_state_dir", "prepare_state_dir", "write_stack_json"]

@@ -24,6 +24,11 @@ process memory (DESIGN.md, "shared truth"):
 The first child starts alone (it creates or migrates the tables), the others once it answers.
 A child that dies is started again. Every answer carries `X-DVC-Worker: <index>`.
 SIGINT/SIGTERM stop the children, then the parent removes stack.json.
+
+The children die with their parent, however it ends (even `kill -9`): on Linux the kernel sends them
+SIGTERM (PR_SET_PDEATHSIG); everywhere, each child watches its stdin, a pipe only the parent writes
+to, and stops at its end of file. They inherit the parent's hold on DIR/serve.lock (an flock), so no
+second `serve` takes the folder while any of them still runs.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ctypes
 import json
 import os
 import signal
@@ -50,6 +56,8 @@ from mocks.core.config import SERVICES, Credentials, StackConfig
 WORKER_HEADER = b"x-dvc-worker"
 READY = "ready"
 START_TIMEOUT = 60.0
+ORPHAN_GRACE = 8.0  # an orphaned child's graceful stop, then it exits anyway
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def add_serve_workers_option(parser: argparse.ArgumentParser) -> None:
@@ -104,8 +112,33 @@ def _socket(host: str, port: int, *, listen: bool) -> socket.socket:
     return sock
 
 
+def die_with_parent(parent: int) -> None:
+    """Linux: the kernel sends this process SIGTERM when its parent dies. Asked for after the start, so the
+    parent may be gone already: then stop now (an orphan has a new parent)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:
+        raise SystemExit(f"worker: the serve process {parent} is gone; not starting")
+
+
+def watch_lifeline(on_end: Any) -> None:
+    """Calls `on_end` when stdin — a pipe whose only writer is the parent — ends: the parent is gone
+    (the portable half of dying with it). Exits the process if the stop takes longer than ORPHAN_GRACE."""
+
+    def watch() -> None:
+        with contextlib.suppress(OSError, ValueError):
+            while sys.stdin.buffer.read(1):  # the parent never writes: only the end of file comes
+                pass
+        on_end()
+        time.sleep(ORPHAN_GRACE)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="dvc-lifeline", daemon=True).start()
+
+
 def run_child(index: int, state_dir: Path, urls: dict[str, str], fds: dict[str, int],
-              ports: dict[str, int] | None = None, bind: str = "127.0.0.1") -> int:
+              ports: dict[str, int] | None = None, bind: str = "127.0.0.1", lifeline: bool = False) -> int:
     from .stack import create_app
 
     config = StackConfig(state_dir=state_dir, urls=urls, credentials=Credentials.load_or_create(state_dir))
@@ -126,6 +159,8 @@ def run_child(index: int, state_dir: Path, urls: dict[str, str], fds: dict[str, 
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop)
+        if lifeline:
+            watch_lifeline(lambda: loop.call_soon_threadsafe(stop))
         tasks = [asyncio.create_task(server.serve(sockets=[sock])) for server, sock in servers]
         while not all(server.started for server, _ in servers):
             if any(t.done() for t in tasks):
@@ -148,8 +183,9 @@ def run_child(index: int, state_dir: Path, urls: dict[str, str], fds: dict[str, 
 # -- the parent --------------------------------------------------------------------------------------------
 class Child:
     def __init__(self, index: int, state_dir: Path, urls: dict[str, str], sockets: dict[str, socket.socket],
-                 bind: str) -> None:
+                 bind: str, lock_fd: int | None = None) -> None:
         self.index = index
+        self.lock_fd = lock_fd
         self.state_dir = state_dir
         self.urls = urls
         self.sockets = sockets
@@ -157,16 +193,21 @@ class Child:
         self.process: subprocess.Popen[str] | None = None
 
     def start(self) -> None:
+        if self.process is not None and self.process.stdin is not None:
+            self.process.stdin.close()  # the lifeline of the one that died
         cmd = [sys.executable, "-m", "harness.workers", "--child", str(self.index), "--state-dir", str(self.state_dir),
-               "--urls", json.dumps(self.urls), "--bind", self.bind]
+               "--urls", json.dumps(self.urls), "--bind", self.bind, "--parent", str(os.getpid())]
         fds: dict[str, int] = {}
         if REUSE_PORT:
             cmd += ["--ports", json.dumps({name: s.getsockname()[1] for name, s in self.sockets.items()})]
         else:
             fds = {name: s.fileno() for name, s in self.sockets.items()}
             cmd += ["--fds", json.dumps(fds)]
-        self.process = subprocess.Popen(cmd, pass_fds=tuple(fds.values()), stdout=subprocess.PIPE, text=True,
-                                        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        # the lock's descriptor: the child holds the state folder with its parent (stack.StateLock);
+        # stdin: the lifeline, a pipe that ends when the parent does
+        inherited = (*fds.values(), *(() if self.lock_fd is None else (self.lock_fd,)))
+        self.process = subprocess.Popen(cmd, pass_fds=inherited, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
     def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
         assert self.process is not None and self.process.stdout is not None
@@ -201,13 +242,14 @@ class Child:
 
 def serve_workers(args: argparse.Namespace) -> int:
     """`serve` with `args.workers` processes (args: state_dir, bind, base_port, workers)."""
-    from .cli import EXIT_ERROR, EXIT_OK, describe
+    from .cli import EXIT_OK, describe, fail
     from .stack import STACK_FILE, StackError, StackInfo, _bind, _origin, lock_state_dir, write_stack_json
 
     state_dir: Path = Path(args.state_dir).resolve()
-    lock = lock_state_dir(state_dir)
-    if lock is None:
-        return EXIT_ERROR
+    try:
+        lock = lock_state_dir(state_dir)
+    except StackError as exc:
+        return fail("serve", exc)
     sockets: dict[str, socket.socket] = {}
     urls: dict[str, str] = {}
     children: list[Child] = []
@@ -224,13 +266,15 @@ def serve_workers(args: argparse.Namespace) -> int:
                 else:
                     sockets[service] = _bind(args.bind, port)
         except StackError as exc:
-            print(f"dvc-harness serve: {exc}", file=sys.stderr)
-            return EXIT_ERROR
+            return fail("serve", exc)
         urls = {name: _origin(args.bind, s.getsockname()[1]) for name, s in sockets.items()}
-        config = StackConfig(state_dir=state_dir, urls=urls, credentials=Credentials.load_or_create(state_dir))
+        try:
+            config = StackConfig(state_dir=state_dir, urls=urls, credentials=Credentials.load_or_create(state_dir))
+        except OSError as exc:
+            return fail("serve", exc)
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
-        children = [Child(i, state_dir, urls, sockets, args.bind) for i in range(max(args.workers, 1))]
+        children = [Child(i, state_dir, urls, sockets, args.bind, lock.fd) for i in range(max(args.workers, 1))]
         try:
             children[0].start()            # alone first: it creates or migrates the tables
             children[0].wait_ready()
@@ -239,8 +283,8 @@ def serve_workers(args: argparse.Namespace) -> int:
             for child in children[1:]:
                 child.wait_ready()
         except RuntimeError as exc:
-            print(f"dvc-harness serve: {exc}", file=sys.stderr)
-            return EXIT_ERROR
+            return fail("serve", exc)
+        lock.record([os.getpid(), *(c.process.pid for c in children if c.process)])
         write_stack_json(state_dir, config)
         print(describe(StackInfo.from_dict(config.stack_json()), state_dir), flush=True)
         print(f"  {len(children)} worker processes: {', '.join(str(c.process.pid) for c in children if c.process)}",
@@ -252,6 +296,7 @@ def serve_workers(args: argparse.Namespace) -> int:
                     print(f"dvc-harness serve: worker {child.index} exited ({code}); starting it again",
                           file=sys.stderr, flush=True)
                     child.start()
+                    lock.record([os.getpid(), *(c.process.pid for c in children if c.process)])
                     try:
                         child.wait_ready()
                     except RuntimeError as exc:
@@ -283,13 +328,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--urls", default="{}", help=argparse.SUPPRESS)
     parser.add_argument("--fds", default="{}", help=argparse.SUPPRESS)
     parser.add_argument("--ports", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--parent", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--bind", default="127.0.0.1")
     parser.add_argument("--base-port", type=int, default=0)
     add_serve_workers_option(parser)
     args = parser.parse_args(argv)
     if args.child is not None:
+        if args.parent is not None:
+            die_with_parent(args.parent)
         return run_child(args.child, args.state_dir.resolve(), json.loads(args.urls), json.loads(args.fds),
-                         json.loads(args.ports) if args.ports else None, args.bind)
+                         json.loads(args.ports) if args.ports else None, args.bind, lifeline=args.parent is not None)
     return serve_workers(args)
 
 

@@ -4,19 +4,16 @@ that keeps every accepted dossier with its status."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from harness.clients import Platform
-from harness.stack import StackInfo
 from harness.testdata import DataFactory
+from tests.process_groups import end_group, serve_command, start, wait_for_stack
 
 
 def free_base_port() -> int:
@@ -43,21 +40,8 @@ def free_base_port() -> int:
 
 
 def start_serve(state_dir: Path, base_port: int) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "harness.cli", "serve", "--state-dir", str(state_dir), "--base-port", str(base_port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-
-
-def wait_for_stack(state_dir: Path, process: subprocess.Popen[str], timeout: float = 30) -> StackInfo:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.stdout.read() if process.stdout else ""
-        info = StackInfo.load(state_dir)
-        if info is not None and info.answers():
-            return info
-        time.sleep(0.1)
-    raise AssertionError("serve did not write a stack.json that answers")
+    """In its own process group: the test's `finally` ends all of it (process_groups.end_group)."""
+    return start(serve_command(state_dir, base_port=base_port))
 
 
 def stop(process: subprocess.Popen[str]) -> str:
@@ -86,8 +70,11 @@ def test_serve_writes_stack_json_and_a_restart_keeps_dossiers(tmp_path: Path, ba
 
         # a second serve on the same state folder refuses to start
         second = start_serve(state, base_port + 10)
-        assert second.wait(timeout=30) == 2
-        assert "already uses" in (second.stdout.read() if second.stdout else "")
+        try:
+            assert second.wait(timeout=30) == 2
+            assert "already uses" in (second.stdout.read() if second.stdout else "")
+        finally:
+            end_group(second)
 
         platform = Platform.connect(info, namespace="restart")
         citizen = DataFactory(seed=11, scope="serve").citizen()
@@ -100,8 +87,7 @@ def test_serve_writes_stack_json_and_a_restart_keeps_dossiers(tmp_path: Path, ba
         assert "stopped" in out
         assert not (state / "stack.json").exists()
     finally:
-        if first.poll() is None:
-            first.kill()
+        end_group(first)
 
     again = start_serve(state, base_port)
     try:
@@ -112,5 +98,6 @@ def test_serve_writes_stack_json_and_a_restart_keeps_dossiers(tmp_path: Path, ba
         kept = platform.provincial.dossier(dossier["code"])
         assert kept["status"] == 9 and kept["status_name"] == "Đã xử lý xong"
         assert [h["to_status"] for h in kept["history"]] == [h["to_status"] for h in ready["history"]]
-    finally:
         stop(again)
+    finally:
+        end_group(again)

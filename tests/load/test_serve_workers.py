@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +17,7 @@ from harness.control import Faults, Journal
 from harness.stack import StackInfo
 from load import journeys
 from load.api import Control, emulator_api
+from tests.process_groups import serve_command, started, wait_for_stack
 
 
 def closing_session() -> requests.Session:
@@ -30,24 +28,12 @@ def closing_session() -> requests.Session:
 
 
 @pytest.fixture(scope="module")
-def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.Popen[bytes], Path, StackInfo]]:
+def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[subprocess.Popen[str], Path, StackInfo]]:
+    """`serve --workers 2` in its own process group, all of which ends with the module (or a failed start) —
+    a SIGKILL to the parent alone used to leave the workers serving."""
     state = tmp_path_factory.mktemp("workers-state")
-    process = subprocess.Popen([sys.executable, "-m", "harness.workers", "--state-dir", str(state), "--workers", "2",
-                                "--base-port", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    deadline = time.monotonic() + 60
-    info = None
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "serve --workers 2 exited"
-        info = StackInfo.load(state)
-        if info is not None and info.answers():
-            break
-        time.sleep(0.2)
-    assert info is not None
-    yield process, state, info
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+    with started(serve_command(state, workers=2), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as process:
+        yield process, state, wait_for_stack(state, process)
 
 
 def test_both_workers_serve_and_share_sessions_data_and_faults(two_workers: Any, ns: str) -> None:

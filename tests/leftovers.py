@@ -1,0 +1,95 @@
+"""A pytest plugin that fails a test run which leaves processes behind (`-p tests.leftovers`).
+
+Every pytest process (the xdist controller and each worker) marks its environment with a value of its own
+before any test runs, so whatever its tests start carries the mark — and keeps it after its parent is gone,
+as an orphaned `serve --workers` child would. When the session ends (after the fixtures' teardown and the
+other plugins' own cleanup), any live process that still carries the mark is listed, stopped, and the run
+fails. Linux only (it reads /proc); elsewhere it does nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+MARK = "DVC_TEST_RUN"
+GRACE = 10.0  # what a process may take to finish stopping after its test let it go (a browser, a serve)
+
+
+def marked(mark: str) -> dict[int, str]:
+    """Live processes (not this one) whose environment carries MARK=mark: pid -> command line."""
+    needle = f"{MARK}={mark}".encode()
+    found: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            if needle not in Path(f"/proc/{entry}/environ").read_bytes().split(b"\0"):
+                continue
+            if _state(int(entry)) in (None, "Z", "X"):  # gone, or dead and waiting to be reaped
+                continue
+            found[int(entry)] = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def left_behind(mark: str, grace: float = GRACE) -> dict[int, str]:
+    deadline = time.monotonic() + grace
+    while (found := marked(mark)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return found
+
+
+def stop(pids: list[int]) -> None:
+    """SIGTERM, then SIGKILL to those still running after 3 s (each process alone: it may share our group)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in running(pids):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + 3
+        while running(pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+
+def running(pids: list[int]) -> list[int]:
+    return [pid for pid in pids if _state(pid) not in (None, "Z", "X")]
+
+
+def _state(pid: int) -> str | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat[stat.rindex(")") + 2:][:1]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if Path("/proc/self/environ").exists():
+        os.environ[MARK] = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    mark = os.environ.get(MARK)
+    if not mark or not mark.startswith(f"{os.getpid()}-"):
+        return
+    found = left_behind(mark)
+    if not found:
+        return
+    stop(list(found))
+    lines = [f"  pid {pid}: {cmd[:200]}" for pid, cmd in sorted(found.items())]
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    message = f"the tests left {len(found)} process(es) running (now stopped):\n" + "\n".join(lines)
+    if reporter is not None:
+        reporter.write_sep("=", "processes left behind", red=True)
+        reporter.write_line(message)
+    else:
+        print(message)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

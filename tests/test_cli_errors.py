@@ -1,0 +1,123 @@
+"""`dvc-harness serve` and `seed-history` on a state folder they cannot use: one clear line, exit code 2."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from harness import seed_history
+from harness.stack import StackError, StateLock, lock_state_dir, prepare_state_dir
+from tests.process_groups import started
+
+COMMANDS = {
+    "serve": ["serve", "--base-port", "0"],
+    "serve --workers 2": ["serve", "--base-port", "0", "--workers", "2"],
+    "seed-history": ["seed-history"],
+}
+
+
+def dvc_harness(args: list[str], state_dir: Path, as_user: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*as_user, sys.executable, "-m", "harness.cli", *args, "--state-dir", str(state_dir)],
+                          capture_output=True, text=True, timeout=120, start_new_session=True)
+
+
+def one_line(result: subprocess.CompletedProcess[str], command: str) -> str:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"dvc-harness {command.split()[0]}: ")
+    return lines[0]
+
+
+@pytest.fixture
+def locked_out() -> Iterator[tuple[Path, list[str]]]:
+    """A folder this user may read but not write in, and the prefix that runs a command as such a user: as
+    root, as nobody (root may write anywhere); otherwise as ourselves, the folder's mode keeping us out."""
+    top = Path(tempfile.mkdtemp(prefix="dvc-locked-out-"))
+    top.chmod(0o755)
+    readonly = top / "readonly"
+    (readonly / "state").mkdir(parents=True)
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("as root, this needs setpriv to run the command as another user")
+        as_user = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    else:
+        for folder in (readonly / "state", readonly):
+            folder.chmod(0o555)
+    try:
+        yield readonly, as_user
+    finally:
+        for folder in (readonly, readonly / "state"):
+            folder.chmod(0o755)
+        shutil.rmtree(top)
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_state_folder_that_is_a_file(tmp_path: Path, command: str) -> None:
+    state = tmp_path / "state"
+    state.write_text("not a folder")
+    line = one_line(dvc_harness(COMMANDS[command], state), command)
+    assert line.endswith(f"cannot use the state folder {state}: it is a file, not a folder")
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_state_folder_under_a_file(tmp_path: Path, command: str) -> None:
+    (tmp_path / "plain").write_text("a file")
+    state = tmp_path / "plain" / "state"
+    line = one_line(dvc_harness(COMMANDS[command], state), command)
+    assert f"cannot use the state folder {state}: a part of its path is a file" in line
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_state_folder_we_may_not_write_in(locked_out: tuple[Path, list[str]], command: str) -> None:
+    readonly, as_user = locked_out
+    line = one_line(dvc_harness(COMMANDS[command], readonly / "state", as_user), command)
+    assert line.endswith(f"cannot use the state folder {readonly / 'state'}: this user may not write in it")
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_state_folder_we_may_not_create(locked_out: tuple[Path, list[str]], command: str) -> None:
+    readonly, as_user = locked_out
+    state = readonly / "missing" / "state"
+    line = one_line(dvc_harness(COMMANDS[command], state, as_user), command)
+    assert line.endswith(f"cannot use the state folder {state}: cannot create it (permission denied)")
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_state_folder_another_serve_holds(tmp_path: Path, command: str) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    hold = ("import sys, time; from pathlib import Path; from harness.stack import lock_state_dir; "
+            "lock = lock_state_dir(Path(sys.argv[1])); print('held', flush=True); time.sleep(120)")
+    with started([sys.executable, "-c", hold, str(state)], stderr=None) as holder:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        line = one_line(dvc_harness(COMMANDS[command], state), command)
+    assert f"another `dvc-harness serve` (pid {holder.pid}) already uses {state}" in line
+    if command == "seed-history":  # it would use a stack that answers; this one never does
+        assert line.endswith(f"no stack answers there (waited {seed_history.LOCK_WAIT_SECONDS:.0f} s)")
+
+
+def test_the_state_folder_rules_in_the_model(tmp_path: Path) -> None:
+    assert prepare_state_dir(tmp_path / "a" / "b") == tmp_path / "a" / "b" and (tmp_path / "a" / "b").is_dir()
+    (tmp_path / "file").write_text("")
+    with pytest.raises(StackError, match="it is a file, not a folder"):
+        prepare_state_dir(tmp_path / "file")
+    lock = lock_state_dir(tmp_path)
+    try:
+        assert StateLock.acquire(tmp_path) is None              # one holder at a time, even in one process
+        with pytest.raises(StackError, match=f"pid {os.getpid()}"):
+            lock_state_dir(tmp_path)
+    finally:
+        lock.release()
+    again = StateLock.acquire(tmp_path)
+    assert again is not None
+    again.release()
