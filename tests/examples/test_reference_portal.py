@@ -25,6 +25,7 @@ from examples.reference_portal.pages import URL_VARIABLE, ReferencePortalPages, 
 from examples.reference_portal.server import PortalServer
 from examples.reference_portal.store import Store
 from harness.clients import Platform
+from harness.clients.national import complete_sso
 from harness.control import Journal
 from harness.testdata import DataFactory
 from scenarios import journeys
@@ -269,3 +270,36 @@ def test_a_level_4_dossier_paid_online_and_returned_by_post(
     while platform.national.lookup(code)["status"] != 10 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert platform.national.lookup(code)["status_name"] == journeys.RETURNED
+
+
+def test_a_portal_started_with_a_namespace_works_in_it(dvc_stack: Any, tmp_path: Path) -> None:
+    """What a pinned namespace needs: the browser (here a requests session) and the portal send the same one."""
+    info, namespace = dvc_stack.info, f"refportal-{random.randrange(10**9)}"
+    platform = Platform.connect(info, namespace=namespace)
+    citizen = DataFactory(seed=random.randrange(1, 2**31), scope="refportal-ns").citizen()
+    platform.national.register_active(citizen)
+    config = Config(national=info.url("national"), payment=info.url("payment"), postal=info.url("postal"), port=0,
+                    database=tmp_path / "portal.db", admin_token=info.admin_token, namespace=namespace)
+    server = PortalServer.start(config)
+    try:
+        browser = requests.Session()
+        browser.headers["X-DVC-Namespace"] = namespace
+        complete_sso(browser, f"{server.url}/dang-nhap?next=/ho-so", citizen["id_number"], citizen["password"])
+        # A new database numbers from 0001; the marriage's agency is one no other test pushes for in "default".
+        expected = f"{MARRIAGE.agency.code}-{dossiers.now().strftime('%y%m%d')}-0001"
+        in_default = Journal(info, "default").count("national", direction="in", correlation_id=expected)
+        sent = browser.post(f"{server.url}/nop-ho-so/{MARRIAGE.code}", timeout=10,
+                            data={f"f_{name}": "Trần Thị Bình" for name, _ in MARRIAGE.fields},
+                            files={"file": ("to-khai.pdf", PDF, "application/pdf")}, allow_redirects=False)
+        assert sent.status_code == 303, sent.text[:300]
+        code = sent.headers["location"].rsplit("/", 1)[1]
+        deadline = time.monotonic() + 10
+        while Journal(info, namespace).count("national", direction="in", correlation_id=code) == 0:
+            assert time.monotonic() < deadline, "no sync push reached the portal's namespace"
+            time.sleep(0.2)
+        assert platform.national.lookup(code)["status"] == 1
+        assert code == expected
+        assert Journal(info, "default").count("national", direction="in", correlation_id=code) == in_default
+    finally:
+        server.stop()
+        platform.reset()
