@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from starlette.responses import JSONResponse
 
 from harness.stack import Stack
 from mocks.core.bodylimit import CALLBACK_LIMIT, DEFAULT_LIMIT, MB, BodyLimitMiddleware, BodyLimits, refusal
@@ -71,8 +72,6 @@ class Recorder:
         await send({"type": "http.response.body", "body": b"ok"})
 
     def run(self, limit: int, headers: list[tuple[bytes, bytes]]) -> None:
-        from starlette.responses import JSONResponse
-
         middleware = BodyLimitMiddleware(self.app, BodyLimits(default=limit),
                                          render=lambda request, status, body: JSONResponse(body, status))
         scope = {"type": "http", "method": "POST", "path": "/x", "headers": headers, "query_string": b""}
