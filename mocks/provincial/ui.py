@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from mocks.core.app import Namespace
-from mocks.core.errors import DomainError, PayloadTooLarge
+from mocks.core.errors import DomainError
 from mocks.core.web import Templates, check_csrf, redirect
 
 from .accounts import Account
@@ -31,7 +31,7 @@ from .dossiers import (
 from .model import ProvincialPortal
 from .slips import available, slip
 
-MAX_FORM_REQUEST = 64 * 1024 * 1024
+MAX_FORM_REQUEST = 64 * 1024 * 1024   # enforced while the body streams in (mocks.core.bodylimit, app.py)
 ADDRESS_FIELDS = ("name", "phone", "address", "province", "district", "commune")
 
 
@@ -166,9 +166,6 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
 
     @pages.post("/nop-ho-so/{code}")
     async def submit(code: str, request: Request, ns: Namespace) -> Response:
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_FORM_REQUEST:
-            raise PayloadTooLarge("REQUEST_TOO_LARGE", "Hồ sơ gửi lên quá lớn.", "The submission is too large.")
         session = await run_in_threadpool(auth.session, request, ns)
         account = await run_in_threadpool(auth.account, request, ns, session)
         if account is None:
@@ -282,9 +279,6 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
 
     @pages.post("/ho-so/{ma}/bo-sung")
     async def supplement(ma: str, request: Request, ns: Namespace) -> Response:
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_FORM_REQUEST:
-            raise PayloadTooLarge("REQUEST_TOO_LARGE", "Hồ sơ gửi lên quá lớn.", "The submission is too large.")
 
         async def work(account: Account, form: Any) -> None:
             uploads: list[Upload] = []

@@ -365,7 +365,8 @@ def test_confirmations_bad_signature_and_replay(citizen: requests.Session, urls:
 
 
 def test_the_postal_webhook_checks_the_customer(urls: dict[str, str], ns: str, dvc_stack: Stack) -> None:
-    url, h = f"{urls['provincial']}/api/postal/events", {"X-DVC-Namespace": ns}
+    url = f"{urls['provincial']}/api/postal/events"
+    h = {"X-DVC-Namespace": ns, "access_token": dvc_stack.config.credentials.postal_access_token}
     event = {"ItemCode": "EB1VN", "OrderNumber": "000.00.12.H47-250101-0001", "Status": "delivered",
              "Time": "20250101100000"}
     r = requests.post(url, json={**event, "CustomerCode": "SOMEONE"}, headers=h, timeout=T)
