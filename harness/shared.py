@@ -7,6 +7,7 @@ whole session (the xdist controller) stops it at the end — only if it was star
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -17,13 +18,13 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from .stack import StackInfo, find_running
+from .stack import StackInfo, find_running, prepare_state_dir, process_alive
 
 PID_FILE = "shared-serve.pid"
 
 
 def ensure_serving(state_dir: Path, run_id: str, timeout: float = 60.0) -> StackInfo:
-    state_dir.mkdir(parents=True, exist_ok=True)
+    prepare_state_dir(state_dir)  # a StackError in one line when the folder is unusable
     with FileLock(str(state_dir / "shared-serve.lock")):
         info = find_running(state_dir)
         if info is not None:
@@ -43,7 +44,8 @@ def ensure_serving(state_dir: Path, run_id: str, timeout: float = 60.0) -> Stack
             if info is not None:
                 return info
             time.sleep(0.1)
-        process.terminate()
+        end(process.pid)
+        process.wait()
         raise RuntimeError(f"dvc-harness serve did not answer within {timeout:.0f} s")
 
 
@@ -56,11 +58,19 @@ def stop_serving(state_dir: Path, run_id: str) -> None:
         started = json.loads(pid_file.read_text())
         if started.get("run") != run_id:
             return
-        pid = int(started["pid"])
-        os.kill(pid, signal.SIGTERM)
-        for _ in range(100):
-            os.kill(pid, 0)
-            time.sleep(0.1)
-    except (ValueError, KeyError, AttributeError, ProcessLookupError, PermissionError):
+        end(int(started["pid"]))
+    except (ValueError, KeyError, AttributeError):
         pass
     pid_file.unlink(missing_ok=True)
+
+
+def end(pid: int, grace: float = 10.0) -> None:
+    """SIGTERM to the serve; SIGKILL to its whole session (it leads one) if it has not stopped after `grace`."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while process_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if process_alive(pid):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)

@@ -343,10 +343,10 @@ def holders(state_dir: Path) -> list[int]:
         pids = json.loads((state_dir / "serve.lock").read_text(encoding="utf-8"))["pids"]
     except (OSError, ValueError, KeyError, TypeError):
         return []
-    return [pid for pid in pids if isinstance(pid, int) and _alive(pid)]
+    return [pid for pid in pids if isinstance(pid, int) and process_alive(pid)]
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     """Running: a zombie (dead, its exit not yet collected) is not."""
     if not Path("/proc/self/stat").exists():  # no /proc: ask the kernel, which counts zombies as alive
         try:
@@ -385,5 +385,4 @@ def find_running(state_dir: Path | str) -> StackInfo | None:
 
 
 __all__ = ["DEFAULT_BASE_PORT", "RemoteStack", "Stack", "StackError", "StackInfo", "StateDirTaken", "StateLock",
-           "find_running",
-           "lock_state_dir", "prepare_state_dir", "write_stack_json"]
+           "find_running", "lock_state_dir", "prepare_state_dir", "process_alive", "write_stack_json"]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from harness import seed_history
-from harness.stack import StackError, StateLock, lock_state_dir, prepare_state_dir
+from harness.stack import StackError, StateDirTaken, StateLock, lock_state_dir, prepare_state_dir
 from tests.process_groups import started
 
 COMMANDS = {
@@ -121,3 +121,11 @@ def test_the_state_folder_rules_in_the_model(tmp_path: Path) -> None:
     again = StateLock.acquire(tmp_path)
     assert again is not None
     again.release()
+
+
+def test_seed_history_holds_the_folder_while_its_own_stack_runs(tmp_path: Path) -> None:
+    with seed_history.stack_for(tmp_path) as info:          # nothing answers there: it starts a stack of its own
+        assert info.answers()
+        with pytest.raises(StateDirTaken, match=f"pid {os.getpid()}"):
+            lock_state_dir(tmp_path)
+    lock_state_dir(tmp_path).release()                      # and lets the folder go with it
