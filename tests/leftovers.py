@@ -1,10 +1,11 @@
 """A pytest plugin that fails a test run which leaves processes behind (`-p tests.leftovers`).
 
-Every pytest process (the xdist controller and each worker) marks its environment with a value of its own
-before any test runs, so whatever its tests start carries the mark — and keeps it after its parent is gone,
-as an orphaned `serve --workers` child would. When the session ends (after the fixtures' teardown and the
-other plugins' own cleanup), any live process that still carries the mark is listed, stopped, and the run
-fails. Linux only (it reads /proc); elsewhere it does nothing.
+The run marks its environment with a value of its own before any test runs, so whatever its tests start
+carries the mark — and keeps it after its parent is gone, as an orphaned `serve --workers` child would.
+xdist workers keep the mark they inherit; a pytest run inside a test adds its own to it (MARK=outer/inner).
+When the session ends (after the fixtures' teardown, the xdist workers' exit and the other plugins' own
+cleanup, such as the shared stack's stop), any live process whose mark is the run's or under it is listed,
+stopped, and the run fails. Linux only (it reads /proc); elsewhere it does nothing.
 """
 
 from __future__ import annotations
@@ -19,18 +20,21 @@ from pathlib import Path
 import pytest
 
 MARK = "DVC_TEST_RUN"
+_OWN = pytest.StashKey[str]()
 GRACE = 10.0  # what a process may take to finish stopping after its test let it go (a browser, a serve)
 
 
 def marked(mark: str) -> dict[int, str]:
-    """Live processes (not this one) whose environment carries MARK=mark: pid -> command line."""
-    needle = f"{MARK}={mark}".encode()
+    """Live processes (not this one) marked `mark` or under it: pid -> command line."""
+    key = f"{MARK}=".encode()
     found: dict[int, str] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == os.getpid():
             continue
         try:
-            if needle not in Path(f"/proc/{entry}/environ").read_bytes().split(b"\0"):
+            values = [v[len(key):].decode() for v in Path(f"/proc/{entry}/environ").read_bytes().split(b"\0")
+                      if v.startswith(key)]
+            if not values or not (values[0] == mark or values[0].startswith(f"{mark}/")):
                 continue
             if _state(int(entry)) in (None, "Z", "X"):  # gone, or dead and waiting to be reaped
                 continue
@@ -71,14 +75,18 @@ def _state(pid: int) -> str | None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if Path("/proc/self/environ").exists():
-        os.environ[MARK] = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    if not Path("/proc/self/environ").exists() or hasattr(config, "workerinput"):  # xdist workers keep the run's
+        return
+    outer = os.environ.get(MARK)
+    mine = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    os.environ[MARK] = f"{outer}/{mine}" if outer else mine
+    config.stash[_OWN] = os.environ[MARK]
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    mark = os.environ.get(MARK)
-    if not mark or not mark.startswith(f"{os.getpid()}-"):
+    mark = session.config.stash.get(_OWN, None)
+    if mark is None:
         return
     found = left_behind(mark)
     if not found:
