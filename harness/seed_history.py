@@ -450,8 +450,15 @@ class HistorySeeder:
         return batches
 
     def sync_pending(self) -> int:
-        return int(self.store.scalar("SELECT COUNT(*) FROM outbox WHERE ns = ? AND key LIKE ? AND status = 'pending'",
-                                     (self.ns, f"history:{self.plan.name}:%")))
+        return self._sync_count("pending")
+
+    def sync_rejected(self) -> int:
+        """History batches the national gateway refused for good (invalid data): the seed is then wrong."""
+        return self._sync_count("rejected")
+
+    def _sync_count(self, status: str) -> int:
+        return int(self.store.scalar("SELECT COUNT(*) FROM outbox WHERE ns = ? AND key LIKE ? AND status = ?",
+                                     (self.ns, f"history:{self.plan.name}:%", status)))
 
 
 def sample_form(procedure: Procedure) -> dict[str, Any]:
@@ -540,10 +547,12 @@ def seed(state_dir: Path, profile: str, ns: str = "default", *, set_clock: bool 
                 deadline = clock_time.monotonic() + wait
                 while seeder.sync_pending() and clock_time.monotonic() < deadline:
                     clock_time.sleep(0.2)
-                left = seeder.sync_pending()
-                print(f"  national sync: {report.sync_batches} batched calls, "
-                      f"{'all delivered' if not left else f'{left} still pending (the outbox keeps trying)'}",
-                      file=out)
+                left, rejected = seeder.sync_pending(), seeder.sync_rejected()
+                state = "all delivered" if not left and not rejected else ", ".join(filter(None, [
+                    f"{left} still pending (the outbox keeps trying)" if left else "",
+                    f"{rejected} refused by the national portal (GET /_admin/outbox?status=rejected)" if rejected
+                    else ""]))
+                print(f"  national sync: {report.sync_batches} batched calls, {state}", file=out)
             finally:
                 store.close()
             if set_clock:
@@ -553,7 +562,7 @@ def seed(state_dir: Path, profile: str, ns: str = "default", *, set_clock: bool 
                 print(f"  the namespace's clock now runs from {moment}", file=out)
             ok, lines = check_shares(info, plan, ns)
             print("\n".join(lines), file=out)
-            return EXIT_OK if ok else EXIT_FAILED
+            return EXIT_OK if ok and not rejected else EXIT_FAILED
     except (StackError, requests.RequestException, OSError, sqlite3.Error) as exc:  # one line, never a traceback
         print(f"dvc-harness seed-history: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -10,6 +10,9 @@ import responses
 
 from harness.stack import Stack
 
+# A run that leaves a process behind (an orphaned serve worker, a browser, a nested pytest) fails.
+pytest_plugins = ["tests.leftovers"]
+
 
 @pytest.fixture
 def ns() -> str:

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from harness import seed_history
+from harness.control import Faults
 from harness.stack import Stack
 
 from .backoffice import T
@@ -68,3 +69,14 @@ def test_seed_history_then_the_statistics_give_the_baseline(dvc_stack: Stack, ns
     # Twice in the same namespace: refused, nothing doubled.
     again = seed_history.seed(Path(dvc_stack.config.state_dir), "quangnam-2022-01", ns, out=io.StringIO())
     assert again == 2
+
+
+def test_a_history_the_national_portal_refuses_fails_the_seed(dvc_stack: Stack, ns: str) -> None:
+    """A batch the gateway refuses for good (invalid data) is not 'all delivered': the seed says so and fails."""
+    faults = Faults(dvc_stack.info, ns)
+    faults.error("national", "/sync/service", status=400, nth=1,
+                 body={"error_code": 3, "message": "Dữ liệu không hợp lệ (giả lập)"})
+    out = io.StringIO()
+    code = seed_history.seed(Path(dvc_stack.config.state_dir), "quangnam-2022-01", ns, wait=60, out=out)
+    assert code == 1, out.getvalue()
+    assert "refused by the national portal" in out.getvalue() and "all delivered" not in out.getvalue()
