@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from mocks.core.app import Namespace
 from mocks.core.errors import DomainError
+from mocks.core.form_errors import FieldProblem, field_named, form_errors
 from mocks.core.throttle import TooManyAttempts
 from mocks.core.web import Session, Templates, redirect
 
@@ -24,7 +25,38 @@ REGISTRATION_FIELDS: tuple[str, ...] = (
     "id_number", "full_name", "birth_date", "gender", "tax_code", "business_name", "agency_code", "agency_name",
     "phone", "email", "address",
 )
+# The controls of each account type's registration form (register.html), beside the shared ones.
+REGISTRATION_CONTROLS: dict[str, tuple[str, ...]] = {
+    "citizen": ("id_number", "full_name", "birth_date", "gender"),
+    "business": ("tax_code", "business_name"),
+    "agency": ("agency_code", "agency_name"),
+}
+SHARED_CONTROLS = ("address", "phone", "email", "password", "password_confirm")
+# The user name is the account's identifier: a taken one is the identifier field's problem.
+IDENTIFIER_OF: dict[str, str] = {"citizen": "id_number", "business": "tax_code", "agency": "agency_code"}
 Form = dict[str, str]
+
+
+def registration_problems(kind: str, refusal: DomainError) -> list[FieldProblem]:
+    """The registration form's control a refusal names (its details' `field`), if that form shows it."""
+    field = field_named(refusal.details)
+    if field == "username":
+        field = IDENTIFIER_OF.get(kind)
+    shown = REGISTRATION_CONTROLS.get(kind, ()) + SHARED_CONTROLS
+    return [FieldProblem(field, refusal.vi)] if field in shown else []
+
+
+def code_problems(refusal: DomainError) -> list[FieldProblem]:
+    """The one-time-code form: a wrong, expired or void code marks the code; an unknown account its name."""
+    if field_named(refusal.details) == "otp":
+        return [FieldProblem("otp", refusal.vi)]
+    return [FieldProblem("username", refusal.vi)] if refusal.code == "ACCOUNT_NOT_FOUND" else []
+
+
+def login_problems(refusal: DomainError) -> list[FieldProblem]:
+    """A wrong user name or password marks the password (which of the two is wrong is not told);
+    a lock or an account not yet active is no field's problem."""
+    return [FieldProblem("password", refusal.vi)] if refusal.code == "INVALID_CREDENTIALS" else []
 
 
 def ui_router(model: NationalPortal, sessions: NationalSessions, templates: Templates) -> APIRouter:
@@ -32,10 +64,10 @@ def ui_router(model: NationalPortal, sessions: NationalSessions, templates: Temp
     idp = model.idp
 
     def page(name: str, ns: str, session: Session, *, status: int = 200, refusal: DomainError | None = None,
-             **context: Any) -> HTMLResponse:
+             problems: list[FieldProblem] | None = None, **context: Any) -> HTMLResponse:
         had_csrf = "_csrf" in session
         response = templates.render(name, status=status, account=sessions.account(ns, session),
-                                    csrf_token=session.csrf_token, **context)
+                                    csrf_token=session.csrf_token, **form_errors(problems or []), **context)
         if isinstance(refusal, TooManyAttempts):  # a lock says how long to wait, as the JSON API does
             response.headers.update(refusal.headers)
         sessions.save_if_changed(response, ns, session, had_csrf)
@@ -49,9 +81,11 @@ def ui_router(model: NationalPortal, sessions: NationalSessions, templates: Temp
                                 procedure_count=len(model.catalogue.procedures()))
 
     # -- registration -------------------------------------------------------------------------
-    def registration_page(ns: str, session: Session, kind: str, *, status: int = 200, error: str | None = None,
-                          values: Form | None = None) -> HTMLResponse:
-        return page("register.html", ns, session, status=status, error=error, kind=kind, values=values or {},
+    def registration_page(ns: str, session: Session, kind: str, *, values: Form | None = None,
+                          refusal: DomainError | None = None) -> HTMLResponse:
+        return page("register.html", ns, session, status=refusal.status if refusal else 200,
+                    error=refusal.vi if refusal else None, kind=kind, values=values or {},
+                    problems=registration_problems(kind, refusal) if refusal else [],
                     types=[(slug, t, TYPE_LABELS[t]) for slug, t in TYPE_SLUGS.items()], page_title="Đăng ký tài khoản")
 
     @router.get("/dang-ky")
@@ -71,14 +105,15 @@ def ui_router(model: NationalPortal, sessions: NationalSessions, templates: Temp
                 account_type=kind, password=form.get("password", ""), password_confirm=form.get("password_confirm", ""),
                 **values))
         except DomainError as exc:
-            return registration_page(ns, session, kind, status=exc.status, error=exc.vi, values=values)
+            return registration_page(ns, session, kind, values=values, refusal=exc)
         return redirect(f"/dang-ky/xac-nhan?tai-khoan={answer['username']}&da-gui=1")
 
     # -- one-time code ------------------------------------------------------------------------
     def confirm_page(ns: str, session: Session, username: str, *, status: int = 200, error: str | None = None,
                      flash: str | None = None, refusal: DomainError | None = None) -> HTMLResponse:
         return page("confirm.html", ns, session, status=status, error=error, flash=flash, username=username,
-                    page_title="Xác nhận tài khoản", refusal=refusal)
+                    page_title="Xác nhận tài khoản", refusal=refusal,
+                    problems=code_problems(refusal) if refusal else [])
 
     def sent_notice(ns: str, username: str) -> str | None:
         account = model.accounts.get(ns, username)
@@ -121,7 +156,7 @@ def ui_router(model: NationalPortal, sessions: NationalSessions, templates: Temp
                    client_name: str | None = None, refusal: DomainError | None = None) -> HTMLResponse:
         return page("login.html", ns, session, status=status, error=error, flash=flash, action=action,
                     username=username, next_url=next_url, client_name=client_name, page_title="Đăng nhập",
-                    refusal=refusal)
+                    refusal=refusal, problems=login_problems(refusal) if refusal else [])
 
     @router.get("/dang-nhap")
     def login_form(request: Request, ns: Namespace) -> Response:

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mocks.core.app import Namespace
 from mocks.core.errors import DomainError
+from mocks.core.form_errors import FieldProblem, field_named, form_errors
 from mocks.core.throttle import TooManyAttempts
 from mocks.core.web import Session, Templates, check_csrf, redirect
 
@@ -30,6 +31,25 @@ from .slips import TITLES, available, slip
 from .workflow import ACTIONS, DEADLINE_NAMES
 
 ADDRESS_FIELDS = ("name", "phone", "address", "province", "district", "commune")
+# The intake form's applicant fields (`applicant_<key>`), labelled as the page says them.
+APPLICANT_LABELS: dict[str, str] = {
+    "name": "Họ tên người nộp (hoặc tên tổ chức)", "type": "Đối tượng thực hiện",
+    "id_number": "Số định danh cá nhân, mã số thuế hoặc mã cơ quan", "phone": "Số điện thoại người nộp",
+    "email": "Thư điện tử người nộp", "address": "Địa chỉ người nộp",
+}
+# The dossier page's action forms: which control a refusal of the action is about (officer/dossier.html's ids).
+REASON_CODES = ("REASON_REQUIRED", "REASON_TOO_LONG")
+ACTION_CONTROLS: dict[tuple[str, str], str] = {
+    **{(action, code): f"{action}-reason" for action in ("refuse", "stop", "withdraw", "reschedule")
+       for code in REASON_CODES},
+    ("reschedule", "INVALID_NEW_DATE"): "new-date", ("reschedule", "NEW_DATE_NOT_WORKING_DAY"): "new-date",
+    ("result_ready", "RESULT_DOCUMENTS_REQUIRED"): "document-name",
+    ("result_ready", "INVALID_RESULT_DOCUMENT"): "document-name",
+    ("request_supplement", "SUPPLEMENT_ITEMS_REQUIRED"): "supplement-other",
+    ("request_supplement", "INVALID_ITEM"): "supplement-other",
+    ("request_supplement", "TOO_MANY_ITEMS"): "supplement-other",
+    ("record_supplement", "SUPPLEMENT_EMPTY"): "record-supplement-note",
+}
 # What the page says after each action went through.
 DONE_MESSAGES: dict[str, str] = {
     "receive": "Đã tiếp nhận hồ sơ.", "refuse": "Đã từ chối tiếp nhận hồ sơ.",
@@ -47,6 +67,39 @@ AttachmentId = Annotated[int, PathParam(ge=1, le=10_000)]
 def _text(form: Any, name: str, limit: int = 1000) -> str:
     value = form.get(name)
     return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def register_problems(code: str, message: str, details: Any) -> list[FieldProblem]:
+    """The intake form's controls a refused registration is about: applicant `applicant_…`, postal address
+    `postal_…`, paper documents `doc-…`, and the result by post `delivery-post`."""
+    items = details if isinstance(details, list) else [details] if isinstance(details, dict) else []
+    found: list[FieldProblem] = []
+    for item in items:
+        field = field_named(item)
+        if code == "APPLICANT_INVALID" and field in APPLICANT_LABELS:
+            found.append(FieldProblem(f"applicant_{field}", f"{APPLICANT_LABELS[field]}: {item.get('problem', '')}"))
+        elif code == "POSTAL_ADDRESS_INVALID" and field in ADDRESS_FIELDS:
+            found.append(FieldProblem(f"postal_{field}", str(item.get("problem") or message)))
+        elif code == "ATTACHMENT_REQUIRED" and isinstance(item.get("code"), str):
+            found.append(FieldProblem(f"doc-{item['code']}", f"{item.get('name')}: bắt buộc, chưa nhận"))
+    if code == "POSTAL_NEEDS_PAYMENT_FIRST":  # only offered where the procedure returns results by post
+        found.append(FieldProblem("delivery-post", message))
+    return found
+
+
+def action_problems(action: str, code: str, message: str, details: Any) -> list[FieldProblem]:
+    """The control of the dossier page's action form that a refused action is about (none for a rule of the
+    workflow, such as a transition not allowed); missing supplement documents name their checkboxes."""
+    if action == "record_supplement" and code == "SUPPLEMENT_INCOMPLETE" and isinstance(details, list):
+        return [FieldProblem(f"received-doc-{item['code']}", f"{item.get('name')}: chưa nhận")
+                for item in details if isinstance(item, dict) and isinstance(item.get("code"), str)]
+    control = ACTION_CONTROLS.get((action, code))
+    return [FieldProblem(control, message)] if control else []
+
+
+def login_problems(code: str, message: str) -> list[FieldProblem]:
+    """A wrong user name or password marks the password (which of the two is wrong is not told)."""
+    return [FieldProblem("password", message)] if code == "OFFICER_LOGIN_FAILED" else []
 
 
 def router(portal: ProvincialPortal, auth: OfficerAuth, templates: Templates) -> APIRouter:
@@ -88,7 +141,8 @@ def router(portal: ProvincialPortal, auth: OfficerAuth, templates: Templates) ->
                                               form.get("password") if isinstance(form.get("password"), str) else "")
         except DomainError as exc:
             page = render("officer/login.html", None, status=exc.status, page_title="Đăng nhập cán bộ",
-                          csrf=session.csrf_token, next=target, username=username, error=exc.vi)
+                          csrf=session.csrf_token, next=target, username=username, error=exc.vi,
+                          **form_errors(login_problems(exc.code, exc.vi)))
             if isinstance(exc, TooManyAttempts):  # a lock says how long to wait, as the JSON API does
                 page.headers.update(exc.headers)
             return page
@@ -121,14 +175,15 @@ def router(portal: ProvincialPortal, auth: OfficerAuth, templates: Templates) ->
                       total=total, status_filter=status_no, channel_filter=channel_no, deadline=mark, q=search)
 
     def dossier_page(ns: str, officer: Officer, session: Session, ma: str, status: int = 200,
-                     error: str | None = None, flash: str | None = None) -> Response:
+                     error: str | None = None, flash: str | None = None,
+                     problems: list[FieldProblem] | None = None) -> Response:
         d = workflow.dossier(ns, officer, ma)
         procedure = catalogue.require_procedure(d.procedure_code)
         response = render(
             "officer/dossier.html", officer, status=status, page_title=f"Hồ sơ {d.code}", dossier=d,
             procedure=procedure, mark=workflow.deadline(ns, d), allowed=workflow.allowed_actions(officer, d),
             csrf=session.csrf_token, slips=available(d), tracking_base=portal.tracking_base, error=error, flash=flash,
-            paper_documents=d.form.get("giay_to_da_nop", []) if d.paper else [],
+            paper_documents=d.form.get("giay_to_da_nop", []) if d.paper else [], **form_errors(problems or []),
         )
         auth.sessions.save(response, ns, session)
         return response
@@ -205,19 +260,22 @@ def router(portal: ProvincialPortal, auth: OfficerAuth, templates: Templates) ->
         except DomainError as exc:
             if exc.code in ("OTHER_AGENCY", "DOSSIER_NOT_FOUND"):
                 raise
-            return await run_in_threadpool(dossier_page, ns, officer, session, ma, exc.status, exc.vi)
+            problems = action_problems(action, exc.code, exc.vi, exc.details)
+            return await run_in_threadpool(dossier_page, ns, officer, session, ma, exc.status, exc.vi, None, problems)
         return redirect(f"/can-bo/ho-so/{ma}?ok={action}")
 
     # -- counter and postal dossiers ---------------------------------------------------------------------
     def register_page(officer: Officer, session: Session, code: str | None, values: dict[str, Any] | None = None,
-                      error: str | None = None, problems: Any = None, status: int = 200) -> Response:
+                      refusal: DomainError | None = None) -> Response:
         offered = [o.procedure for o in catalogue.search(agency_code=officer.agency_code)]
         chosen = catalogue.procedure(code) if code else None
         if chosen is not None and chosen not in offered:
             chosen = None
-        return render("officer/register.html", officer, status=status, page_title="Tiếp nhận hồ sơ", procedures=offered,
-                      procedure=chosen, csrf=session.csrf_token, values=values or {}, error=error,
-                      problems=problems if isinstance(problems, list) else [])
+        problems = register_problems(refusal.code, refusal.vi, refusal.details) if refusal else []
+        return render("officer/register.html", officer, status=refusal.status if refusal else 200,
+                      page_title="Tiếp nhận hồ sơ", procedures=offered, procedure=chosen, csrf=session.csrf_token,
+                      values=values or {}, error=refusal.vi if refusal else None, applicant_labels=APPLICANT_LABELS,
+                      **form_errors(problems))
 
     @pages.get("/can-bo/tiep-nhan")
     def register_form(request: Request, ns: Namespace, thu_tuc: str | None = None) -> Response:
@@ -259,8 +317,7 @@ def router(portal: ProvincialPortal, auth: OfficerAuth, templates: Templates) ->
         try:
             created = await run_in_threadpool(work)
         except DomainError as exc:
-            return await run_in_threadpool(register_page, officer, session, code, values, exc.vi, exc.details,
-                                           exc.status)
+            return await run_in_threadpool(register_page, officer, session, code, values, exc)
         return redirect(f"/can-bo/ho-so/{created.code}?ok=register")
 
     # -- the statistics dashboard (public: aggregates only) ----------------------------------------------------

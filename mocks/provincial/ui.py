@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -13,6 +12,7 @@ from starlette.datastructures import UploadFile
 
 from mocks.core.app import Namespace
 from mocks.core.errors import DomainError
+from mocks.core.form_errors import FieldProblem, errors_by_control
 from mocks.core.web import Templates, check_csrf, redirect
 
 from .accounts import Account
@@ -62,14 +62,6 @@ def payment_choices(procedure: Procedure) -> list[tuple[str, str]]:
     return [("counter", PAYMENT_METHODS["counter"])]
 
 
-@dataclass(frozen=True)
-class FieldProblem:
-    """One thing wrong in a refused submission, and the id of the form control it is about."""
-
-    control: str
-    text: str
-
-
 def field_problems(code: str, message: str, details: Any) -> list[FieldProblem]:
     """What the form shows beside each control (and links to from its error summary): the refusal's details
     mapped to the controls of submit.html, e-form fields `f_…`, postal address `postal_…`, documents `file_…`."""
@@ -88,13 +80,6 @@ def field_problems(code: str, message: str, details: Any) -> list[FieldProblem]:
             text = f"{item.get('name')}: bắt buộc đính kèm" if code == "ATTACHMENT_REQUIRED" else message
             found.append(FieldProblem(f"file_{item['code']}", text))
     return found
-
-
-def errors_by_control(problems: list[FieldProblem]) -> dict[str, str]:
-    joined: dict[str, list[str]] = {}
-    for p in problems:
-        joined.setdefault(p.control, []).append(p.text)
-    return {control: "; ".join(texts) for control, texts in joined.items()}
 
 
 def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> APIRouter:

@@ -1,8 +1,22 @@
-"""A refused submission's problems, tied to the dossier form's controls (what aria-invalid and the messages use)."""
+"""A refusal's problems, tied to the controls of the portal's forms (what aria-invalid and the messages use):
+the citizen's dossier form, and the officers' intake, action and log-in forms (with the model's own refusals)."""
 
 from __future__ import annotations
 
-from mocks.provincial.ui import FieldProblem, errors_by_control, field_problems
+from typing import Any
+
+import pytest
+
+from mocks.core.errors import DomainError
+from mocks.core.form_errors import FieldProblem, errors_by_control, form_errors
+from mocks.provincial import workflow_input as check
+from mocks.provincial.model import ProvincialPortal
+from mocks.provincial.officer_ui import action_problems, login_problems, register_problems
+from mocks.provincial.officers import Officer
+from mocks.provincial.ui import field_problems
+
+from .conftest import ADDRESS, LLTP
+from .test_workflow import APPLICANT, NS, officer, refused
 
 
 def test_e_form_problems_name_their_fields() -> None:
@@ -37,3 +51,82 @@ def test_a_refusal_about_no_field_marks_none() -> None:
 def test_two_problems_of_one_control_are_said_together() -> None:
     problems = [FieldProblem("f_a", "A: sai"), FieldProblem("f_a", "A: quá dài")]
     assert errors_by_control(problems) == {"f_a": "A: sai; A: quá dài"}
+
+
+def test_the_page_gets_the_summary_and_each_control_s_message() -> None:
+    problems = [FieldProblem("f_a", "A: sai")]
+    assert form_errors(problems) == {"problems": problems, "field_errors": {"f_a": "A: sai"}}
+
+
+# -- the officers' forms ---------------------------------------------------------------------------------------
+@pytest.fixture
+def desk(portal: ProvincialPortal) -> Officer:
+    return officer(portal, "motcua", "desk")
+
+
+def registration_refused(portal: ProvincialPortal, desk: Officer, code: str, **changes: Any) -> DomainError:
+    given = {"procedure_code": LLTP, "channel": 1, "applicant": APPLICANT, "documents": ["TK01", "CCCD"], **changes}
+    return refused(code, portal.workflow.register, NS, desk, **given)
+
+
+def test_intake_applicant_problems_name_the_applicant_fields_with_their_labels(portal: ProvincialPortal,
+                                                                              desk: Officer) -> None:
+    exc = registration_refused(portal, desk, "APPLICANT_INVALID",
+                               applicant={"name": "", "id_number": "123", "type": 1, "phone": "12", "email": "x"})
+    found = register_problems(exc.code, exc.vi, exc.details)
+    assert [p.control for p in found] == ["applicant_name", "applicant_id_number", "applicant_phone",
+                                          "applicant_email"]
+    assert found[0].text == "Họ tên người nộp (hoặc tên tổ chức): bắt buộc"
+    assert found[1].text.startswith("Số định danh cá nhân, mã số thuế hoặc mã cơ quan: số định danh cá nhân gồm 12")
+
+
+def test_intake_postal_problems_name_the_postal_fields(portal: ProvincialPortal, desk: Officer) -> None:
+    exc = registration_refused(portal, desk, "POSTAL_ADDRESS_INVALID", result_delivery="post",
+                               postal_address={**ADDRESS, "phone": "12", "district": ""})
+    assert register_problems(exc.code, exc.vi, exc.details) == [
+        FieldProblem("postal_district", "Thiếu quận/huyện."),
+        FieldProblem("postal_phone", exc.details[1]["problem"])]
+
+
+def test_intake_missing_papers_name_their_checkboxes(portal: ProvincialPortal, desk: Officer) -> None:
+    exc = registration_refused(portal, desk, "ATTACHMENT_REQUIRED", documents=["TK01"])
+    [problem] = register_problems(exc.code, exc.vi, exc.details)
+    assert problem.control == "doc-CCCD" and "bắt buộc" in problem.text
+
+
+def test_intake_refusals_about_no_field_mark_none(portal: ProvincialPortal, desk: Officer) -> None:
+    exc = registration_refused(portal, desk, "INVALID_CHANNEL", channel=2)
+    assert register_problems(exc.code, exc.vi, exc.details) == []
+    assert register_problems("POSTAL_ADDRESS_INVALID", "x", [{"field": "postal_address", "problem": "Thiếu"}]) == []
+
+
+@pytest.mark.parametrize(("action", "refusal", "control"), [
+    ("refuse", lambda: check.reason("", "lý do từ chối"), "refuse-reason"),
+    ("stop", lambda: check.reason(" "), "stop-reason"),
+    ("withdraw", lambda: check.reason("x" * 5000), "withdraw-reason"),
+    ("reschedule", lambda: check.reason(""), "reschedule-reason"),
+    ("reschedule", lambda: check.parse_new_date("mai"), "new-date"),
+    ("result_ready", lambda: check.parse_documents([]), "document-name"),
+])
+def test_a_refused_action_marks_its_form_s_field(action: str, refusal: Any, control: str) -> None:
+    with pytest.raises(DomainError) as caught:
+        refusal()
+    exc = caught.value
+    assert action_problems(action, exc.code, exc.vi, exc.details) == [FieldProblem(control, exc.vi)]
+
+
+def test_a_rule_of_the_workflow_marks_no_field() -> None:
+    assert action_problems("receive", "TRANSITION_NOT_ALLOWED", "Không được", {"status": 2}) == []
+    assert action_problems("refuse", "INVALID_NEW_DATE", "x", None) == []  # the refusal form has no date
+
+
+def test_missing_supplement_papers_name_their_checkboxes() -> None:
+    missing = [{"code": "CCCD", "name": "Căn cước"}]
+    assert action_problems("record_supplement", "SUPPLEMENT_INCOMPLETE", "Còn thiếu", missing) == [
+        FieldProblem("received-doc-CCCD", "Căn cước: chưa nhận")]
+
+
+def test_a_failed_officer_log_in_marks_the_password(portal: ProvincialPortal, desk: Officer) -> None:
+    exc = refused("OFFICER_LOGIN_FAILED", portal.officers.authenticate, NS, "motcua", "sai-mat-khau")
+    assert login_problems(exc.code, exc.vi) == [FieldProblem("password", exc.vi)]
+    assert login_problems("LOGIN_LOCKED", "Tạm khóa") == []

@@ -1,5 +1,7 @@
 """The emulators' pages on a phone (390 × 844): no sideways scrolling, the officer's "Đăng xuất" in view,
-radio buttons beside their labels, and the dossier form's errors tied to their fields for assistive technology.
+radio buttons beside their labels, and every form's errors tied to their fields for assistive technology
+(the dossier form, the national registration, one-time code and log-in, the officers' log-in, intake and
+action forms, the payment checkout).
 
 One browser context serves the whole module; each test picks who is logged in by its cookies. The data is
 real: a citizen with a dossier paid online and sent back by post, another awaiting payment, an officer.
@@ -292,3 +294,125 @@ def test_missing_documents_are_marked_on_their_file_fields(phone: Any, site: Sit
             assert a["name"] in _error_of(phone, control) or "bắt buộc" in _error_of(phone, control)
         else:
             assert control.get_attribute("aria-invalid") is None, a["code"]
+
+
+# -- the other forms: each refused form marks the field in error, and still fits the phone ----------------------
+def _marked(page: Any, control: Any, words: str) -> None:
+    """`control` is marked invalid and described by an element that says `words`; the page fits the phone."""
+    assert control.get_attribute("aria-invalid") == "true", control
+    assert words in _error_of(page, control), _error_of(page, control)
+    found = overflow(page)
+    assert found["scroll"] <= found["inner"], f"the refused form is {found['scroll']} px wide: {found['culprits']}"
+
+
+def _submit(page: Any, form: Any, button: str) -> None:
+    form.get_by_role("button", name=button, exact=True).click()
+    page.wait_for_load_state()
+
+
+def test_the_national_registration_marks_a_mistyped_password_confirmation(phone: Any, site: Site) -> None:
+    person = DataFactory(seed=391, scope="mobile-forms").citizen()
+    open_as(phone, site, "anonymous", "national", "/dang-ky")
+    form = phone.locator("form[action='/dang-ky']")
+    for control in ("id_number", "full_name", "phone", "email", "password"):
+        form.locator(f"[id='{control}']").fill(person[control])
+    form.locator("[id='password_confirm']").fill(person["password"] + "9")
+    _submit(phone, form, "Đăng ký")
+    _marked(phone, form.locator("[id='password_confirm']"), "Mật khẩu nhập lại không khớp")
+    assert form.locator("[id='id_number']").get_attribute("aria-invalid") is None
+    password = form.locator("[id='password']")  # not in error: still described by its hint alone
+    assert password.get_attribute("aria-invalid") is None and password.get_attribute("aria-describedby") == \
+        "password-hint"
+
+
+def test_the_national_registration_marks_a_wrong_id_number(phone: Any, site: Site) -> None:
+    person = DataFactory(seed=392, scope="mobile-forms").citizen()
+    open_as(phone, site, "anonymous", "national", "/dang-ky")
+    form = phone.locator("form[action='/dang-ky']")
+    for control in ("full_name", "phone", "email", "password"):
+        form.locator(f"[id='{control}']").fill(person[control])
+    form.locator("[id='id_number']").fill("12345")
+    form.locator("[id='password_confirm']").fill(person["password"])
+    _submit(phone, form, "Đăng ký")
+    id_number = form.locator("[id='id_number']")
+    _marked(phone, id_number, "phải gồm đúng 12 chữ số")
+    assert phone.get_by_role("main").get_by_role("alert").get_by_role("link").get_attribute("href") == "#id_number"
+
+
+def test_the_one_time_code_form_marks_a_malformed_code(phone: Any, site: Site) -> None:
+    open_as(phone, site, "anonymous", "national", "/dang-ky/xac-nhan?tai-khoan={site.citizen[username]}")
+    form = phone.get_by_role("form", name="Xác nhận mã")
+    form.get_by_label("Mã xác thực (OTP)").fill("12ab")
+    _submit(phone, form, "Xác nhận")
+    _marked(phone, form.get_by_label("Mã xác thực (OTP)"), "Mã xác thực gồm 6 chữ số")
+    assert form.get_by_label("Tên đăng nhập").get_attribute("aria-invalid") is None
+
+
+def test_the_national_log_in_marks_the_password(phone: Any, site: Site) -> None:
+    open_as(phone, site, "anonymous", "national", "/dang-nhap")
+    form = phone.get_by_role("form", name="Đăng nhập")
+    form.get_by_label("Tên đăng nhập").fill(f"khong-co-{uuid.uuid4().hex[:8]}")
+    form.get_by_label("Mật khẩu").fill("Sai123456")
+    _submit(phone, form, "Đăng nhập")
+    _marked(phone, form.get_by_label("Mật khẩu"), "Tên đăng nhập hoặc mật khẩu không đúng")
+    username = form.get_by_label("Tên đăng nhập")  # keeps its hint
+    assert username.get_attribute("aria-invalid") is None and "username-hint" in username.get_attribute(
+        "aria-describedby")
+
+
+def test_the_officer_log_in_marks_the_password(phone: Any, site: Site) -> None:
+    open_as(phone, site, "anonymous", "provincial", "/can-bo/dang-nhap")
+    form = phone.get_by_role("form", name="Đăng nhập cán bộ")
+    form.get_by_label("Tên đăng nhập").fill(f"khong.co.{uuid.uuid4().hex[:8]}")
+    form.get_by_label("Mật khẩu").fill("sai-mat-khau")
+    _submit(phone, form, "Đăng nhập")
+    _marked(phone, form.get_by_label("Mật khẩu"), "Sai tên đăng nhập hoặc mật khẩu")
+
+
+def test_the_officer_intake_marks_the_missing_applicant_fields(phone: Any, site: Site) -> None:
+    open_as(phone, site, "officer", "provincial", "/can-bo/tiep-nhan?thu_tuc={site.procedure[code]}")
+    form = phone.get_by_role("form", name="Phiếu tiếp nhận hồ sơ")
+    _submit(phone, form, "Tiếp nhận hồ sơ")
+    _marked(phone, form.get_by_label("Họ tên người nộp (hoặc tên tổ chức)"), "bắt buộc")
+    _marked(phone, form.get_by_label("Số định danh cá nhân, mã số thuế hoặc mã cơ quan"), "bắt buộc")
+    assert form.get_by_label("Số điện thoại người nộp").get_attribute("aria-invalid") is None
+    links = phone.get_by_test_id("register-problems").get_by_role("link")
+    assert [links.nth(i).get_attribute("href") for i in range(links.count())] == [
+        "#applicant_name", "#applicant_id_number"]
+
+
+def test_the_officer_intake_marks_the_postal_address(phone: Any, site: Site) -> None:
+    open_as(phone, site, "officer", "provincial", "/can-bo/tiep-nhan?thu_tuc={site.procedure[code]}")
+    form = phone.get_by_role("form", name="Phiếu tiếp nhận hồ sơ")
+    kinds = form.locator("[id='applicant_type'] option").evaluate_all("options => options.map(o => o.value)")
+    kind = "1" if "1" in kinds else kinds[0]
+    data = DataFactory(seed=393, scope="mobile-forms")
+    form.locator("[id='applicant_type']").select_option(kind)
+    form.get_by_label("Họ tên người nộp (hoặc tên tổ chức)").fill(site.citizen["full_name"])
+    form.get_by_label("Số định danh cá nhân, mã số thuế hoặc mã cơ quan").fill(
+        site.citizen["id_number"] if kind == "1" else data.business()["tax_code"])
+    for a in site.procedure["attachments"]:
+        form.locator(f"[id='doc-{a['code']}']").check()
+    form.locator("[id='delivery-post']").check()
+    _submit(phone, form, "Tiếp nhận hồ sơ")  # no address for the post: refused, nothing registered
+    _marked(phone, form.get_by_label("Họ tên người nhận"), "Thiếu")
+    _marked(phone, form.get_by_label("Địa chỉ nhận", exact=True), "Thiếu")
+    assert form.get_by_label("Họ tên người nộp (hoặc tên tổ chức)").get_attribute("aria-invalid") is None
+
+
+def test_a_refusal_without_its_reason_marks_the_reason(phone: Any, site: Site) -> None:
+    open_as(phone, site, "officer", "provincial", "/can-bo/ho-so/{site.unpaid_code}")
+    form = phone.get_by_role("form", name="Từ chối tiếp nhận", exact=True)
+    _submit(phone, form, "Từ chối tiếp nhận")
+    form = phone.get_by_role("form", name="Từ chối tiếp nhận", exact=True)
+    _marked(phone, form.get_by_label("Lý do từ chối"), "lý do từ chối")
+    assert phone.get_by_test_id("dossier-status").inner_text().endswith("(mã 1)")  # still new: nothing refused
+
+
+def test_the_checkout_marks_the_bank_choice(phone: Any, site: Site) -> None:
+    open_as(phone, site, "anonymous", "payment", "{site.checkout}")
+    phone.evaluate("() => document.querySelectorAll('input[name=bank]').forEach(r => { r.checked = false; })")
+    form = phone.locator("form[action^='/thanh-toan/']")
+    _submit(phone, form, "Thanh toán")  # no bank chosen: refused, nothing paid
+    _marked(phone, phone.get_by_role("radiogroup", name="Chọn ngân hàng hoặc ví điện tử"),
+            "Vui lòng chọn ngân hàng hoặc ví điện tử")
