@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sqlite3
 import sys
 import threading
 from pathlib import Path
 
-from mocks.core.config import DEFAULT_BASE_PORT, DEFAULT_STATE_DIR
+from mocks.core.config import DEFAULT_BASE_PORT, DEFAULT_NAMESPACE_VARIABLE, DEFAULT_STATE_DIR
+from mocks.core.errors import DomainError
+from mocks.core.namespace import check as check_namespace
 
 from . import load_cmd, seed_history
 from .stack import Stack, StackError, StackInfo, lock_state_dir
@@ -46,10 +49,14 @@ def describe(info: StackInfo, state_dir: Path) -> str:
         f"  stack.json (admin token, clients): {state_dir.resolve() / 'stack.json'}",
         "  Stop with Ctrl-C.",
     ]
+    if info.default_namespace != "default":
+        lines.insert(-2, f"  Requests naming no X-DVC-Namespace work in: {info.default_namespace}")
     return "\n".join(lines)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    if args.default_namespace:
+        os.environ[DEFAULT_NAMESPACE_VARIABLE] = args.default_namespace  # `--workers` children inherit it
     if args.workers > 1:
         return serve_workers(args)
     state_dir: Path = args.state_dir
@@ -59,7 +66,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except StackError as exc:
         return fail("serve", exc)
     try:
-        stack = Stack.start(state_dir, bind=args.bind, base_port=args.base_port or None)  # 0: any free ports
+        stack = Stack.start(state_dir, bind=args.bind, base_port=args.base_port or None,  # 0: any free ports
+                            default_namespace=args.default_namespace)
     except (StackError, OSError, sqlite3.Error) as exc:  # a folder we may enter but not fill, for one
         lock.release()
         return fail("serve", exc)
@@ -89,6 +97,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _namespace(text: str) -> str:
+    try:
+        return check_namespace(text)
+    except DomainError as exc:
+        raise argparse.ArgumentTypeError(exc.en) from exc
+
+
 def _pages(text: str) -> str:
     if ":" not in text:
         raise argparse.ArgumentTypeError("wants MODULE:FACTORY")
@@ -102,7 +117,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run(RunOptions(
         state_dir=args.state_dir, report_dir=args.report_dir, suite=args.suite, workers=args.workers,
         seed=args.seed, keyword=args.keyword, headed=args.headed, pages=args.pages, pytest_args=extra,
-        smoke=args.smoke,
+        smoke=args.smoke, namespace=args.namespace, hooks=args.hooks,
     ))
 
 
@@ -117,6 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--base-port", type=int, default=DEFAULT_BASE_PORT,
                        help=f"national N, provincial N+1, payment N+2, postal N+3 "
                             f"(default {DEFAULT_BASE_PORT}; 0: any free ports)")
+    serve.add_argument("--default-namespace", type=_namespace, default=None, metavar="NAME",
+                       help="the namespace of requests that name none (a real portal's back end sends no "
+                            f"X-DVC-Namespace); default: ${DEFAULT_NAMESPACE_VARIABLE} or 'default'")
     add_serve_workers_option(serve)
     serve.set_defaults(func=cmd_serve)
 
@@ -135,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--headed", action="store_true", help="show the browser")
     run.add_argument("--pages", type=_pages, default=None, metavar="MODULE:FACTORY",
                      help="page objects of the portal under test (pytest's --dvc-pages)")
+    run.add_argument("--hooks", type=_pages, default=None, metavar="MODULE:FACTORY",
+                     help="the portal's back-office hooks (pytest's --dvc-hooks; see docs/wiring.md)")
+    run.add_argument("--namespace", type=_namespace, default=None, metavar="NAME",
+                     help="run every journey in this one namespace (pytest's --dvc-namespace), with one worker: "
+                          "for a portal whose back end sends no X-DVC-Namespace (docs/wiring.md)")
     run.add_argument("--no-smoke", dest="smoke", action="store_false",
                      help="skip the smoke load profile that runs after the journeys")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)

@@ -14,6 +14,7 @@ import importlib
 import json
 import os
 import random
+import re
 import shutil
 import uuid
 import zlib
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from . import playwright_settings, shared, steps
 from .clients import Platform
@@ -31,6 +33,7 @@ from .testdata import DataFactory
 
 NAMESPACE_HEADER = "X-DVC-Namespace"
 DEFAULT_PAGES = "scenarios.pages:emulator_pages"
+DEFAULT_HOOKS = "scenarios.backoffice:emulator_back_office"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,12 +45,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--dvc-pages", default=DEFAULT_PAGES, metavar="MODULE:FACTORY",
                     help=f"page objects of the portals under test (default {DEFAULT_PAGES}); "
                          "FACTORY(page, urls) returns them: give your own to run the journeys on your portal")
+    group.addoption("--dvc-hooks", default=DEFAULT_HOOKS, metavar="MODULE:FACTORY",
+                    help=f"the portal's back office for what journeys need beyond the pages (default {DEFAULT_HOOKS}); "
+                         "FACTORY(urls, namespace=, admin_token=) returns a scenarios.portal.PortalBackOffice")
+    group.addoption("--dvc-namespace", default=None, metavar="NAME",
+                    help="run every test in this one namespace, reset before each (one worker only): for a portal "
+                         "whose back end sends no X-DVC-Namespace (start the stack with --default-namespace NAME)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "dvc_journey: an end-to-end journey through the portals (browser)")
     config.addinivalue_line("markers", "dvc_fault_profile(name): run the test under a named fault profile "
                             "(harness/fault_profiles/NAME.toml) in its namespace")
+    config.addinivalue_line("markers", "dvc_emulator_only(reason): the journey needs the provincial emulator itself "
+                            "(its faults, its officers' pages); skipped when --dvc-pages names other pages")
+    _check_pinned_namespace(config)
     if config.getoption("dvc_seed", None) is None:
         config.option.dvc_seed = random.SystemRandom().randrange(1, 2**31)
     worker_input = getattr(config, "workerinput", None)
@@ -65,6 +77,31 @@ def pytest_configure(config: pytest.Config) -> None:
                 shutil.rmtree(output, ignore_errors=True)
 
 
+def _check_pinned_namespace(config: pytest.Config) -> None:
+    """A pinned namespace holds one test at a time: it is reset before each, so no parallel workers."""
+    pinned = config.getoption("dvc_namespace", None)
+    if not pinned:
+        return
+    if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", pinned):
+        raise pytest.UsageError(f"--dvc-namespace {pinned!r}: 1-64 letters, digits, '.', '_' or '-'")
+    workers = config.getoption("numprocesses", None) if config.pluginmanager.has_plugin("xdist") else None
+    if workers or getattr(config, "workerinput", None) is not None:
+        raise pytest.UsageError(f"--dvc-namespace {pinned} runs the tests one at a time in one namespace: "
+                                "drop -n (pytest-xdist) or use one worker")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Journeys marked dvc_emulator_only are skipped, saying why, when the pages are not the emulator's."""
+    pages = config.getoption("dvc_pages", DEFAULT_PAGES)
+    if pages == DEFAULT_PAGES:
+        return
+    for item in items:
+        marker = item.get_closest_marker("dvc_emulator_only")
+        if marker is not None:
+            why = marker.args[0] if marker.args else marker.kwargs.get("reason", "it needs the provincial emulator")
+            item.add_marker(pytest.mark.skip(reason=f"emulator only ({why}); the pages under test are {pages}"))
+
+
 class _XdistHooks:
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
@@ -73,7 +110,9 @@ class _XdistHooks:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
+    pinned = config.getoption("dvc_namespace", None)
     return [f"dvc-harness: test data seed {config.getoption('dvc_seed')} (repeat with --dvc-seed)",
+            *([f"dvc-harness: every test in the namespace {pinned}, reset before each"] if pinned else []),
             *getattr(config, "_dvc_warnings", [])]
 
 
@@ -112,8 +151,23 @@ def dvc_stack_info(dvc_stack: Stack | RemoteStack) -> StackInfo:
 
 @pytest.fixture
 def dvc_namespace(request: pytest.FixtureRequest) -> str:
-    """A namespace of the test's own: no other test, nor another worker, sees its data."""
-    return f"{_worker(request.config)}-{uuid.uuid4().hex[:12]}"
+    """A namespace of the test's own: no other test, nor another worker, sees its data. With
+    --dvc-namespace NAME, that one, reset on the four emulators before the test (a team's portal keeps
+    its own data: only the emulators' namespace is reset)."""
+    pinned = request.config.getoption("dvc_namespace", None)
+    if not pinned:
+        return f"{_worker(request.config)}-{uuid.uuid4().hex[:12]}"
+    reset_namespace(request.getfixturevalue("dvc_stack").info, pinned)
+    return str(pinned)
+
+
+def reset_namespace(info: StackInfo, namespace: str) -> None:
+    """Erase a namespace on every emulator (its data, faults, clock, journal)."""
+    for service, url in info.services.items():
+        answer = requests.post(f"{url}/_admin/reset", timeout=30,
+                               headers={"X-Admin-Token": info.admin_token, NAMESPACE_HEADER: namespace})
+        if not answer.ok:
+            raise RuntimeError(f"could not reset the namespace {namespace} on {service}: HTTP {answer.status_code}")
 
 
 @pytest.fixture
@@ -125,12 +179,36 @@ def dvc_platform(dvc_stack: Stack | RemoteStack, dvc_namespace: str) -> Platform
 @pytest.fixture
 def dvc_pages(request: pytest.FixtureRequest, page: Any, dvc_stack: Stack | RemoteStack) -> Any:
     """The page objects of the portals under test, on the test's browser page (see --dvc-pages)."""
-    target = request.config.getoption("dvc_pages")
+    return _factory(request, "dvc_pages")(page, dict(dvc_stack.urls))
+
+
+def _factory(request: pytest.FixtureRequest, option: str) -> Any:
+    target = request.config.getoption(option)
     module_name, _, attribute = target.partition(":")
-    if not attribute:
-        raise pytest.UsageError(f"--dvc-pages wants MODULE:FACTORY, got {target!r}")
-    factory = getattr(importlib.import_module(module_name), attribute)
-    return factory(page, dict(dvc_stack.urls))
+    if not module_name or not attribute:
+        raise pytest.UsageError(f"--{option.replace('_', '-')} wants MODULE:FACTORY, got {target!r}")
+    try:
+        return getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise pytest.UsageError(f"--{option.replace('_', '-')} {target}: {exc}") from exc
+
+
+@pytest.fixture(scope="session")
+def dvc_back_office_factory(request: pytest.FixtureRequest, dvc_stack: Stack | RemoteStack) -> Any:
+    """namespace -> the provincial portal's back office in it (see --dvc-hooks); for session fixtures."""
+    factory = _factory(request, "dvc_hooks")
+
+    def back_office(namespace: str) -> Any:
+        return factory(dict(dvc_stack.urls), namespace=namespace, admin_token=dvc_stack.info.admin_token)
+
+    return back_office
+
+
+@pytest.fixture
+def dvc_back_office(dvc_back_office_factory: Any, dvc_namespace: str) -> Any:
+    """The provincial portal's back office (scenarios.portal.PortalBackOffice, see --dvc-hooks), in the
+    test's namespace: what the journeys need beyond the pages."""
+    return dvc_back_office_factory(dvc_namespace)
 
 
 # -- test control ----------------------------------------------------------------------------------

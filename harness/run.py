@@ -84,6 +84,12 @@ class RunOptions:
     pages: str | None = None            # MODULE:FACTORY for --dvc-pages; None: the plugin's default
     pytest_args: list[str] = field(default_factory=list)
     smoke: bool = True                  # the `smoke` load profile after the journeys (reports in REPORT/load/)
+    namespace: str | None = None        # --dvc-namespace: every journey in this one namespace, so one worker
+    hooks: str | None = None            # MODULE:FACTORY for --dvc-hooks; None: the plugin's default
+
+    def __post_init__(self) -> None:
+        if self.namespace:  # one namespace holds one journey at a time (the plugin resets it before each)
+            self.workers = 1
 
     @property
     def suite_shown(self) -> str:
@@ -179,6 +185,10 @@ def pytest_command(opts: RunOptions, seed: int, report_dir: Path, state_dir: Pat
            f"--dvc-state-dir={state_dir}", f"--dvc-seed={seed}"]
     if opts.pages:
         cmd.append(f"--dvc-pages={opts.pages}")
+    if opts.hooks:
+        cmd.append(f"--dvc-hooks={opts.hooks}")
+    if opts.namespace:
+        cmd.append(f"--dvc-namespace={opts.namespace}")
     cmd += [f"--junitxml={report_dir / JUNIT}", "-o", "junit_family=xunit1",
             f"--output={report_dir / ARTIFACTS}", "--tracing=retain-on-failure", "--screenshot=only-on-failure",
             "-p", "no:cacheprovider", "-v", "--color=no",
@@ -206,6 +216,10 @@ def repeat_command(opts: RunOptions, seed: int, keyword: str | None, workers: in
         args += ["--suite", opts.suite]
     if opts.pages:
         args += ["--pages", opts.pages]
+    if opts.hooks:
+        args += ["--hooks", opts.hooks]
+    if opts.namespace:
+        args += ["--namespace", opts.namespace]
     args += ["--seed", str(seed)]
     if workers != DEFAULT_WORKERS:
         args += ["--workers", str(workers)]

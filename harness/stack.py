@@ -8,6 +8,7 @@ four answer. `StackInfo.load()` reads the `stack.json` of a stack started elsewh
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib
 import json
 import os
@@ -51,6 +52,7 @@ class StackInfo:
     postal: dict[str, str]
     sync: dict[str, str]
     profile: str = "quangnam"
+    default_namespace: str = "default"     # where requests that name no namespace land (serve --default-namespace)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StackInfo:
@@ -58,6 +60,7 @@ class StackInfo:
             services=dict(data["services"]), admin_token=data["admin_token"],
             oidc_client=dict(data["oidc_client"]), payment_partner=dict(data["payment_partner"]),
             postal=dict(data["postal"]), sync=dict(data["sync"]), profile=data.get("profile", "quangnam"),
+            default_namespace=data.get("default_namespace") or "default",
         )
 
     @classmethod
@@ -123,7 +126,8 @@ def create_app(service: str, config: StackConfig) -> Any:
     module = importlib.import_module(f"mocks.{service}.app")
     app = module.create_app(config)
     ctx = app.state.ctx
-    return ControlMiddleware(app, service, ctx.faults, ctx.journal, ctx.fast_reads)
+    return ControlMiddleware(app, service, ctx.faults, ctx.journal, ctx.fast_reads,
+                             default_namespace=config.default_namespace)
 
 
 def write_stack_json(state_dir: Path, config: StackConfig) -> Path:
@@ -161,8 +165,11 @@ class Stack:
         timeout: float = 30.0,
         write_file: bool = True,
         services: tuple[str, ...] = SERVICES,
+        default_namespace: str | None = None,
     ) -> Stack:
-        """Start the services (all four unless `services` names a subset, for a service's own tests)."""
+        """Start the services (all four unless `services` names a subset, for a service's own tests).
+        `default_namespace`: where requests naming no namespace land (default: $DVC_DEFAULT_NAMESPACE or
+        `default`)."""
         state_dir = prepare_state_dir(state_dir).resolve()
         sockets: dict[str, socket.socket] = {}
         try:
@@ -175,6 +182,8 @@ class Stack:
             raise
         urls = {name: _origin(bind, s.getsockname()[1]) for name, s in sockets.items()}
         config = StackConfig(state_dir=state_dir, urls=urls, credentials=Credentials.load_or_create(state_dir))
+        if default_namespace:
+            config = dataclasses.replace(config, default_namespace=default_namespace)
         servers: list[tuple[_ThreadServer, threading.Thread]] = []
         stack = cls(config, servers)
         try:
@@ -254,7 +263,8 @@ class RemoteStack:
     def __init__(self, info: StackInfo, state_dir: Path | str) -> None:
         self.info = info
         self.config = StackConfig(state_dir=Path(state_dir), urls=dict(info.services),
-                                  credentials=info.credentials(), profile=info.profile)
+                                  credentials=info.credentials(), profile=info.profile,
+                                  default_namespace=info.default_namespace)
 
     @property
     def urls(self) -> dict[str, str]:

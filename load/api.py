@@ -11,6 +11,9 @@ place of `LoadProvincialClient`, and runs `dvc-harness load --api mypkg.load:my_
 The national portal, the payment checkout and the postal service stay the emulators'
 unless the team has its own too. Test control (one-time codes, officer accounts) is not
 part of the seam: it is the emulators' admin surface (`Control`), outside the measurements.
+
+`LoadPortals.back_office` (a scenarios.portal.PortalBackOffice, optional) is how the consistency check
+reads an outside portal's records after the run (`--host`); without it the check is skipped, saying so.
 """
 
 from __future__ import annotations
@@ -75,6 +78,7 @@ class LoadPortals:
     payment: PaymentClient
     postal: PostalClient
     officer: OfficerClient | None = None
+    back_office: Any = None     # scenarios.portal.PortalBackOffice: the portal's records, for the consistency check
 
 
 Factory = Callable[..., LoadPortals]

@@ -9,6 +9,11 @@ reads the emulator's admin surface in the run's namespace:
   a dossier was lost and its code issued again);
 - every confirmed payment exists once on the payment platform, paid, for its amount, and
   the portal's dossier records it as paid (after the outboxes had their chance to deliver).
+
+Against an outside portal (`load --host`), `check_portal` reads the portal's records through its
+back office (scenarios.portal.PortalBackOffice.dossier, one dossier at a time, so a code issued twice
+shows only as answered twice) and the payment platform's through the emulator, in the run's namespace
+(which must be where the portal's back end lands: the stack's default namespace, docs/wiring.md).
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ class Report:
     dossiers_in_namespace: int = 0
     problems: list[Problem] = field(default_factory=list)
     skipped: str = ""
+    source: str = "the emulator"     # whose records were read
 
     @property
     def ok(self) -> bool:
@@ -57,7 +63,7 @@ class Report:
         if self.skipped:
             return f"consistency check skipped: {self.skipped}"
         head = (f"{self.checked_submissions} submissions and {self.checked_payments} confirmed payments checked "
-                f"against the emulator ({self.dossiers_in_namespace} dossiers in the namespace)")
+                f"against {self.source} ({self.dossiers_in_namespace} dossiers in the namespace)")
         if self.ok:
             return head + ": nothing lost"
         kinds = Counter(p.kind for p in self.problems)
@@ -109,13 +115,51 @@ def check(ledger: Mapping[str, Any], urls: Mapping[str, str], namespace: str, ad
     return report
 
 
+def check_portal(ledger: Mapping[str, Any], back_office: Any, urls: Mapping[str, str], namespace: str,
+                 admin_token: str, *, settle_s: float = SETTLE_SECONDS) -> Report:
+    """The same check on an outside portal: its records through its back office (PortalBackOffice)."""
+    admin = Admin(urls, namespace, admin_token)
+    submissions = list(ledger.get("submissions", ()))
+    payments = list(ledger.get("payments", ()))
+    report = Report(len(submissions), len(payments), source="the portal's back office")
+    with contextlib.suppress(requests.RequestException):
+        admin.post("payment", "/_admin/outbox/flush")
+    deadline = time.monotonic() + settle_s
+    while True:
+        records = {code: back_office.dossier(code) for code in {s["code"] for s in submissions}
+                   | {p["dossier_code"] for p in payments}}
+        found = {code: [_as_summary(r)] for code, r in records.items() if r is not None}
+        problems = _check(found, submissions, payments,
+                          lambda: admin.get("payment", "/_admin/transactions")["transactions"])
+        settling = [p for p in problems if p.kind == "payment_not_recorded_by_portal"]
+        if not settling or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    report.problems, report.dossiers_in_namespace = problems, len(found)
+    return report
+
+
+def _as_summary(record: Any) -> dict[str, Any]:
+    """A DossierRecord in the shape of the emulator's dossier summaries."""
+    return {"code": record.code, "procedure_code": record.procedure_code, "status": record.status,
+            "payment": {"status": "paid" if record.paid else "unpaid"}}
+
+
 def _compare(admin: Admin, submissions: list[dict[str, Any]], payments: list[dict[str, Any]]
              ) -> tuple[list[Problem], int]:
-    problems: list[Problem] = []
     dossiers = admin.dossiers()
     by_code: dict[str, list[dict[str, Any]]] = {}
     for d in dossiers:
         by_code.setdefault(d["code"], []).append(d)
+    problems = _check(by_code, submissions, payments, lambda: admin.get("payment", "/_admin/transactions")[
+        "transactions"])
+    return problems, len(dossiers)
+
+
+def _check(by_code: Mapping[str, list[dict[str, Any]]], submissions: list[dict[str, Any]],
+           payments: list[dict[str, Any]], transactions_of: Any) -> list[Problem]:
+    """The ledger against the portal's dossiers (by code) and the payment platform's transactions."""
+    problems: list[Problem] = []
     answered = Counter(s["code"] for s in submissions)
     for code, times in answered.items():
         if times > 1:
@@ -131,7 +175,7 @@ def _compare(admin: Admin, submissions: list[dict[str, Any]], payments: list[dic
                                     f"holds procedure {found[0]['procedure_code']}, was {s['procedure_code']}"))
     if payments:
         transactions: dict[str, list[dict[str, Any]]] = {}
-        for t in admin.get("payment", "/_admin/transactions")["transactions"]:
+        for t in transactions_of():
             transactions.setdefault(t["reference"], []).append(t)
         for pay in payments:
             ref = pay["reference"]
@@ -153,4 +197,4 @@ def _compare(admin: Admin, submissions: list[dict[str, Any]], payments: list[dic
                 says = (dossier.get("payment") or {}).get("status")
                 problems.append(Problem("payment_not_recorded_by_portal", ref,
                                         f"dossier {pay['dossier_code']} says {says}"))
-    return problems, len(dossiers)
+    return problems

@@ -1,9 +1,11 @@
 """The citizen journeys: plain functions over the portal interfaces, each step named and timed.
 
 A journey takes the portals (scenarios.portal.Portals: what `dvc_pages` gives), the harness
-clients for what has no user interface (harness.clients.Platform: the one-time code in the
-national outbox, the result-ready shortcut, a bank that answers late, the postal order moving
-along), and the data it works on. It drives the browser through the interfaces only, checks
+clients of the national emulators for what has no user interface (harness.clients.Platform: the
+one-time code in the national outbox, a bank that answers late, the postal order moving along),
+the provincial portal's back office for what an officer or the portal's records give
+(scenarios.portal.PortalBackOffice: what `dvc_back_office` gives; local accounts and log-ins, the
+result-ready shortcut), and the data it works on. It drives the browser through the interfaces only, checks
 what the citizen sees, and fails with an AssertionError that says which rule broke. Every
 step is wrapped in `harness.steps.step("...")`, so the reports show each step and its time.
 
@@ -27,7 +29,7 @@ import requests
 
 from harness.clients import Platform
 from harness.steps import step
-from scenarios.portal import DossierView, Portals, PostalAddress, Submission
+from scenarios.portal import DossierView, PortalBackOffice, Portals, PostalAddress, Submission
 
 # Circular 32/2017: a level-3/4 service is reachable within 3 clicks of the home page.
 MAX_CLICKS = 3
@@ -71,21 +73,34 @@ class ProcedurePick:
                    fee=int((item.get("fee") or {}).get("amount") or 0), result_by_post=bool(item["result_by_post"]))
 
 
-def pick_procedure(platform: Platform, *, level: int, fee: bool | None = None, by_post: bool | None = None,
+def _catalogue_items(source: Any, filters: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The procedures to pick from: a back office's catalogue (PortalBackOffice), or the provincial emulator's
+    API through a Platform (narrowed by the filters it takes), or a list of items."""
+    if hasattr(source, "catalogue"):
+        return list(source.catalogue())
+    if hasattr(source, "provincial"):
+        return list(source.provincial.procedures(**filters)["items"])
+    return list(source)
+
+
+def pick_procedure(source: Any, *, level: int, fee: bool | None = None, by_post: bool | None = None,
                    tier: str | None = "province", fee_timing: str | None = None, applicant_type: int | None = 1,
                    excluding: Sequence[str] = ()) -> ProcedurePick:
-    """The first procedure of the portal's catalogue (its API) with these properties.
+    """The first procedure of the portal's catalogue with these properties (source: a PortalBackOffice, a
+    harness Platform, or catalogue items).
 
     The journeys then find it through the pages, by its name: nothing depends on a code.
     """
     filters: dict[str, Any] = {"level": level, "limit": 1000}
     if tier:
         filters["tier"] = tier
-    for item in platform.provincial.procedures(**filters)["items"]:
+    for item in _catalogue_items(source, filters):
+        if int(item["level"]) != level or (tier and item.get("tier") != tier):
+            continue
         amount = int((item.get("fee") or {}).get("amount") or 0)
         if fee is not None and (amount > 0) != fee:
             continue
-        if fee_timing is not None and item["fee"].get("timing") != fee_timing:
+        if fee_timing is not None and (item.get("fee") or {}).get("timing") != fee_timing:
             continue
         if by_post is not None and bool(item["result_by_post"]) != by_post:
             continue
@@ -97,23 +112,43 @@ def pick_procedure(platform: Platform, *, level: int, fee: bool | None = None, b
     raise LookupError(f"no level-{level} procedure with fee={fee}, by_post={by_post}, tier={tier} in the catalogue")
 
 
+# What each procedure of `Catalogue` is, as pick_procedure's filters.
+CATALOGUE_KINDS: dict[str, dict[str, Any]] = {
+    "level4_post": {"level": 4, "fee": True, "by_post": True, "fee_timing": "before"},
+    "level3_fee": {"level": 3, "fee": True, "fee_timing": "before"},
+    "level2": {"level": 2, "applicant_type": None},
+    "commune": {"level": 4, "tier": "commune"},
+}
+
+
 @dataclass(frozen=True)
 class Catalogue:
-    """The procedures the suites use, picked from the portal's catalogue by what they are."""
+    """The procedures the suites use, picked from the portal's catalogue by what they are.
 
-    level4_post: ProcedurePick     # level 4, a fee, result by post (Quảng Nam: 2.000488, Sở Tư pháp)
-    level3_fee: ProcedurePick      # level 3, a fee paid at the counter
-    level2: ProcedurePick          # level 2: no online submission
-    commune: ProcedurePick         # a commune-tier level-4 procedure (browsing by tier)
+    A portal that offers no procedure of a kind leaves it None (`missing` names them); the suites skip the
+    journeys that need it (scenarios.suites.conftest.need) rather than fail them.
+    """
+
+    level4_post: ProcedurePick | None     # level 4, a fee, result by post (Quảng Nam: 2.000488, Sở Tư pháp)
+    level3_fee: ProcedurePick | None      # level 3, a fee paid at the counter
+    level2: ProcedurePick | None          # level 2: no online submission
+    commune: ProcedurePick | None         # a commune-tier level-4 procedure (browsing by tier)
 
     @classmethod
-    def pick(cls, platform: Platform) -> Catalogue:
-        return cls(
-            level4_post=pick_procedure(platform, level=4, fee=True, by_post=True, fee_timing="before"),
-            level3_fee=pick_procedure(platform, level=3, fee=True, fee_timing="before"),
-            level2=pick_procedure(platform, level=2, applicant_type=None),
-            commune=pick_procedure(platform, level=4, tier="commune"),
-        )
+    def pick(cls, source: Any) -> Catalogue:
+        """From a PortalBackOffice's catalogue (or a Platform: the provincial emulator's catalogue API)."""
+        items = _catalogue_items(source, {}) if hasattr(source, "catalogue") else None
+        picks: dict[str, ProcedurePick | None] = {}
+        for kind, wanted in CATALOGUE_KINDS.items():
+            try:
+                picks[kind] = pick_procedure(items if items is not None else source, **wanted)
+            except LookupError:
+                picks[kind] = None
+        return cls(**picks)
+
+    @property
+    def missing(self) -> list[str]:
+        return [kind for kind in CATALOGUE_KINDS if getattr(self, kind) is None]
 
 
 @dataclass(frozen=True)
@@ -184,12 +219,9 @@ def check_dossier_code(code: str, agency_code: str, platform: Platform | None = 
     assert int(match["number"]) >= 1, f"dossier code {code} has counter 0000"
 
 
-def _local_logins(platform: Platform) -> list[dict[str, Any]]:
-    return list(platform.provincial.call("GET", "/_admin/logins", admin=True)["items"])
-
-
-def _local_accounts(platform: Platform) -> list[dict[str, Any]]:
-    return list(platform.provincial.call("GET", "/_admin/accounts", admin=True)["items"])
+def _mine(back_office: PortalBackOffice, citizen: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The portal's local accounts of this citizen (by ID number)."""
+    return [a for a in back_office.local_accounts() if a.get("id_number") == citizen["id_number"]]
 
 
 # -- 1. accounts on the national portal ------------------------------------------------------------------
@@ -222,34 +254,35 @@ def log_in_provincial(portals: Portals, citizen: Mapping[str, Any], *, password_
         portals.provincial.expect_logged_in(str(citizen["full_name"]))
 
 
-def first_sso_log_in_creates_account(portals: Portals, platform: Platform, citizen: Mapping[str, Any]) -> str:
+def first_sso_log_in_creates_account(portals: Portals, back_office: PortalBackOffice,
+                                     citizen: Mapping[str, Any]) -> str:
     """A citizen new to the province: the first SSO log-in creates the local account. Returns its id."""
     with step("Kiểm tra: chưa có tài khoản tại Cổng DVC tỉnh"):
-        assert not [a for a in _local_accounts(platform) if a.get("id_number") == citizen["id_number"]]
+        assert not _mine(back_office, citizen)
     log_in_provincial(portals, citizen)
     with step("Kiểm tra: tài khoản địa phương được tạo từ lần đăng nhập SSO đầu tiên"):
-        login = _local_logins(platform)[-1]
+        login = back_office.local_logins()[-1]
         assert login["rule"] == "created", f"the first log-in used the rule {login['rule']!r}, not 'created'"
-        mine = [a for a in _local_accounts(platform) if a.get("id_number") == citizen["id_number"]]
+        mine = _mine(back_office, citizen)
         assert [a["id"] for a in mine] == [login["account_id"]], f"local accounts of the citizen: {mine}"
     return str(login["account_id"])
 
 
-def sso_log_in_links_local_account(portals: Portals, platform: Platform, citizen: Mapping[str, Any]) -> str:
+def sso_log_in_links_local_account(portals: Portals, back_office: PortalBackOffice,
+                                   citizen: Mapping[str, Any]) -> str:
     """An account the province made before (at the counter): the SSO log-in links it by ID number."""
     with step("Cán bộ tạo tài khoản địa phương chưa liên kết (cùng số định danh)"):
-        local = platform.provincial.call("POST", "/_admin/accounts", admin=True, json={
-            "full_name": citizen["full_name"], "id_number": citizen["id_number"], "account_type": 1})
+        local = back_office.create_local_account(str(citizen["full_name"]), str(citizen["id_number"]))
     log_in_provincial(portals, citizen)
     with step("Kiểm tra: đăng nhập SSO liên kết với tài khoản có sẵn theo số định danh"):
-        login = _local_logins(platform)[-1]
+        login = back_office.local_logins()[-1]
         assert login["rule"] == "id_number", f"the log-in used the rule {login['rule']!r}, not 'id_number'"
         assert login["account_id"] == local["id"], "the log-in did not land on the existing local account"
-        assert len([a for a in _local_accounts(platform) if a.get("id_number") == citizen["id_number"]]) == 1
+        assert len(_mine(back_office, citizen)) == 1
     with step("Đăng xuất rồi đăng nhập lại: nhận ra theo TechID"):
         portals.provincial.log_out()
         log_in_provincial(portals, citizen, password_asked=False)
-        login = _local_logins(platform)[-1]
+        login = back_office.local_logins()[-1]
         assert (login["rule"], login["account_id"]) == ("techid", local["id"]), f"second log-in: {login}"
     return str(local["id"])
 
@@ -355,8 +388,8 @@ def submit_level4_and_pay(portals: Portals, platform: Platform, procedure: Proce
 
 
 # -- 6. the result by post ------------------------------------------------------------------------------------
-def postal_return(portals: Portals, platform: Platform, procedure: ProcedurePick, files: SampleFiles,
-                  address: PostalAddress) -> str:
+def postal_return(portals: Portals, platform: Platform, back_office: PortalBackOffice, procedure: ProcedurePick,
+                  files: SampleFiles, address: PostalAddress) -> str:
     """Level 4 with the result by post: address kept, result held until paid online, tracked, delivered (10)."""
     assert procedure.result_by_post and procedure.fee > 0, "a procedure with a fee and a postal return is needed"
     code = submit_dossier(portals, platform, procedure, Submission(
@@ -367,7 +400,7 @@ def postal_return(portals: Portals, platform: Platform, procedure: ProcedurePick
             f"the dossier shows the address {view.postal_address!r}")
         assert not view.waybill
     with step("Có kết quả khi chưa thanh toán: kết quả bị giữ lại (trạng thái 6)"):
-        platform.provincial.result_ready(code)
+        back_office.result_ready(code)
         view = portals.provincial.wait_for_dossier(code, status=FINANCIAL, timeout=ASYNC_TIMEOUT)
         assert not view.waybill, "the result went to the post before the fee was paid online"
     pay_online(portals, code, procedure.fee)

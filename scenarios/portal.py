@@ -4,7 +4,9 @@ The journeys (scenarios.journeys) talk only to these interfaces, so a team can r
 own provincial portal by writing page objects that satisfy `ProvincialPortal` (the national
 portal, the payment checkout and the postal tracking stay the emulators' unless the team has
 its own too) and naming a factory with `--dvc-pages mypkg.pages:my_portal`. The emulators'
-implementations are in scenarios.pages; read them as the example.
+implementations are in scenarios.pages; read them as the example. What a journey needs beyond
+the pages (an officer's work, the portal's records) goes through `PortalBackOffice`
+(`--dvc-hooks`; the emulator's in scenarios.backoffice). docs/wiring.md walks through it all.
 
 Conventions every implementation keeps:
 - all page objects of one bundle drive the same Playwright `Page` (one browser tab): a
@@ -21,7 +23,7 @@ Conventions every implementation keeps:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -312,6 +314,61 @@ class PostalTracking(Protocol):
         ...
 
 
+# -- what the journeys need beyond the pages --------------------------------------------------------------
+@dataclass(frozen=True)
+class DossierRecord:
+    """A dossier as the portal's own records hold it (not as a page shows it): for checks after the fact."""
+
+    code: str
+    procedure_code: str        # the national code (MaTTHC) or the portal's own code of the procedure
+    status: int                # TrangThaiHoSo
+    paid: bool                 # the fee due online is paid (False when none is due)
+
+
+@runtime_checkable
+class PortalBackOffice(Protocol):
+    """The seam for what a journey needs of the provincial portal that is not on a citizen's page.
+
+    A tester or an officer would do these by hand; the journeys do them through this one interface.
+    `--dvc-hooks MODULE:FACTORY` names a factory `FACTORY(urls, *, namespace, admin_token)` that returns it
+    (default scenarios.backoffice:emulator_back_office, over the provincial emulator's admin surface).
+    docs/wiring.md lists which journeys need which method. A method the portal cannot offer raises
+    NotImplementedError: the journeys that need it are then skipped, saying so.
+    """
+
+    def catalogue(self) -> list[dict[str, Any]]:
+        """Every procedure the portal offers, each a mapping with at least: code (what the portal's URLs and
+        submissions use), national_code, name (as the pages show it), level (2/3/4), tier ("province",
+        "district", "commune"), agency_code, agency_name, fee {"amount": đồng, "timing": "before"|"after"},
+        result_by_post (bool), applicant_types (1 citizen, 2 business, 3 agency)."""
+        ...
+
+    def local_accounts(self) -> list[dict[str, Any]]:
+        """The portal's local accounts, each with at least `id` and `id_number`."""
+        ...
+
+    def local_logins(self) -> list[dict[str, Any]]:
+        """The SSO log-ins, oldest first, each with `account_id` and the linking `rule` it used: "techid"
+        (a known national account), "id_number" (an unlinked local account of the same number), "created"."""
+        ...
+
+    def create_local_account(self, full_name: str, id_number: str) -> dict[str, Any]:
+        """A local account made at the counter, not yet linked to a national log-in; the answer has its `id`."""
+        ...
+
+    def result_ready(self, code: str) -> None:
+        """The officers' work done at once: the dossier's result is ready (9, or 6 while a fee due online is
+        unpaid); the portal tells DVCQG and, for a postal return, orders the post as it does after real work."""
+        ...
+
+    def dossier(self, code: str) -> DossierRecord | None:
+        """The portal's record of a dossier; None when it has none (the load's consistency check)."""
+        ...
+
+
+HooksFactory = Callable[..., PortalBackOffice]
+
+
 @runtime_checkable
 class Portals(Protocol):
     """What `--dvc-pages` factories return: the four, on one browser page."""
@@ -323,7 +380,7 @@ class Portals(Protocol):
 
 
 __all__ = [
-    "CheckoutView", "DossierView", "LookupView", "NationalPortal", "PaymentCheckout", "PaymentChoice", "Portals",
-    "PostalAddress", "PostalTracking", "ProcedureView", "ProvincialPortal", "ReceiptView", "ResultDelivery",
-    "Submission", "TrackingView",
+    "CheckoutView", "DossierRecord", "DossierView", "HooksFactory", "LookupView", "NationalPortal", "PaymentCheckout",
+    "PaymentChoice", "PortalBackOffice", "Portals", "PostalAddress", "PostalTracking", "ProcedureView",
+    "ProvincialPortal", "ReceiptView", "ResultDelivery", "Submission", "TrackingView",
 ]

@@ -90,7 +90,8 @@ class Portal:
         return {
             **row, "procedure": CATALOGUE[row["procedure_code"]], "status_name": STATUS_NAMES[row["status"]],
             "submitted": shown_time(row["submitted_at"]), "appointment": shown_time(row["appointment"]),
-            "fee_text": money(row["fee"]) if row["fee"] else "Không thu", "payment_text": pay_text,
+            "fee_text": (money(row["fee"]) + (" — nộp tại cơ quan" if row["payment_method"] == "counter" else "")
+                         if row["fee"] else "Không thu"), "payment_text": pay_text,
             "delivery_text": dossiers.DELIVERY_NAMES[row["result_delivery"]],
             "can_pay": bool(row["fee"] and row["payment_method"] == "online" and not row["paid"] and not pending
                             and row["status"] not in (3, 7, 8, 10)),
@@ -207,6 +208,14 @@ def create_app(config: Config) -> FastAPI:
         return page(request, "catalogue.html", title=title, levels=dossiers.LEVEL_LABELS,
                     procedures=dossiers.search(q, agency, tier))
 
+    @app.get("/api/thu-tuc")
+    def catalogue_json(q: str = "", tier: str = "", level: int | None = None) -> dict[str, Any]:
+        """The catalogue as JSON (tier: province, district, commune), for programs: the harness's load users."""
+        tier_name = {v: k for k, v in dossiers.TIER_KEYS.items()}.get(tier, tier)
+        items = [dossiers.catalogue_item(p) for p in dossiers.search(q, "", tier_name)
+                 if level is None or p.level == level]
+        return {"total": len(items), "items": items}
+
     @app.get("/thu-tuc/{code}")
     def procedure_page(request: Request, code: str) -> Response:
         try:
@@ -266,13 +275,17 @@ def create_app(config: Config) -> FastAPI:
             return RedirectResponse("/dang-nhap?next=/ho-so", 303)
         rows = store.all("SELECT code, procedure_code, status FROM dossiers WHERE account_id = ? ORDER BY "
                          "submitted_at DESC, code DESC", user["id"])
-        return page(request, "dossiers.html", title="Hồ sơ của tôi", rows=[
-            {**r, "procedure": CATALOGUE[r["procedure_code"]].name, "status_name": STATUS_NAMES[r["status"]]}
-            for r in rows])
+        rows = [{**r, "procedure": CATALOGUE[r["procedure_code"]].name, "status_name": STATUS_NAMES[r["status"]]}
+                for r in rows]
+        if wants_json(request):
+            return JSONResponse({"items": rows})
+        return page(request, "dossiers.html", title="Hồ sơ của tôi", rows=rows)
 
     @app.get("/ho-so/{code}")
     def dossier_page(request: Request, code: str) -> Response:
         view, answer = own_dossier(request, code)
+        if answer is None and wants_json(request):
+            return JSONResponse(_public(view or {}))
         return answer or page(request, "dossier.html", title=f"Hồ sơ {code}", d=view)
 
     @app.post("/ho-so/{code}/thanh-toan")
@@ -429,6 +442,28 @@ def create_app(config: Config) -> FastAPI:
         except Refused as exc:
             return error(exc.code, exc.vi, exc.en, exc.status)
 
+    @app.get("/_admin/accounts")
+    def admin_accounts(request: Request) -> Response:
+        return admin_refused(request) or JSONResponse({"items": store.all(
+            "SELECT id, tech_id, id_number, full_name, email, phone, created_at FROM accounts ORDER BY id")})
+
+    @app.post("/_admin/accounts")
+    async def admin_new_account(request: Request) -> Response:
+        """An account made at the counter, not yet linked to a national log-in (its first SSO log-in links it)."""
+        if refused := admin_refused(request):
+            return refused
+        try:
+            body = await request.json()
+            assert isinstance(body, dict)
+            name, number = str(body.get("full_name") or "").strip(), str(body.get("id_number") or "").strip()
+            assert name and number
+        except (ValueError, AssertionError):
+            return error("BAD_ACCOUNT", "Cần full_name và id_number.", "full_name and id_number are required.", 400)
+        with store.tx() as db:
+            made = db.execute("INSERT INTO accounts (id_number, full_name, created_at) VALUES (?, ?, ?)",
+                              (number, name, dossiers.now_iso())).lastrowid
+        return JSONResponse({"id": made, "id_number": number, "full_name": name}, status_code=201)
+
     @app.get("/_admin/logins")
     def admin_logins(request: Request) -> Response:
         return admin_refused(request) or JSONResponse({"items": store.all(
@@ -440,6 +475,11 @@ def create_app(config: Config) -> FastAPI:
             {**m, "payload": json.loads(m["payload"])} for m in store.all("SELECT * FROM outbox ORDER BY id")]})
 
     return app
+
+
+def wants_json(request: Request) -> bool:
+    """A program asking for JSON (Accept: application/json) rather than a browser asking for the page."""
+    return "application/json" in request.headers.get("accept", "")
 
 
 def _public(view: dict[str, Any]) -> dict[str, Any]:

@@ -53,11 +53,25 @@ CATALOGUE = {p.code: p for p in (
     Procedure("2.000488", "Cấp Phiếu lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại Việt Nam",
               4, 200_000, SO_TU_PHAP, 10, True, (("muc_dich", "Mục đích sử dụng"),),
               "Tờ khai yêu cầu cấp Phiếu lý lịch tư pháp"),
+    Procedure("2.000635", "Cấp bản sao Trích lục hộ tịch", 3, 8_000, SO_TU_PHAP, 1, False,
+              (("so_ban", "Số bản sao yêu cầu"),), "Tờ khai cấp bản sao trích lục hộ tịch"),
     Procedure("1.000894", "Đăng ký kết hôn", 3, 0, TAN_THANH, 1, False,
               (("ho_ten_ben_kia", "Họ tên người kết hôn cùng"), ("ngay_du_kien", "Ngày dự kiến tổ chức")),
               "Tờ khai đăng ký kết hôn"),
 )}
 AGENCIES = {p.agency.code: p.agency for p in CATALOGUE.values()}
+TIER_KEYS = {"Cấp tỉnh": "province", "Cấp huyện": "district", "Cấp xã": "commune"}  # as the emulators' JSON says
+
+
+def catalogue_item(proc: Procedure) -> dict[str, Any]:
+    """A procedure in the shape the harness's journeys pick procedures from (docs/wiring.md, the catalogue)."""
+    return {"code": proc.code, "national_code": proc.code, "name": proc.name, "level": proc.level,
+            "tier": TIER_KEYS[proc.agency.tier], "agency_code": proc.agency.code, "agency_name": proc.agency.name,
+            "fee": {"amount": proc.fee, "timing": "before"}, "result_by_post": proc.result_by_post,
+            "processing_days": proc.processing_days, "applicant_types": [1],
+            "form_fields": [{"name": name, "label": label, "type": "text", "required": True}
+                            for name, label in proc.fields],
+            "attachments": [{"code": "TK", "name": proc.document, "required": True}]}
 
 
 class Refused(Exception):

@@ -16,6 +16,13 @@ from typing import Any
 SERVICES: tuple[str, ...] = ("national", "provincial", "payment", "postal")
 DEFAULT_BASE_PORT = 8100
 DEFAULT_STATE_DIR = ".dvc-harness"
+# The namespace of requests that name none (`serve --default-namespace`); read from the environment as
+# well, so the worker processes of `serve --workers` inherit it.
+DEFAULT_NAMESPACE_VARIABLE = "DVC_DEFAULT_NAMESPACE"
+
+
+def default_namespace_from_env() -> str:
+    return os.environ.get(DEFAULT_NAMESPACE_VARIABLE) or "default"
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,8 @@ class StackConfig:
     credentials: Credentials
     profile: str = "quangnam"
     extra: dict[str, Any] = field(default_factory=dict)
+    # Where a request without X-DVC-Namespace (header or cookie) lands: a real portal's back end sends none.
+    default_namespace: str = field(default_factory=default_namespace_from_env)
 
     def url(self, service: str) -> str:
         return self.urls[service]
@@ -85,4 +94,5 @@ class StackConfig:
             "postal": {"customer_code": c.postal_customer_code, "access_token": c.postal_access_token},
             "sync": {"username": c.sync_username, "password": c.sync_password},
             "profile": self.profile,
+            "default_namespace": self.default_namespace,
         }

@@ -19,28 +19,22 @@ from typing import Any
 from .errors import error_body
 from .faults import Decision, FaultBook
 from .journal import BODY_SNIPPET, Entry, Journal
-from .namespace import DEFAULT
+from .namespace import DEFAULT, carried, check, with_default
 
 Scope = dict[str, Any]
 SKIPPED = ("/_admin", "/_static", "/favicon.ico")
 
 
 def _namespace(scope: Scope) -> str:
-    for key, value in scope.get("headers", ()):
-        if key == b"x-dvc-namespace":
-            return value.decode("latin-1") or DEFAULT
-        if key == b"cookie" and b"dvc_ns=" in value:
-            for part in value.decode("latin-1").split(";"):
-                name, _, v = part.strip().partition("=")
-                if name == "dvc_ns" and v:
-                    return v
-    return DEFAULT
+    return carried(scope.get("headers", ())) or DEFAULT
 
 
 class ControlMiddleware:
     def __init__(self, app: Any, service: str, faults: FaultBook, journal: Journal,
-                 fast_reads: dict[str, Callable[[bytes], bytes | None]] | None = None) -> None:
+                 fast_reads: dict[str, Callable[[bytes], bytes | None]] | None = None,
+                 default_namespace: str = DEFAULT) -> None:
         self.app = app
+        self.default_namespace = check(default_namespace)
         self.service = service
         self.faults = faults
         self.journal = journal
@@ -50,6 +44,9 @@ class ControlMiddleware:
         return getattr(self.app, name)
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and self.default_namespace != DEFAULT:
+            # a request naming no namespace (a real portal's back end) works in the stack's default one
+            scope = {**scope, "headers": with_default(list(scope.get("headers", ())), self.default_namespace)}
         if scope["type"] != "http" or scope["path"].startswith(SKIPPED):
             await self.app(scope, receive, send)
             return

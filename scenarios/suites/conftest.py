@@ -1,6 +1,7 @@
 """Fixtures of the scenario suites, on top of the dvc-harness plugin's (`dvc_pages`, `dvc_platform`, ...).
 
-Override `journey_catalogue` in your own conftest.py to name the procedures of your portal.
+The procedures come from the portal's back office (`--dvc-hooks`); override `journey_catalogue` in your
+own conftest.py to name the procedures of your portal instead.
 """
 
 from __future__ import annotations
@@ -10,15 +11,28 @@ from typing import Any
 
 import pytest
 
-from harness.clients import Platform
-from scenarios.journeys import Catalogue, SampleFiles, make_sample_files, postal_address
+from scenarios.journeys import Catalogue, ProcedurePick, SampleFiles, make_sample_files, postal_address
 from scenarios.portal import PostalAddress
 
 
 @pytest.fixture(scope="session")
-def journey_catalogue(dvc_stack: Any) -> Catalogue:
-    """The procedures the journeys use, picked once from the catalogue API (which is not namespaced)."""
-    return Catalogue.pick(Platform.connect(dvc_stack.info, namespace="scenarios-catalogue"))
+def journey_catalogue(pytestconfig: pytest.Config, dvc_back_office_factory: Any) -> Catalogue:
+    """The procedures the journeys use, picked once from the portal's catalogue (which is not namespaced)."""
+    namespace = pytestconfig.getoption("dvc_namespace", None) or "scenarios-catalogue"
+    return Catalogue.pick(dvc_back_office_factory(namespace))
+
+
+WHAT = {"level4_post": "level-4 procedure with a fee paid online and the result by post",
+        "level3_fee": "level-3 procedure with a fee paid at the counter",
+        "level2": "level-2 procedure (not online)", "commune": "commune-tier level-4 procedure"}
+
+
+def need(catalogue: Catalogue, kind: str) -> ProcedurePick:
+    """The catalogue's procedure of this kind; the test is skipped, saying so, when the portal has none."""
+    pick = getattr(catalogue, kind)
+    if pick is None:
+        pytest.skip(f"the portal's catalogue has no {WHAT.get(kind, kind)}")
+    return pick
 
 
 @pytest.fixture

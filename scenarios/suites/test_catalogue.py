@@ -7,21 +7,22 @@ import pytest
 from scenarios import journeys
 from scenarios.journeys import Catalogue
 from scenarios.portal import Portals
+from scenarios.suites.conftest import need
 
 pytestmark = pytest.mark.dvc_journey
 
 
 def test_find_a_procedure_by_search(dvc_pages: Portals, journey_catalogue: Catalogue) -> None:
-    assert journeys.find_by_search(dvc_pages, journey_catalogue.level4_post) <= journeys.MAX_CLICKS
+    assert journeys.find_by_search(dvc_pages, need(journey_catalogue, "level4_post")) <= journeys.MAX_CLICKS
 
 
 def test_find_a_procedure_by_agency(dvc_pages: Portals, journey_catalogue: Catalogue) -> None:
-    assert journeys.find_by_agency(dvc_pages, journey_catalogue.level4_post) <= journeys.MAX_CLICKS
+    assert journeys.find_by_agency(dvc_pages, need(journey_catalogue, "level4_post")) <= journeys.MAX_CLICKS
 
 
 def test_find_a_procedure_by_tier(dvc_pages: Portals, journey_catalogue: Catalogue) -> None:
-    assert journeys.find_by_tier(dvc_pages, journey_catalogue.commune) <= journeys.MAX_CLICKS
+    assert journeys.find_by_tier(dvc_pages, need(journey_catalogue, "commune")) <= journeys.MAX_CLICKS
 
 
 def test_a_level_2_procedure_cannot_be_submitted_online(dvc_pages: Portals, journey_catalogue: Catalogue) -> None:
-    journeys.level2_not_online(dvc_pages, journey_catalogue.level2)
+    journeys.level2_not_online(dvc_pages, need(journey_catalogue, "level2"))

@@ -20,7 +20,9 @@ from scenarios.officers import make_officer
 from scenarios.pages.officer import ApplicantBackOfficePages, OfficerPages
 from scenarios.portal import Portals, PostalAddress
 
-pytestmark = pytest.mark.dvc_journey
+pytestmark = [pytest.mark.dvc_journey,
+              pytest.mark.dvc_emulator_only("the provincial emulator's faults, clock and outbox, and its officers' "
+                                            "pages")]
 
 
 @pytest.fixture

@@ -1,0 +1,108 @@
+"""The project's citizen journeys and the smoke load, run against a portal that is not the emulator.
+
+The stack starts with a default namespace, so the reference portal's back end, which sends no
+X-DVC-Namespace, lands where the browser works: `--dvc-namespace` pins the journeys to the same one
+(docs/wiring.md). The journeys run in a pytest of their own, as a team would run them, with the
+example's page objects and back office; the load runs through the example's `--api`.
+
+A representative subset keeps this under two minutes on two cores: the accounts (registration, SSO,
+the linking rules), a level-3 dossier, a level-4 dossier paid online with the result by post, tracking
+on both portals, finding a procedure; the rest of the citizen suites run the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from examples.reference_portal.config import Config
+from examples.reference_portal.pages import URL_VARIABLE
+from examples.reference_portal.server import PortalServer
+from harness.stack import Stack
+
+NAMESPACE = "refportal-journeys"
+PAGES = "examples.reference_portal.pages:portal"
+HOOKS = "examples.reference_portal.hooks:back_office"
+JOURNEYS = [
+    "scenarios/suites/test_accounts.py",
+    "scenarios/suites/test_dossiers.py::test_level_3_dossier_with_payment_at_the_counter",
+    "scenarios/suites/test_dossiers.py::test_level_4_dossier_with_the_result_by_post",
+    "scenarios/suites/test_dossiers.py::test_track_a_dossier_on_both_portals",
+    "scenarios/suites/test_catalogue.py",
+    "scenarios/suites/test_resilience.py::test_a_payment_confirmation_sent_twice_is_recorded_once",
+]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def pinned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, PortalServer]]:
+    """A stack whose requests without a namespace land in NAMESPACE, and the reference portal wired to it."""
+    folder = tmp_path_factory.mktemp("pinned")
+    stack = Stack.start(folder / "state", default_namespace=NAMESPACE)
+    info = stack.info
+    portal = None
+    try:
+        portal = PortalServer.start(Config(national=info.url("national"), payment=info.url("payment"),
+                                           postal=info.url("postal"), port=0, database=folder / "portal.db",
+                                           admin_token=info.admin_token))
+        yield folder, portal
+    finally:
+        if portal is not None:
+            portal.stop()
+        stack.stop()
+
+
+def _child_env(portal: PortalServer) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "REFPORTAL_"))}
+    env[URL_VARIABLE] = portal.url
+    return env
+
+
+def _run(cmd: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess[str]:
+    process = subprocess.Popen(cmd, cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    try:
+        out, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, 9)
+        out, _ = process.communicate()
+        pytest.fail(f"{cmd[:4]}... did not finish in {timeout:.0f} s:\n{out[-4000:]}")
+    return subprocess.CompletedProcess(cmd, process.returncode, out, "")
+
+
+def test_the_citizen_journeys_pass_on_the_reference_portal(pinned: tuple[Path, PortalServer]) -> None:
+    folder, portal = pinned
+    junit = folder / "journeys.xml"
+    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:schemathesis",
+           "-p", "no:hypothesispytest", "-q", "-rs", *JOURNEYS, f"--dvc-pages={PAGES}", f"--dvc-hooks={HOOKS}",
+           f"--dvc-namespace={NAMESPACE}", f"--dvc-state-dir={folder / 'state'}", f"--junitxml={junit}",
+           f"--output={folder / 'artifacts'}"]
+    ran = _run(cmd, _child_env(portal), timeout=240)
+    assert ran.returncode == 0, ran.stdout[-6000:]
+    summary = ran.stdout.strip().splitlines()[-1]
+    # Which ran and which were skipped, with their reasons: the portal has no level-2 nor commune level-4
+    # procedure, and the resilience journeys need the emulator itself.
+    assert "8 passed" in summary and "3 skipped" in summary, ran.stdout[-3000:]
+    assert "emulator only" in ran.stdout and "no level-2 procedure" in ran.stdout, ran.stdout[-3000:]
+
+
+def test_the_smoke_load_passes_on_the_reference_portal(pinned: tuple[Path, PortalServer]) -> None:
+    folder, portal = pinned
+    reports = folder / "load"
+    cmd = [sys.executable, "-m", "harness.cli", "load", "--profile", "smoke", "--duration", "8",
+           "--host", portal.url, "--api", "examples.reference_portal.load_api:reference_api",
+           "--namespace", NAMESPACE, "--state-dir", str(folder / "state"), "--report-dir", str(reports)]
+    ran = _run(cmd, _child_env(portal), timeout=150)
+    assert ran.returncode == 0, ran.stdout[-6000:]
+    summary: dict[str, Any] = json.loads((reports / "load-summary.json").read_text(encoding="utf-8"))
+    checked = summary.get("consistency") or {}
+    # The check read the portal's records through its back office, and found everything.
+    assert checked.get("ok") and not checked.get("skipped"), checked
+    assert checked.get("checked_submissions", 0) >= 1, checked
