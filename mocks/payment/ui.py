@@ -39,7 +39,8 @@ def ui_router(model: PaymentPlatform, templates: Templates, sessions: WebSession
                                 message_vi=exc.vi, message_en=exc.en)
 
     def checkout_page(txn: PaymentTransaction, session: Session, *, status: int = 200, error: str | None = None,
-                      flash: str | None = None, selected: str = "") -> HTMLResponse:
+                      flash: str | None = None, selected: str = "",
+                      field_errors: dict[str, str] | None = None) -> HTMLResponse:
         partner = model.partner(txn.partner_code)
         if txn.expired:
             status = 410
@@ -47,7 +48,7 @@ def ui_router(model: PaymentPlatform, templates: Templates, sessions: WebSession
             "checkout.html", status=status, txn=txn, info=txn.receipt_info, banks=BANKS, codes=codes,
             partner_name=partner.name if partner else txn.partner_code, csrf_token=session.csrf_token,
             selected=selected or txn.bank_code or txn.requested_bank, return_url=model.return_url(txn),
-            error=error, flash=flash, page_title="Thanh toán trực tuyến",
+            error=error, flash=flash, page_title="Thanh toán trực tuyến", field_errors=field_errors or {},
         )
 
     @router.get("/", response_class=HTMLResponse, summary="Home page")
@@ -84,7 +85,9 @@ def ui_router(model: PaymentPlatform, templates: Templates, sessions: WebSession
         except NotFound as exc:
             return not_found(exc)
         except DomainError as exc:  # no bank chosen: the same page with the reason
-            return checkout_page(model.checkout(ns, token), session, status=400, error=exc.vi, selected=bank)
+            problems = {"bank": exc.vi} if exc.code == "BANK_REQUIRED" else {}
+            return checkout_page(model.checkout(ns, token), session, status=400, error=exc.vi, selected=bank,
+                                 field_errors=problems)
         if outcome.changed:
             return redirect(model.return_url(outcome.transaction))
         return checkout_page(outcome.transaction, session,

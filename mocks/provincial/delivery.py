@@ -287,7 +287,8 @@ class PostalClient:
             answer = None
         if isinstance(answer, dict) and answer.get("Status") == STATUS_INVALID and 400 <= reply.status_code < 500:
             # The postal service read the order and found it invalid: sending it again cannot help.
-            raise Refused(STATUS_INVALID, f"postal order {request.get('OrderNumber')}: {str(answer.get('Message'))[:300]}")
+            message = str(answer.get("Message"))[:300]
+            raise Refused(STATUS_INVALID, f"postal order {request.get('OrderNumber')}: {message}")
         if not isinstance(answer, dict) or answer.get("Status") != STATUS_OK or not answer.get("ItemCode"):
             shown = answer if answer is not None else reply.text[:300]
             raise PostalRefused(f"postal order {request.get('OrderNumber')} answered HTTP {reply.status_code}: "
