@@ -318,7 +318,7 @@ def run_load(opts: LoadOptions) -> int:
             if interrupted:     # whoever pressed Ctrl-C wants out now; visits cut short are not data loss
                 checked = consistency.Report(skipped="the run was interrupted")
             elif admin_token is None:
-                checked = consistency.Report(skipped="no admin token")
+                checked = consistency.Report(skipped=no_check or "no admin token")
             elif no_check:      # an outside portal: its records through its back office, when its api gives one
                 back_office = _back_office(opts, services, admin_token)
                 if back_office is None:

@@ -194,3 +194,18 @@ def test_a_host_without_a_stack_gets_anonymous_browsing_and_no_check(load_stack:
     assert code == EXIT_OK, out.getvalue()
     assert set(summary["journeys"]) == {"browse"} and summary["journeys"]["browse"]["ok"] >= 1
     assert summary["consistency"]["skipped"].endswith("is not the emulator")
+
+
+def test_an_outside_portal_whose_api_gives_no_back_office_skips_the_check_in_one_line(load_stack: Stack,
+                                                                                      tmp_path: Path) -> None:
+    """`--host` at a portal other than the emulator (here the emulator under another name — browsed only, as
+    its SSO cookies are bound to 127.0.0.1 — through the default --api, which gives no back_office): the
+    visitors run, the check says in one line why it is skipped, and the exit code is not 3."""
+    host = load_stack.urls["provincial"].replace("127.0.0.1", "localhost")
+    smoke = profiles.load("smoke").with_overrides(duration_s=5)
+    browsing = type(smoke).from_json({**smoke.to_json(), "mix": {"browse": 1.0}, "officers": 0})
+    code, out, summary = run(load_stack, tmp_path / "report", browsing, host=host, namespace="outside-portal")
+    assert code == EXIT_OK, out
+    skipped = [line for line in out.splitlines() if line.startswith("dvc-harness load: consistency check skipped")]
+    assert len(skipped) == 1 and "gives no back_office" in skipped[0], out
+    assert summary["consistency"]["skipped"] and summary["journeys"]["browse"]["ok"] >= 1

@@ -1,0 +1,45 @@
+"""The load's consistency check on an outside portal: its records read through its back office
+(scenarios.portal.PortalBackOffice.dossier), compared with what the visitors were told."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from load import consistency
+from scenarios.portal import DossierRecord
+
+NOWHERE = {"payment": "http://127.0.0.1:9"}   # the payment platform is asked only when payments were made
+
+
+class Records:
+    """A portal's back office that knows some dossiers."""
+
+    def __init__(self, *records: DossierRecord) -> None:
+        self.records = {r.code: r for r in records}
+        self.asked: list[str] = []
+
+    def dossier(self, code: str) -> DossierRecord | None:
+        self.asked.append(code)
+        return self.records.get(code)
+
+
+def submitted(*pairs: tuple[str, str]) -> dict[str, Any]:
+    return {"submissions": [{"code": code, "procedure_code": proc, "applicant": "x"} for code, proc in pairs],
+            "payments": []}
+
+
+def test_every_submission_found_in_the_portal_is_nothing_lost() -> None:
+    back_office = Records(DossierRecord("A-1", "2.000488", 1, False), DossierRecord("A-2", "2.000635", 1, False))
+    report = consistency.check_portal(submitted(("A-1", "2.000488"), ("A-2", "2.000635")), back_office, NOWHERE,
+                                      "ns", "token", settle_s=0)
+    assert report.ok and report.dossiers_in_namespace == 2
+    assert sorted(back_office.asked) == ["A-1", "A-2"]
+    assert "against the portal's back office" in report.summary() and "nothing lost" in report.summary()
+
+
+def test_a_missing_a_reissued_and_a_wrong_dossier_are_reported() -> None:
+    back_office = Records(DossierRecord("A-1", "2.000488", 1, False), DossierRecord("A-3", "1.000894", 1, False))
+    ledger = submitted(("A-1", "2.000488"), ("A-2", "2.000488"), ("A-3", "2.000488"), ("A-1", "2.000488"))
+    report = consistency.check_portal(ledger, back_office, NOWHERE, "ns", "token", settle_s=0)
+    kinds = {(p.kind, p.key) for p in report.problems}
+    assert kinds == {("duplicate_code", "A-1"), ("lost_submission", "A-2"), ("wrong_dossier", "A-3")}
