@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 
 from mocks.core.app import Namespace
 from mocks.core.errors import DomainError
-from mocks.core.form_errors import FieldProblem, errors_by_control
+from mocks.core.form_errors import FieldProblem, errors_by_control, form_errors
 from mocks.core.web import Templates, check_csrf, redirect
 
 from .accounts import Account
@@ -80,6 +80,17 @@ def field_problems(code: str, message: str, details: Any) -> list[FieldProblem]:
             text = f"{item.get('name')}: bắt buộc đính kèm" if code == "ATTACHMENT_REQUIRED" else message
             found.append(FieldProblem(f"file_{item['code']}", text))
     return found
+
+
+def dossier_form_problems(code: str, message: str, details: Any) -> list[FieldProblem]:
+    """A refused form of the citizen's dossier page (supplement, withdrawal, rating) mapped to its controls
+    in _dossier_backoffice.html; a refusal about the dossier itself (its status) marks no control."""
+    if code == "SUPPLEMENT_INCOMPLETE" and isinstance(details, list):
+        return [FieldProblem(f"supplement_{i['code']}", f"{i.get('name') or i['code']}: bắt buộc đính kèm")
+                for i in details if isinstance(i, dict) and i.get("code")]
+    control = {"SUPPLEMENT_EMPTY": "supplement_note", "REASON_TOO_LONG": "withdraw_reason",
+               "REASON_REQUIRED": "withdraw_reason", "INVALID_RATING": "rating"}.get(code)
+    return [FieldProblem(control, message)] if control else []
 
 
 def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> APIRouter:
@@ -209,7 +220,7 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
         return show_dossier(ns, account, session, ma)
 
     def show_dossier(ns: str, account: Account, session: Any, ma: str, status: int = 200, error: str | None = None,
-                     flash: str | None = None) -> Response:
+                     flash: str | None = None, problems: list[FieldProblem] | None = None) -> Response:
         dossier = dossiers.for_account(ns, ma, account.id)
         receipt_url = None
         if dossier.paid_online:
@@ -221,7 +232,7 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
                           dossier=dossier, csrf=session.csrf_token, receipt_url=receipt_url,
                           tracking_base=portal.tracking_base, can_pay=_can_pay(dossier),
                           attempts=portal.payments.attempts(ns, ma), deadline=portal.workflow.deadline(ns, dossier),
-                          slips=available(dossier), error=error, flash=flash)
+                          slips=available(dossier), error=error, flash=flash, **form_errors(problems or []))
         auth.sessions.save(response, ns, session)
         return response
 
@@ -257,7 +268,8 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
         except DomainError as exc:
             if exc.code in ("NOT_YOUR_DOSSIER", "DOSSIER_NOT_FOUND"):
                 raise
-            return await run_in_threadpool(show_dossier, ns, account, session, ma, exc.status, exc.vi)
+            problems = dossier_form_problems(exc.code, exc.vi, exc.details)
+            return await run_in_threadpool(show_dossier, ns, account, session, ma, exc.status, exc.vi, None, problems)
         finally:
             await form.close()
         return await run_in_threadpool(show_dossier, ns, account, session, ma, 200, None, done)

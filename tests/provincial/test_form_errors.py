@@ -13,7 +13,7 @@ from mocks.provincial import workflow_input as check
 from mocks.provincial.model import ProvincialPortal
 from mocks.provincial.officer_ui import action_problems, login_problems, register_problems
 from mocks.provincial.officers import Officer
-from mocks.provincial.ui import field_problems
+from mocks.provincial.ui import dossier_form_problems, field_problems
 
 from .conftest import ADDRESS, LLTP
 from .test_workflow import APPLICANT, NS, officer, refused
@@ -130,3 +130,17 @@ def test_a_failed_officer_log_in_marks_the_password(portal: ProvincialPortal, de
     exc = refused("OFFICER_LOGIN_FAILED", portal.officers.authenticate, NS, "motcua", "sai-mat-khau")
     assert login_problems(exc.code, exc.vi) == [FieldProblem("password", exc.vi)]
     assert login_problems("LOGIN_LOCKED", "Tạm khóa") == []
+
+
+def test_the_citizen_s_dossier_forms_mark_their_fields() -> None:
+    with pytest.raises(DomainError) as no_reason:
+        check.reason("  ", "lý do rút hồ sơ")
+    e = no_reason.value
+    assert dossier_form_problems(e.code, e.vi, e.details) == [FieldProblem("withdraw_reason", e.vi)]
+    missing = [{"code": "CCCD", "name": "Căn cước công dân"}]
+    assert dossier_form_problems("SUPPLEMENT_INCOMPLETE", "Hồ sơ bổ sung còn thiếu", missing) == [
+        FieldProblem("supplement_CCCD", "Căn cước công dân: bắt buộc đính kèm")]
+    assert dossier_form_problems("SUPPLEMENT_EMPTY", "Vui lòng nộp", None) == [
+        FieldProblem("supplement_note", "Vui lòng nộp")]
+    assert dossier_form_problems("INVALID_RATING", "Mức đánh giá", None) == [FieldProblem("rating", "Mức đánh giá")]
+    assert dossier_form_problems("ACTION_NOT_ALLOWED", "Không được phép", {"status": 9}) == []

@@ -409,6 +409,15 @@ def test_a_refusal_without_its_reason_marks_the_reason(phone: Any, site: Site) -
     assert phone.get_by_test_id("dossier-status").inner_text().endswith("(mã 1)")  # still new: nothing refused
 
 
+def test_a_withdrawal_without_its_reason_marks_the_reason(phone: Any, site: Site) -> None:
+    open_as(phone, site, "citizen", "provincial", "/ho-so/{site.unpaid_code}")
+    phone.get_by_text("Rút hồ sơ", exact=True).first.click()   # the <summary> that opens the form
+    form = phone.get_by_role("form", name="Rút hồ sơ", exact=True)
+    _submit(phone, form, "Rút hồ sơ")
+    form = phone.get_by_role("form", name="Rút hồ sơ", exact=True)
+    _marked(phone, form.get_by_label("Lý do rút hồ sơ"), "lý do rút hồ sơ")
+
+
 def test_the_checkout_marks_the_bank_choice(phone: Any, site: Site) -> None:
     open_as(phone, site, "anonymous", "payment", "{site.checkout}")
     phone.evaluate("() => document.querySelectorAll('input[name=bank]').forEach(r => { r.checked = false; })")
