@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import snapshot
+from . import schemas, snapshot
 from .bodylimit import BodyLimitMiddleware, BodyLimits
 from .clock import Clock
 from .config import StackConfig
@@ -26,6 +26,8 @@ from .faults import FaultBook, FaultSpec
 from .http import JournalingSession
 from .journal import Journal, near_misses
 from .namespace import namespace
+from .openapi import install as install_openapi
+from .openapi import refuses, success
 from .outbox import Outbox
 from .signing import safe_equal
 from .storage import Store
@@ -82,6 +84,7 @@ class ServiceContext:
 
 
 def admin_guard(config: StackConfig) -> Callable[..., None]:
+    @refuses(401)
     def require_admin(x_admin_token: Annotated[str | None, Header()] = None) -> None:
         if not x_admin_token or not safe_equal(x_admin_token, config.credentials.admin_token):
             raise Unauthorized(
@@ -137,6 +140,7 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version="1.0", lifespan=lifespan)
     app.state.ctx = ctx
+    install_openapi(app, ctx.name)
     ctx.templates.globals["site_name"] = site_name
     app.mount("/_static", StaticFiles(directory=str(CORE_STATIC)), name="core-static")
 
@@ -218,26 +222,29 @@ def admin_router(
     guard = Depends(admin_guard(ctx.config))
     router = APIRouter(prefix="/_admin", tags=["admin"])
 
-    @router.get("/health", summary="Liveness (open, no token)")
+    @router.get("/health", summary="Liveness (open, no token)", responses=success(schemas.Health))
     async def health() -> dict[str, str]:
         return {"status": "ok", "service": ctx.name}
 
-    @router.post("/reset", dependencies=[guard], summary="Erase the caller's namespace in this service")
+    @router.post("/reset", dependencies=[guard], summary="Erase the caller's namespace in this service",
+                 responses=success(schemas.NamespaceReset))
     def reset(ns: Namespace) -> dict[str, str]:
         for reset_one in ctx.resetters:
             reset_one(ns)
         ctx.clock.reset(ns)
         return {"status": "reset", "namespace": ns, "service": ctx.name}
 
-    @router.post("/seed", dependencies=[guard], summary="Load the service's seed data into the namespace")
+    @router.post("/seed", dependencies=[guard], summary="Load the service's seed data into the namespace",
+                 responses=success(schemas.SeedResult))
     def seed_namespace(ns: Namespace, body: Annotated[dict[str, Any] | None, Body()] = None) -> dict[str, Any]:
         return {"namespace": ns, "service": ctx.name, **(seed(ns, body or {}) if seed else {})}
 
-    @router.get("/clock", dependencies=[guard], summary="The namespace's clock")
+    @router.get("/clock", dependencies=[guard], summary="The namespace's clock", responses=success(schemas.ClockState))
     def get_clock(ns: Namespace) -> dict[str, object]:
         return ctx.clock.describe(ns)
 
-    @router.post("/clock", dependencies=[guard], summary="Set, advance or release the namespace's clock")
+    @router.post("/clock", dependencies=[guard], summary="Set, advance or release the namespace's clock",
+                 responses=success(schemas.ClockState))
     def change_clock(change: ClockChange, ns: Namespace) -> dict[str, object]:
         if change.real:
             ctx.clock.reset(ns)
@@ -257,11 +264,13 @@ def admin_router(
         ctx.outbox.retry_now(ns)
         return ctx.clock.describe(ns)
 
-    @router.get("/outbox", dependencies=[guard], summary="Outgoing calls of the namespace and their delivery")
+    @router.get("/outbox", dependencies=[guard], summary="Outgoing calls of the namespace and their delivery",
+                responses=success(schemas.OutboxListing))
     def outbox(ns: Namespace, kind: str | None = None, status: str | None = None) -> dict[str, Any]:
         return {"messages": ctx.outbox.messages(ns, kind, status)}
 
-    @router.post("/outbox/flush", dependencies=[guard], summary="Retry every pending outgoing call now")
+    @router.post("/outbox/flush", dependencies=[guard], summary="Retry every pending outgoing call now",
+                 responses=success(schemas.OutboxFlushed))
     def flush(ns: Namespace) -> dict[str, Any]:
         for hook in ctx.on_time_moved:
             hook(ns)
@@ -270,37 +279,44 @@ def admin_router(
         return {"delivered": delivered, "pending": len(ctx.outbox.messages(ns, status="pending"))}
 
     # -- faults -----------------------------------------------------------------------------------
-    @router.get("/faults", dependencies=[guard], summary="The namespace's fault rules (of every service)")
+    @router.get("/faults", dependencies=[guard], summary="The namespace's fault rules (of every service)",
+                responses=success(schemas.FaultListing))
     def list_faults(ns: Namespace, service: str | None = None) -> dict[str, Any]:
         return {"faults": [r.to_json() for r in ctx.faults.rules(ns, service)]}
 
     @router.post("/faults", dependencies=[guard], status_code=201,
-                 summary="Make a service misbehave (this one unless `service` names another)")
+                 summary="Make a service misbehave (this one unless `service` names another)",
+                 responses=success(schemas.FaultRuleOut, 201))
     def add_fault(spec: FaultSpec, ns: Namespace) -> dict[str, Any]:
         return ctx.faults.add(ns, spec).to_json()
 
-    @router.delete("/faults/{rule_id}", dependencies=[guard], summary="Remove one fault rule")
+    @router.delete("/faults/{rule_id}", dependencies=[guard], summary="Remove one fault rule",
+                   responses=success(schemas.FaultRemoved))
     def remove_fault(rule_id: str, ns: Namespace) -> dict[str, str]:
         ctx.faults.remove(ns, rule_id)
         return {"removed": rule_id}
 
-    @router.delete("/faults", dependencies=[guard], summary="Remove the namespace's fault rules")
+    @router.delete("/faults", dependencies=[guard], summary="Remove the namespace's fault rules",
+                   responses=success(schemas.FaultsCleared))
     def clear_faults(ns: Namespace, service: str | None = None) -> dict[str, int]:
         return {"removed": ctx.faults.clear(ns, service)}
 
     # -- journal ----------------------------------------------------------------------------------
 
     @router.get("/journal", dependencies=[guard],
-                summary="Requests this service received and calls it made, in the namespace")
+                summary="Requests this service received and calls it made, in the namespace",
+                responses=success(schemas.JournalListing))
     def journal(filters: JournalFilters, limit: Annotated[int, Query(ge=1, le=10_000)] = 500) -> dict[str, Any]:
         return {"entries": ctx.journal.query(**filters, service=ctx.name, limit=limit), "dropped": ctx.journal.dropped}
 
-    @router.get("/journal/count", dependencies=[guard], summary="How many journal entries match")
+    @router.get("/journal/count", dependencies=[guard], summary="How many journal entries match",
+                responses=success(schemas.JournalCount))
     def journal_count(filters: JournalFilters) -> dict[str, int]:
         return {"count": len(ctx.journal.query(**filters, service=ctx.name, limit=1_000_000))}
 
     @router.get("/journal/verify", dependencies=[guard],
-                summary="Check how many entries match: exactly `count`, or within `at_least`..`at_most`")
+                summary="Check how many entries match: exactly `count`, or within `at_least`..`at_most`",
+                responses=success(schemas.JournalVerdict))
     def journal_verify(
         filters: JournalFilters,
         count: Annotated[int | None, Query(ge=0)] = None,
@@ -313,7 +329,8 @@ def admin_router(
         return {"ok": ok, "count": found, "expected": {"count": count, "at_least": at_least, "at_most": at_most}}
 
     @router.get("/journal/near-misses", dependencies=[guard],
-                summary="Requests that matched no route, with the closest routes")
+                summary="Requests that matched no route, with the closest routes",
+                responses=success(schemas.NearMisses))
     def journal_near_misses(
         request: Request, ns: Namespace, limit: Annotated[int, Query(ge=1, le=1000)] = 100
     ) -> dict[str, Any]:
@@ -321,18 +338,20 @@ def admin_router(
         return {"near_misses": near_misses(entries, list(_routes(request.app.routes)))}
 
     # -- snapshots --------------------------------------------------------------------------------
-    @router.get("/snapshots", dependencies=[guard], summary="Snapshots of the whole stack's state")
+    @router.get("/snapshots", dependencies=[guard], summary="Snapshots of the whole stack's state",
+                responses=success(schemas.SnapshotListing))
     def snapshots() -> dict[str, Any]:
         return {"snapshots": snapshot.listing(ctx.config.state_dir)}
 
     @router.post("/snapshots", dependencies=[guard], status_code=201,
-                 summary="Snapshot the whole stack's state (every service) to a file")
+                 summary="Snapshot the whole stack's state (every service) to a file",
+                 responses=success(schemas.SnapshotTaken, 201))
     def take_snapshot(body: SnapshotRequest | None = None) -> dict[str, Any]:
         ctx.journal.flush()
         return snapshot.take(ctx.config.state_dir, body.name if body else None)
 
     @router.post("/snapshots/{name}/restore", dependencies=[guard],
-                 summary="Put the whole stack back to a snapshot")
+                 summary="Put the whole stack back to a snapshot", responses=success(schemas.SnapshotRestored))
     def restore_snapshot(name: str) -> dict[str, Any]:
         return snapshot.restore(ctx.config.state_dir, name)
 

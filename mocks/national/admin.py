@@ -9,7 +9,9 @@ from pydantic import BaseModel, Field
 
 from mocks.core.app import Namespace, admin_guard
 from mocks.core.config import StackConfig
+from mocks.core.openapi import success
 
+from . import schemas
 from .model import NationalPortal
 
 
@@ -30,24 +32,31 @@ class SyncAccountRegistration(BaseModel):
 def admin_routes(model: NationalPortal, config: StackConfig) -> APIRouter:
     router = APIRouter(prefix="/_admin", tags=["admin"], dependencies=[Depends(admin_guard(config))])
 
-    @router.get("/messages", summary="SMS and e-mail messages of the namespace, newest first")
+    @router.get("/messages", summary="SMS and e-mail messages of the namespace, newest first",
+                responses=success(schemas.SentMessages))
     def messages(ns: Namespace, to: str | None = Query(None, max_length=254, description="phone, e-mail or user name"),
                  limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
         return {"messages": model.accounts.messages(ns, to, limit)}
 
-    @router.get("/oidc-clients", summary="Relying parties (the built-in one first); secrets are not shown")
+    @router.get("/oidc-clients", summary="Relying parties (the built-in one first); secrets are not shown",
+                responses=success(schemas.RelyingParties))
     def oidc_clients() -> dict[str, Any]:
         return {"clients": model.idp.clients()}
 
-    @router.post("/oidc-clients", status_code=201, summary="Register a relying party; answers its id and secret")
+    @router.post("/oidc-clients", status_code=201, summary="Register a relying party; answers its id and secret",
+                 responses={**success(schemas.RegisteredRelyingParty, 201),
+                            409: {"description": "The client_id is the built-in relying party's"}})
     def register_oidc_client(body: OidcClientRegistration) -> dict[str, Any]:
         return model.idp.register_client(**body.model_dump())
 
-    @router.get("/sync-accounts", summary="Accounts of the dossier-sync gateway; passwords are not shown")
+    @router.get("/sync-accounts", summary="Accounts of the dossier-sync gateway; passwords are not shown",
+                responses=success(schemas.SyncAccounts))
     def sync_accounts() -> dict[str, Any]:
         return {"accounts": model.sync.accounts()}
 
-    @router.post("/sync-accounts", status_code=201, summary="Register a dossier-sync gateway account")
+    @router.post("/sync-accounts", status_code=201, summary="Register a dossier-sync gateway account",
+                 responses={**success(schemas.RegisteredSyncAccount, 201),
+                            409: {"description": "The user name is the built-in account's"}})
     def register_sync_account(body: SyncAccountRegistration) -> dict[str, Any]:
         return model.sync.register_account(body.username, body.password, body.madonvi)
 

@@ -10,7 +10,9 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from mocks.core.app import Namespace
+from mocks.core.openapi import NOT_ANSWERED, success
 
+from . import schemas
 from .model import NationalPortal
 from .sync import ERR_DATA, SyncError
 
@@ -46,14 +48,28 @@ def sync_validation_response(exc: RequestValidationError) -> Response:
     return JSONResponse(error.body(), status_code=400)
 
 
-def sync_router(model: NationalPortal) -> APIRouter:
-    router = APIRouter(prefix="/sync", tags=["dossier sync"])
+# Every refusal carries the protocol's error_code; a body that does not fit is a 400 too (never a 422).
+REFUSALS: dict[int | str, Any] = {
+    400: {"model": schemas.SyncRefusal, "description": "Bad data (error_code 1), malformed JSON"},
+    401: {"model": schemas.SyncRefusal, "description": "Wrong credentials, no or an expired session"},
+    403: {"model": schemas.SyncRefusal, "description": "The account may not push for this madonvi"},
+    404: {"model": schemas.SyncRefusal, "description": "No such dossier or procedure"},
+    409: {"model": schemas.SyncRefusal, "description": "The dossier exists already (isUpdating false)"},
+    413: {"model": schemas.SyncRefusal, "description": "The body is larger than the route's limit"},
+    422: NOT_ANSWERED,
+}
 
-    @router.post("/login", summary="Log in to the gateway: {session, error_code: 0}")
+
+def sync_router(model: NationalPortal) -> APIRouter:
+    router = APIRouter(prefix="/sync", tags=["dossier sync"], responses=REFUSALS)
+
+    @router.post("/login", summary="Log in to the gateway: {session, error_code: 0}",
+                 responses=success(schemas.SyncSessionOpened))
     def login(body: SyncLogin, ns: Namespace) -> dict[str, Any]:
         return model.sync.login(ns, body.username, body.password)
 
-    @router.post("/service", summary="Call a gateway service: {error_code: 0, message, result}")
+    @router.post("/service", summary="Call a gateway service: {error_code: 0, message, result}",
+                 responses=success(schemas.SyncAnswer))
     def service(body: SyncCall, ns: Namespace) -> dict[str, Any]:
         return model.sync.call(ns, body.model_dump())
 

@@ -9,7 +9,9 @@ from pydantic import BaseModel, Field
 
 from mocks.core.app import Namespace, admin_guard
 from mocks.core.config import StackConfig
+from mocks.core.openapi import success
 
+from . import schemas
 from .model import PaymentPlatform
 
 HTTP_URL = r"^https?://[^/?#\s]+"
@@ -33,11 +35,14 @@ class ResolveIn(BaseModel):
 def admin_router(model: PaymentPlatform, config: StackConfig) -> APIRouter:
     router = APIRouter(prefix="/_admin", tags=["admin"], dependencies=[Depends(admin_guard(config))])
 
-    @router.get("/partners", summary="Payment partners (stack-wide, the built-in one first)")
+    @router.get("/partners", summary="Payment partners (stack-wide, the built-in one first)",
+                responses=success(schemas.Partners))
     def list_partners() -> dict[str, Any]:
         return {"partners": [p.public() for p in model.partners()]}
 
-    @router.post("/partners", status_code=201, summary="Register or update a partner")
+    @router.post("/partners", status_code=201, summary="Register or update a partner",
+                 responses={**success(schemas.PartnerOut, 201, "Registered"),
+                            **success(schemas.PartnerOut, 200, "Updated")})
     def register_partner(body: PartnerIn, response: Response) -> dict[str, Any]:
         partner, created = model.register_partner(body.code, body.name, body.callback_url, body.return_url,
                                                   body.secret)
@@ -45,11 +50,14 @@ def admin_router(model: PaymentPlatform, config: StackConfig) -> APIRouter:
             response.status_code = 200
         return partner.public()
 
-    @router.get("/transactions", summary="The namespace's transactions, their confirmations and deliveries")
+    @router.get("/transactions", summary="The namespace's transactions, their confirmations and deliveries",
+                responses=success(schemas.Transactions))
     def transactions(ns: Namespace, reference: str | None = Query(None, max_length=64)) -> dict[str, Any]:
         return {"transactions": model.transactions(ns, reference)}
 
-    @router.post("/transactions/{reference}/resolve", summary="Settle a pending (bank time-out) transaction")
+    @router.post("/transactions/{reference}/resolve", summary="Settle a pending (bank time-out) transaction",
+                 responses={**success(schemas.TransactionOut),
+                            409: {"description": "Not pending, or two partners share the reference"}})
     def resolve(reference: str, body: ResolveIn, ns: Namespace) -> dict[str, Any]:
         txn = model.resolve(ns, reference, body.outcome, body.partner)
         return next(t for t in model.transactions(ns, txn.reference) if t["partner_code"] == txn.partner_code)

@@ -19,6 +19,7 @@ from mocks.core.app import Namespace
 from mocks.core.bodylimit import KB
 from mocks.core.errors import TooDeeplyNested
 
+from . import schemas
 from .codes import INVALID_DATA, PaymentError
 from .model import PaymentPlatform
 
@@ -87,6 +88,7 @@ def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 REFUSAL = {"model": PaymentRefusal}
 ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"model": schemas.PaymentAnswer, "description": 'MaLoi "00"'},
     400: {**REFUSAL, "description": "MaLoi 03: invalid data"},
     401: {**REFUSAL, "description": "MaLoi 01: bad signature; 02: unknown partner"},
     404: {**REFUSAL, "description": "MaLoi 05: no such transaction"},

@@ -20,6 +20,7 @@ from mocks.core.app import Namespace, admin_guard
 from mocks.core.bodylimit import KB
 from mocks.core.config import StackConfig
 from mocks.core.errors import DomainError, error_body
+from mocks.core.openapi import ErrorBody, ErrorDetail, success
 
 from .model import STATE_NAMES, STATUS_OK, Customer, PostalService, result_status
 
@@ -101,14 +102,6 @@ class OrderDetail(BaseModel):
     Events: list[TrackingEventOut]
 
 
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-    message_vi: str
-    message_en: str
-    details: Any = None
-
-
 class PostalErrorBody(BaseModel):
     Status: str = Field(description='not "100": 101 invalid data, 102 bad access_token, 103 wrong customer, '
                                     "104 not found, 105 conflict, 199 other [assumed codes]")
@@ -116,8 +109,52 @@ class PostalErrorBody(BaseModel):
     error: ErrorDetail
 
 
-class ErrorBody(BaseModel):
-    error: ErrorDetail
+class CustomerOut(BaseModel):
+    customer_code: str
+    name: str
+    access_token: str
+    webhook_url: str | None
+    built_in: bool
+
+
+class Customers(BaseModel):
+    customers: list[CustomerOut]
+
+
+class OrderEvent(BaseModel):
+    seq: int
+    status: str
+    status_name: str
+    time: str | None
+    location: str
+    note: str
+
+
+class OrderOut(BaseModel):
+    """An order in our own API's snake_case (admin surface)."""
+
+    item_code: str
+    order_number: str
+    customer_code: str
+    cod_amount: int
+    total_fee: int
+    sender: dict[str, str]
+    receiver: dict[str, str]
+    description: str
+    state: str = Field(description=" | ".join(STATE_NAMES))
+    state_name: str
+    next_states: list[str]
+    created_at: str | None
+    updated_at: str | None
+    events: list[OrderEvent]
+
+
+class Orders(BaseModel):
+    orders: list[OrderOut]
+
+
+class Schedule(BaseModel):
+    hours: dict[str, float] | None = Field(description="null: orders move only when advanced")
 
 
 PROTOCOL_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -179,18 +216,20 @@ def admin_router(model: PostalService, config: StackConfig) -> APIRouter:
     router = APIRouter(prefix="/_admin", tags=["admin"], dependencies=[Depends(admin_guard(config))],
                        responses=ADMIN_ERRORS)
 
-    @router.get("/customers", summary="Postal customers (stack-wide; the built-in one first)")
+    @router.get("/customers", summary="Postal customers (stack-wide; the built-in one first)",
+                responses=success(Customers))
     def list_customers() -> dict[str, Any]:
         return {"customers": [c.admin_view() for c in model.customers()]}
 
-    @router.post("/customers", status_code=201, summary="Register (or update) a postal customer")
+    @router.post("/customers", status_code=201, summary="Register (or update) a postal customer",
+                 responses={**success(CustomerOut, 201, "Registered"), **success(CustomerOut, 200, "Updated")})
     def register_customer(registration: CustomerRegistration, response: Response) -> dict[str, Any]:
         customer, created = model.register_customer(**registration.model_dump())
         if not created:
             response.status_code = 200
         return customer.admin_view()
 
-    @router.get("/orders", summary="The namespace's postal orders")
+    @router.get("/orders", summary="The namespace's postal orders", responses=success(Orders))
     def list_orders(
         ns: Namespace,
         order_number: Annotated[str | None, Query(max_length=64)] = None,
@@ -199,15 +238,18 @@ def admin_router(model: PostalService, config: StackConfig) -> APIRouter:
         model.catch_up(ns)
         return {"orders": [o.admin_view() for o in model.orders(ns, order_number, limit)]}
 
-    @router.get("/delivery-schedule", summary="The namespace's delivery schedule (null: orders move when advanced)")
+    @router.get("/delivery-schedule", summary="The namespace's delivery schedule (null: orders move when advanced)",
+                responses=success(Schedule))
     def get_schedule(ns: Namespace) -> dict[str, Any]:
         return {"hours": model.schedule(ns)}
 
-    @router.put("/delivery-schedule", summary="Let orders move by themselves as the namespace's clock runs")
+    @router.put("/delivery-schedule", summary="Let orders move by themselves as the namespace's clock runs",
+                responses=success(Schedule))
     def put_schedule(ns: Namespace, change: DeliverySchedule) -> dict[str, Any]:
         return {"hours": model.set_schedule(ns, change.hours)}
 
-    @router.post("/orders/{item_code}/advance", summary="Move an order to its next (or the given) state")
+    @router.post("/orders/{item_code}/advance", summary="Move an order to its next (or the given) state",
+                 responses=success(OrderOut))
     def advance(
         item_code: str, ns: Namespace, change: Annotated[AdvanceRequest | None, Body()] = None,
     ) -> dict[str, Any]:

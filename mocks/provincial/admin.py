@@ -17,8 +17,11 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from mocks.core.app import Namespace, admin_guard
+from mocks.core.openapi import success
 from mocks.core.web import Session
 
+from . import schemas
+from .api import STATE
 from .auth import COOKIE, PortalAuth
 from .dossiers import STATUS_NAMES
 from .model import ProvincialPortal
@@ -59,11 +62,13 @@ def router(portal: ProvincialPortal, auth: PortalAuth, officer_auth: OfficerAuth
 
     @api.post("/dossiers/{code}/result-ready",
               summary="Shortcut: receive (1 → 2), process (→ 4) and finish (→ 9, or 6 while an online fee is unpaid), "
-                      "each step by the back office's rules")
+                      "each step by the back office's rules",
+              responses={**success(schemas.Dossier), **STATE})
     def result_ready(code: str, ns: Namespace) -> dict[str, Any]:
         return dossiers.result_ready(ns, code).to_json(portal.tracking_base)
 
-    @api.get("/dossiers", summary="The namespace's dossiers (summaries), optionally of one status")
+    @api.get("/dossiers", summary="The namespace's dossiers (summaries), optionally of one status",
+             responses=success(schemas.AdminDossiers))
     def list_dossiers(
         ns: Namespace,
         status: Annotated[int | None, Query(ge=1, le=10)] = None,
@@ -74,29 +79,33 @@ def router(portal: ProvincialPortal, auth: PortalAuth, officer_auth: OfficerAuth
         return {"total": dossiers.count(ns, status), "offset": offset, "items": items,
                 "status_names": {str(k): v for k, v in STATUS_NAMES.items()}}
 
-    @api.get("/dossiers/{code}", summary="One dossier in full, with its payment attempts")
+    @api.get("/dossiers/{code}", summary="One dossier in full, with its payment attempts",
+             responses=success(schemas.AdminDossier))
     def get_dossier(code: str, ns: Namespace) -> dict[str, Any]:
         dossier = dossiers.get(ns, code)
         return {**dossier.to_json(portal.tracking_base),
                 "payments": [t.to_json() for t in portal.payments.attempts(ns, code)],
                 "national_sync": dossiers.sync_state(ns, code)}
 
-    @api.get("/accounts", summary="The namespace's local accounts")
+    @api.get("/accounts", summary="The namespace's local accounts", responses=success(schemas.LocalAccounts))
     def list_accounts(ns: Namespace) -> dict[str, Any]:
         return {"items": [a.to_json() for a in portal.accounts.all(ns)]}
 
-    @api.post("/accounts", status_code=201, summary="Create a local account not yet linked to SSO")
+    @api.post("/accounts", status_code=201, summary="Create a local account not yet linked to SSO",
+              responses={**success(schemas.LocalAccount, 201), 409: {"description": "The ID number has an account"}})
     def create_account(body: LocalAccountIn, ns: Namespace) -> dict[str, Any]:
         check_encodable(body.model_dump())
         return portal.accounts.create_local(ns, full_name=body.full_name, id_number=body.id_number,
                                             account_type=body.account_type, email=body.email, phone=body.phone,
                                             address=body.address).to_json()
 
-    @api.get("/logins", summary="SSO log-ins and the linking rule each one used (techid, id_number, created)")
+    @api.get("/logins", summary="SSO log-ins and the linking rule each one used (techid, id_number, created)",
+             responses=success(schemas.SsoLogins))
     def logins(ns: Namespace) -> dict[str, Any]:
         return {"items": portal.accounts.logins(ns)}
 
-    @api.post("/sessions", status_code=201, summary="Open a logged-in session for an account (skips the SSO)")
+    @api.post("/sessions", status_code=201, summary="Open a logged-in session for an account (skips the SSO)",
+              responses={**success(schemas.CitizenSession, 201), 404: {"description": "No such account"}})
     def open_session(body: SessionIn, ns: Namespace) -> dict[str, Any]:
         check_encodable(body.account_id, "account_id")
         account = portal.accounts.get(ns, body.account_id)
@@ -104,11 +113,13 @@ def router(portal: ProvincialPortal, auth: PortalAuth, officer_auth: OfficerAuth
         auth.sessions.persist(ns, session)
         return {"cookie": COOKIE, "value": session.sid, "account": account.to_json()}
 
-    @api.get("/officers", summary="The namespace's officers")
+    @api.get("/officers", summary="The namespace's officers", responses=success(schemas.Officers))
     def list_officers(ns: Namespace, agency_code: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, Any]:
         return {"items": [o.to_json() for o in portal.officers.list(ns, agency_code)]}
 
-    @api.post("/officers", status_code=201, summary="Create an officer of an agency with a role; answers the password")
+    @api.post("/officers", status_code=201, summary="Create an officer of an agency with a role; answers the password",
+              responses={**success(schemas.CreatedOfficer, 201), 404: {"description": "No such agency"},
+                         409: {"description": "The user name is taken"}})
     def create_officer(body: OfficerIn, ns: Namespace) -> dict[str, Any]:
         check_encodable(body.model_dump())
         officer, password = portal.officers.create(ns, username=body.username, full_name=body.full_name,
@@ -116,14 +127,16 @@ def router(portal: ProvincialPortal, auth: PortalAuth, officer_auth: OfficerAuth
                                                    password=body.password, email=body.email)
         return {**officer.to_json(), "password": password}
 
-    @api.post("/officer-sessions", status_code=201, summary="Open an officer's session (skips the password)")
+    @api.post("/officer-sessions", status_code=201, summary="Open an officer's session (skips the password)",
+              responses={**success(schemas.OfficerSession, 201), 404: {"description": "No such officer"}})
     def open_officer_session(body: OfficerSessionIn, ns: Namespace) -> dict[str, Any]:
         check_encodable(body.username, "username")
         officer = portal.officers.get(ns, body.username)
         session = officer_auth.open(ns, officer)
         return {"cookie": OFFICER_COOKIE, "value": session.sid, "officer": officer.to_json()}
 
-    @api.get("/notifications", summary="The e-mail/SMS notices to applicants, newest first")
+    @api.get("/notifications", summary="The e-mail/SMS notices to applicants, newest first",
+             responses=success(schemas.Notices))
     def notifications(
         ns: Namespace,
         to: Annotated[str | None, Query(max_length=254, description="an e-mail address or a phone number")] = None,

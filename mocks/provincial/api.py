@@ -21,8 +21,10 @@ from starlette.concurrency import run_in_threadpool
 from mocks.core import jsonbody
 from mocks.core.app import Namespace
 from mocks.core.errors import DomainError, PayloadTooLarge, Unauthorized
+from mocks.core.openapi import content, success
 from mocks.core.signing import safe_equal
 
+from . import schemas
 from .attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, Upload
 from .auth import PortalAuth
 from .catalogue import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TIERS
@@ -123,13 +125,21 @@ def _tier(tier: str | None) -> str | None:
     return tier
 
 
+# What the routes of the logged-in citizen add to the derived refusals (mocks.core.openapi).
+CITIZEN: dict[int | str, Any] = {401: {"description": "Not logged in (the tinh_session cookie)"}}
+STATE: dict[int | str, Any] = {409: {"description": "The dossier is not in a state that allows this"}}
+FILE = {200: {"description": "The file", "content": {t: {"schema": {"type": "string", "format": "binary"}}
+                                                      for t in ("application/pdf", "image/jpeg", "image/png")}}}
+
+
 def router(portal: ProvincialPortal, auth: PortalAuth) -> APIRouter:
     catalogue = portal.catalogue
     dossiers = portal.dossiers
     api = APIRouter(prefix="/api/v1", tags=["portal API"])
 
     # -- the catalogue (hot, async, pre-serialised) ---------------------------------------------------
-    @api.get("/procedures", summary="The procedures offered, one item per (procedure, agency)")
+    @api.get("/procedures", summary="The procedures offered, one item per (procedure, agency)",
+             responses=success(schemas.OfferingPage))
     async def list_procedures(
         q: Annotated[str | None, Query(max_length=200, description="Accent-insensitive search")] = None,
         tier: Annotated[str | None, Query(description="province | district | commune")] = None,
@@ -141,21 +151,23 @@ def router(portal: ProvincialPortal, auth: PortalAuth) -> APIRouter:
         body = catalogue.offerings_json(q or None, _tier(tier), agency_code or None, _level(level), offset, limit)
         return Response(body, media_type="application/json")
 
-    @api.get("/procedures/{code}", summary="One procedure (localised or national code) and the agencies offering it")
+    @api.get("/procedures/{code}", summary="One procedure (localised or national code) and the agencies offering it",
+             responses=success(schemas.ProcedureDetail))
     async def get_procedure(code: str) -> dict[str, Any]:
         return catalogue.procedure_json(code)
 
-    @api.get("/agencies", summary="The agencies, optionally of one tier")
+    @api.get("/agencies", summary="The agencies, optionally of one tier", responses=success(schemas.Agencies))
     async def list_agencies(tier: str | None = None) -> dict[str, Any]:
         agencies = catalogue.agencies_of_tier(_tier(tier))
         return {"total": len(agencies), "items": [a.to_json() for a in agencies]}
 
     # -- the logged-in citizen ------------------------------------------------------------------
-    @api.get("/me", summary="The logged-in account")
+    @api.get("/me", summary="The logged-in account", responses={**success(schemas.LocalAccount), **CITIZEN})
     def me(request: Request, ns: Namespace) -> dict[str, Any]:
         return auth.require_api(request, ns).to_json()
 
-    @api.post("/dossiers", status_code=201, summary="Submit a dossier (attachments in base64)")
+    @api.post("/dossiers", status_code=201, summary="Submit a dossier (attachments in base64)",
+              responses={**success(schemas.Dossier, 201), **CITIZEN, 404: {"description": "No such procedure"}})
     def submit(body: DossierIn, request: Request, ns: Namespace) -> dict[str, Any]:
         check_encodable(body.model_dump(exclude={"attachments"}))
         check_encodable([(a.code, a.filename, a.content_type) for a in body.attachments], "attachments")
@@ -168,13 +180,15 @@ def router(portal: ProvincialPortal, auth: PortalAuth) -> APIRouter:
         )
         return dossier.to_json(portal.tracking_base)
 
-    @api.get("/dossiers", summary="The logged-in citizen's dossiers")
+    @api.get("/dossiers", summary="The logged-in citizen's dossiers",
+             responses={**success(schemas.CitizenDossiers), **CITIZEN})
     def my_dossiers(request: Request, ns: Namespace) -> dict[str, Any]:
         account = auth.require_api(request, ns)
         items = [d.summary_json() for d in dossiers.list_for_account(ns, account.id)]
         return {"total": len(items), "items": items}
 
-    @api.get("/dossiers/{code}", summary="One of the citizen's dossiers")
+    @api.get("/dossiers/{code}", summary="One of the citizen's dossiers",
+             responses={**success(schemas.CitizenDossier), **CITIZEN})
     def get_dossier(code: str, request: Request, ns: Namespace) -> dict[str, Any]:
         account = auth.require_api(request, ns)
         return citizen_view(ns, dossiers.for_account(ns, code, account.id))
@@ -183,7 +197,8 @@ def router(portal: ProvincialPortal, auth: PortalAuth) -> APIRouter:
         return {**dossier.to_json(portal.tracking_base), "deadline": portal.workflow.deadline(ns, dossier)}
 
     @api.post("/dossiers/{code}/supplement",
-              summary="Hand in the supplement the agency asked for: the dossier goes on, the processing clock restarts")
+              summary="Hand in the supplement the agency asked for: the dossier goes on, the processing clock restarts",
+              responses={**success(schemas.CitizenDossier), **CITIZEN, **STATE})
     def supplement(code: str, body: SupplementIn, request: Request, ns: Namespace) -> dict[str, Any]:
         check_encodable(body.note, "note")
         check_encodable([(a.code, a.filename, a.content_type) for a in body.attachments], "attachments")
@@ -192,19 +207,22 @@ def router(portal: ProvincialPortal, auth: PortalAuth) -> APIRouter:
         uploads = [decode_attachment(a) for a in body.attachments]
         return citizen_view(ns, portal.workflow.answer_supplement(ns, account.id, code, uploads, body.note))
 
-    @api.post("/dossiers/{code}/withdrawal", summary="Withdraw the dossier (→ 7) before its result")
+    @api.post("/dossiers/{code}/withdrawal", summary="Withdraw the dossier (→ 7) before its result",
+              responses={**success(schemas.CitizenDossier), **CITIZEN, **STATE})
     def withdrawal(code: str, body: WithdrawalIn, request: Request, ns: Namespace) -> dict[str, Any]:
         check_encodable(body.reason, "reason")
         account = auth.require_api(request, ns)
         return citizen_view(ns, portal.workflow.withdraw_by_applicant(ns, account.id, code, body.reason))
 
-    @api.post("/dossiers/{code}/rating", summary="Rate the service, once, after the result")
+    @api.post("/dossiers/{code}/rating", summary="Rate the service, once, after the result",
+              responses={**success(schemas.CitizenDossier), **CITIZEN, **STATE})
     def rating(code: str, body: RatingIn, request: Request, ns: Namespace) -> dict[str, Any]:
         check_encodable(body.comment, "comment")
         account = auth.require_api(request, ns)
         return citizen_view(ns, portal.workflow.rate(ns, account.id, code, body.rating, body.comment))
 
-    @api.get("/dossiers/{code}/slips/{number}", summary="Slip 01–05 of the dossier (Circular 01/2018) as text")
+    @api.get("/dossiers/{code}/slips/{number}", summary="Slip 01–05 of the dossier (Circular 01/2018) as text",
+             response_class=Response, responses={**content("text/plain", "The slip"), **CITIZEN})
     def get_slip(code: str, number: Annotated[str, PathParam(max_length=4)], request: Request,
                  ns: Namespace) -> Response:
         account = auth.require_api(request, ns)
@@ -212,7 +230,8 @@ def router(portal: ProvincialPortal, auth: PortalAuth) -> APIRouter:
         return Response(text, media_type="text/plain; charset=utf-8",
                         headers={"Content-Disposition": f'inline; filename="{name}"'})
 
-    @api.get("/dossiers/{code}/attachments/{attachment_id}", summary="A file handed in with the dossier")
+    @api.get("/dossiers/{code}/attachments/{attachment_id}", summary="A file handed in with the dossier",
+             response_class=Response, responses={**FILE, **CITIZEN})
     def get_attachment(code: str, attachment_id: AttachmentId, request: Request, ns: Namespace) -> Response:
         account = auth.require_api(request, ns)
         dossiers.for_account(ns, code, account.id)
@@ -220,7 +239,8 @@ def router(portal: ProvincialPortal, auth: PortalAuth) -> APIRouter:
         return Response(content, media_type=info.content_type,
                         headers={"Content-Disposition": f'attachment; filename="{_ascii(info.filename)}"'})
 
-    @api.get("/dossiers/{code}/result", summary="Download the e-result (online return): hands the result over")
+    @api.get("/dossiers/{code}/result", summary="Download the e-result (online return): hands the result over",
+             response_class=Response, responses={**content("text/plain", "The e-result"), **CITIZEN, **STATE})
     def get_result(code: str, request: Request, ns: Namespace) -> Response:
         account = auth.require_api(request, ns)
         filename, content = dossiers.download_result(ns, code, account.id)
@@ -228,24 +248,28 @@ def router(portal: ProvincialPortal, auth: PortalAuth) -> APIRouter:
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
     @api.post("/dossiers/{code}/payments", status_code=201, response_model=PaymentStarted,
-              summary="Start paying the dossier's fee online (INIT): the checkout URL")
+              summary="Start paying the dossier's fee online (INIT): the checkout URL",
+              responses={**CITIZEN, **STATE, 502: {"description": "The payment platform refused or did not answer"}})
     def start_payment(code: str, request: Request, ns: Namespace) -> dict[str, Any]:
         account = auth.require_api(request, ns)
         tx = portal.payments.start(ns, code, account.id, _client_ip(request))
         return {"reference": tx.reference, "payment_url": tx.payment_url or "", "amount": tx.amount}
 
-    @api.get("/dossiers/{code}/payments", summary="The dossier's payment attempts")
+    @api.get("/dossiers/{code}/payments", summary="The dossier's payment attempts",
+             responses={**success(schemas.PaymentAttempts), **CITIZEN})
     def list_payments(code: str, request: Request, ns: Namespace) -> dict[str, Any]:
         account = auth.require_api(request, ns)
         dossiers.for_account(ns, code, account.id)
         return {"items": [t.to_json() for t in portal.payments.attempts(ns, code)]}
 
-    @api.get("/dossiers/{code}/receipt", summary="The e-receipt of the paid fee (GET_BILL)")
+    @api.get("/dossiers/{code}/receipt", summary="The e-receipt of the paid fee (GET_BILL)",
+             responses={**success(schemas.FeeReceipt), **CITIZEN, **STATE})
     def receipt(code: str, request: Request, ns: Namespace) -> dict[str, Any]:
         account = auth.require_api(request, ns)
         return portal.payments.receipt(ns, code, account.id)
 
-    @api.get("/lookup/{code}", summary="Public look-up by dossier code (no personal data)")
+    @api.get("/lookup/{code}", summary="Public look-up by dossier code (no personal data)",
+             responses=success(schemas.PublicDossier))
     def lookup(code: str, ns: Namespace) -> dict[str, Any]:
         return dossiers.get(ns, code).public_json()
 
@@ -257,7 +281,7 @@ def callbacks_router(portal: ProvincialPortal) -> APIRouter:
     creds = portal.config.credentials
 
     @api.post("/api/payment/confirm", summary="The payment platform's signed confirmation (CONFIRM)",
-              openapi_extra=_JSON_OBJECT_BODY)
+              openapi_extra=_JSON_OBJECT_BODY, responses=CONFIRM_ANSWERS)
     async def confirm(request: Request, ns: Namespace) -> Response:
         # The body is read here, not by FastAPI, so that even malformed JSON is answered with a MaLoi.
         try:
@@ -269,7 +293,8 @@ def callbacks_router(portal: ProvincialPortal) -> APIRouter:
             return JSONResponse(confirm_envelope(exc.body()), status_code=exc.status)
 
     # The post sends the header as `access_token` (DOMAIN.md §4): FastAPI would look for `access-token`.
-    @api.post("/api/postal/events", summary="The postal service's tracking webhook", openapi_extra=_JSON_OBJECT_BODY)
+    @api.post("/api/postal/events", summary="The postal service's tracking webhook", openapi_extra=_JSON_OBJECT_BODY,
+              responses=POSTAL_EVENT_ANSWERS)
     async def postal_event(request: Request, ns: Namespace, access_token: Annotated[str | None, Header(
             convert_underscores=False, description="the portal's postal access token")] = None) -> Response:
         try:
@@ -286,6 +311,19 @@ def callbacks_router(portal: ProvincialPortal) -> APIRouter:
     return api
 
 
+CONFIRM_ANSWERS: dict[int | str, Any] = {
+    200: {"model": schemas.ConfirmAnswer, "description": 'MaLoi "00" (recorded, or recorded before)'},
+    **{status: {"model": schemas.ConfirmRefusal, "description": why} for status, why in (
+        (400, "MaLoi 03: invalid data"), (401, "MaLoi 01: bad signature; 02: unknown partner"),
+        (404, "No such payment"), (409, "Contradicts what was recorded"), (413, "MaLoi 03: too large"))},
+}
+POSTAL_EVENT_ANSWERS: dict[int | str, Any] = {
+    200: {"model": schemas.PostalEventRecorded, "description": 'Status "100" (recorded, or recorded before)'},
+    **{status: {"model": schemas.PostalEventRefusal, "description": why} for status, why in (
+        (400, "Status 101: invalid event"), (401, "No or a wrong access_token header"),
+        (403, "Not this portal's CustomerCode"), (404, "No order with this ItemCode"),
+        (409, "Not in a state that allows the event"), (413, "Too large"))},
+}
 _JSON_OBJECT_BODY: dict[str, Any] = {
     "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
 }

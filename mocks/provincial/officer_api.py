@@ -16,11 +16,13 @@ from pydantic import BaseModel, Field
 
 from mocks.core.app import Namespace
 from mocks.core.errors import DomainError, Unauthorized
+from mocks.core.openapi import content, success
 from mocks.core.storage import Store
 from mocks.core.throttle import TooManyAttempts
 from mocks.core.web import Session, WebSessions
 
-from .api import PostalAddressIn
+from . import schemas
+from .api import FILE, STATE, PostalAddressIn
 from .model import ProvincialPortal
 from .officers import Officer
 from .slips import slip
@@ -141,6 +143,11 @@ DayTo = Annotated[str | None, Query(alias="to", max_length=10, description="Last
 AttachmentId = Annotated[int, PathParam(ge=1, le=10_000)]
 
 
+OFFICER: dict[int | str, Any] = {401: {"description": "Not logged in as an officer (tinh_officer_session)"},
+                                  403: {"description": "The officer's role does not allow this"}}
+ACTION: dict[int | str, Any] = {**success(schemas.OfficerDossier), **OFFICER, **STATE}
+
+
 def officer_router(portal: ProvincialPortal, auth: OfficerAuth) -> APIRouter:
     workflow = portal.workflow
     api = APIRouter(prefix="/api/v1/officer", tags=["back office (officers)"])
@@ -150,7 +157,9 @@ def officer_router(portal: ProvincialPortal, auth: OfficerAuth) -> APIRouter:
 
     @api.post("/login", summary="Log in as an officer: sets the tinh_officer_session cookie",
               description="5 wrong passwords in a row lock the user name for 15 minutes of the namespace clock "
-                          "(429 LOGIN_LOCKED with Retry-After), the right password included.")
+                          "(429 LOGIN_LOCKED with Retry-After), the right password included.",
+              responses={**success(schemas.OfficerOut), 401: {"description": "Wrong user name or password"},
+                         429: {"description": "Too many attempts: LOGIN_LOCKED (Retry-After)"}})
     def login(body: LoginIn, request: Request, ns: Namespace) -> Response:
         check_encodable(body.model_dump())
         try:
@@ -161,17 +170,18 @@ def officer_router(portal: ProvincialPortal, auth: OfficerAuth) -> APIRouter:
         auth.log_in(response, ns, auth.session(request, ns), officer)
         return response
 
-    @api.post("/logout", summary="End the officer's session")
+    @api.post("/logout", summary="End the officer's session", responses=success(schemas.LoggedOut))
     def logout(request: Request, ns: Namespace) -> Response:
         response = JSONResponse({"status": "logged_out"})
         auth.sessions.destroy(response, ns, auth.session(request, ns))
         return response
 
-    @api.get("/me", summary="The logged-in officer")
+    @api.get("/me", summary="The logged-in officer", responses={**success(schemas.OfficerOut), **OFFICER})
     def me(request: Request, ns: Namespace) -> dict[str, Any]:
         return auth.require(request, ns).to_json()
 
-    @api.get("/dossiers", summary="The officer's agency's dossiers, newest first, with their deadline marks")
+    @api.get("/dossiers", summary="The officer's agency's dossiers, newest first, with their deadline marks",
+             responses={**success(schemas.AgencyDossiers), **OFFICER})
     def list_dossiers(
         request: Request, ns: Namespace,
         status: Annotated[int | None, Query(ge=1, le=10)] = None,
@@ -193,7 +203,8 @@ def officer_router(portal: ProvincialPortal, auth: OfficerAuth) -> APIRouter:
                 "items": [workflow.officer_view(ns, officer, d, full=False) for d in found]}
 
     @api.post("/dossiers", status_code=201,
-              summary="Enter a dossier handed in at the counter (channel 1) or arriving by post (channel 3)")
+              summary="Enter a dossier handed in at the counter (channel 1) or arriving by post (channel 3)",
+              responses={**success(schemas.OfficerDossier, 201), **OFFICER, 404: {"description": "No such procedure"}})
     def register(body: RegisterIn, request: Request, ns: Namespace) -> dict[str, Any]:
         check_encodable(body.model_dump())
         officer = auth.require(request, ns)
@@ -204,17 +215,20 @@ def officer_router(portal: ProvincialPortal, auth: OfficerAuth) -> APIRouter:
                               note=body.note)
         return workflow.officer_view(ns, officer, d, portal.tracking_base)
 
-    @api.get("/dossiers/{code}", summary="One of the agency's dossiers, with its deadline and the allowed actions")
+    @api.get("/dossiers/{code}", summary="One of the agency's dossiers, with its deadline and the allowed actions",
+             responses={**success(schemas.OfficerDossier), **OFFICER})
     def get_dossier(code: Code, request: Request, ns: Namespace) -> dict[str, Any]:
         return view(ns, auth.require(request, ns), code)
 
-    @api.get("/dossiers/{code}/attachments/{attachment_id}", summary="A file of the dossier")
+    @api.get("/dossiers/{code}/attachments/{attachment_id}", summary="A file of the dossier",
+             response_class=Response, responses={**FILE, **OFFICER})
     def attachment(code: Code, attachment_id: AttachmentId, request: Request, ns: Namespace) -> Response:
         workflow.dossier(ns, auth.require(request, ns), code)
         info, content = portal.dossiers.attachment(ns, code, attachment_id)
         return Response(content, media_type=info.content_type)
 
-    @api.get("/dossiers/{code}/slips/{number}", summary="Slip 01–05 (Circular 01/2018) as text")
+    @api.get("/dossiers/{code}/slips/{number}", summary="Slip 01–05 (Circular 01/2018) as text",
+             response_class=Response, responses={**content("text/plain", "The slip"), **OFFICER})
     def get_slip(code: Code, number: Annotated[str, PathParam(max_length=4)], request: Request,
                  ns: Namespace) -> Response:
         name, text = slip(workflow.dossier(ns, auth.require(request, ns), code), number)
@@ -226,58 +240,66 @@ def officer_router(portal: ProvincialPortal, auth: OfficerAuth) -> APIRouter:
         fn(ns, officer, code, *args)
         return view(ns, officer, code)
 
-    @api.post("/dossiers/{code}/receive", summary="Receive an online dossier (1 → 2): the appointment counts from now")
+    @api.post("/dossiers/{code}/receive", summary="Receive an online dossier (1 → 2): the appointment counts from now",
+              responses=ACTION)
     def receive(code: Code, request: Request, ns: Namespace, body: NoteIn | None = None) -> dict[str, Any]:
         return act(ns, request, code, workflow.receive, (body or NoteIn()).note)
 
-    @api.post("/dossiers/{code}/refuse", summary="Refuse to receive (1 → 3), with the reason (form 03)")
+    @api.post("/dossiers/{code}/refuse", summary="Refuse to receive (1 → 3), with the reason (form 03)",
+              responses=ACTION)
     def refuse(code: Code, body: ReasonIn, request: Request, ns: Namespace) -> dict[str, Any]:
         check_encodable(body.reason, "reason")
         return act(ns, request, code, workflow.refuse, body.reason)
 
     @api.post("/dossiers/{code}/supplement-request",
-              summary="Ask for a supplement (→ 5, form 02): once, everything at once, within 3 working days")
+              summary="Ask for a supplement (→ 5, form 02): once, everything at once, within 3 working days",
+              responses=ACTION)
     def supplement_request(code: Code, body: SupplementRequestIn, request: Request, ns: Namespace) -> dict[str, Any]:
         check_encodable(body.model_dump())
         return act(ns, request, code, workflow.request_supplement,
                    [i.model_dump() for i in body.items], body.note)
 
     @api.post("/dossiers/{code}/supplement",
-              summary="Record the supplement of a paper dossier handed in at the desk (5 → back; the clock restarts)")
+              summary="Record the supplement of a paper dossier handed in at the desk (5 → back; the clock restarts)",
+              responses=ACTION)
     def paper_supplement(code: Code, body: PaperSupplementIn, request: Request, ns: Namespace) -> dict[str, Any]:
         check_encodable(body.model_dump())
         return act(ns, request, code, workflow.record_supplement, body.documents, body.note)
 
-    @api.post("/dossiers/{code}/process", summary="Take the dossier up for processing (2 → 4)")
+    @api.post("/dossiers/{code}/process", summary="Take the dossier up for processing (2 → 4)", responses=ACTION)
     def process(code: Code, request: Request, ns: Namespace, body: NoteIn | None = None) -> dict[str, Any]:
         return act(ns, request, code, workflow.process, (body or NoteIn()).note)
 
-    @api.post("/dossiers/{code}/payment-request", summary="Ask the applicant to pay the fee online (4 → 6)")
+    @api.post("/dossiers/{code}/payment-request", summary="Ask the applicant to pay the fee online (4 → 6)",
+              responses=ACTION)
     def payment_request(code: Code, request: Request, ns: Namespace, body: NoteIn | None = None) -> dict[str, Any]:
         return act(ns, request, code, workflow.request_payment, (body or NoteIn()).note)
 
     @api.post("/dossiers/{code}/result",
-              summary="The result is ready (4 → 9 with its documents; → 6 while an online fee is unpaid)")
+              summary="The result is ready (4 → 9 with its documents; → 6 while an online fee is unpaid)",
+              responses=ACTION)
     def result(code: Code, body: ResultIn, request: Request, ns: Namespace) -> dict[str, Any]:
         check_encodable(body.model_dump())
         return act(ns, request, code, workflow.result_ready, [d.model_dump() for d in body.documents], body.note)
 
-    @api.post("/dossiers/{code}/return", summary="Hand the result over at the desk (9 → 10)")
+    @api.post("/dossiers/{code}/return", summary="Hand the result over at the desk (9 → 10)", responses=ACTION)
     def return_result(code: Code, request: Request, ns: Namespace, body: NoteIn | None = None) -> dict[str, Any]:
         return act(ns, request, code, workflow.return_result, (body or NoteIn()).note)
 
-    @api.post("/dossiers/{code}/stop", summary="Stop processing (→ 8), with the reason")
+    @api.post("/dossiers/{code}/stop", summary="Stop processing (→ 8), with the reason", responses=ACTION)
     def stop(code: Code, body: ReasonIn, request: Request, ns: Namespace) -> dict[str, Any]:
         check_encodable(body.reason, "reason")
         return act(ns, request, code, workflow.stop, body.reason)
 
-    @api.post("/dossiers/{code}/withdraw", summary="Record the applicant's withdrawal asked at the desk (→ 7)")
+    @api.post("/dossiers/{code}/withdraw", summary="Record the applicant's withdrawal asked at the desk (→ 7)",
+              responses=ACTION)
     def withdraw(code: Code, body: ReasonIn, request: Request, ns: Namespace) -> dict[str, Any]:
         check_encodable(body.reason, "reason")
         return act(ns, request, code, workflow.withdraw_at_desk, body.reason)
 
     @api.post("/dossiers/{code}/reschedule",
-              summary="Apology and new date (form 04): once, at least one working day before the deadline")
+              summary="Apology and new date (form 04): once, at least one working day before the deadline",
+              responses=ACTION)
     def reschedule(code: Code, body: RescheduleIn, request: Request, ns: Namespace) -> dict[str, Any]:
         check_encodable(body.model_dump())
         return act(ns, request, code, workflow.reschedule, body.new_date, body.reason)
@@ -288,11 +310,13 @@ def officer_router(portal: ProvincialPortal, auth: OfficerAuth) -> APIRouter:
 def stats_router(portal: ProvincialPortal) -> APIRouter:
     api = APIRouter(prefix="/api/v1/stats", tags=["campaign statistics"])
 
-    @api.get("/online-rate", summary="Online share per tier and agency, and the other campaign figures")
+    @api.get("/online-rate", summary="Online share per tier and agency, and the other campaign figures",
+             responses=success(schemas.OnlineRate))
     def online_rate(ns: Namespace, date_from: Day = None, date_to: DayTo = None) -> dict[str, Any]:
         return portal.stats.compute(ns, date_from, date_to)
 
-    @api.get("/online-rate.csv", summary="The same figures as CSV (UTF-8 with BOM): one row per tier and agency")
+    @api.get("/online-rate.csv", summary="The same figures as CSV (UTF-8 with BOM): one row per tier and agency",
+             response_class=Response, responses=content("text/csv", "The figures as CSV"))
     def online_rate_csv(ns: Namespace, date_from: Day = None, date_to: DayTo = None) -> Response:
         figures = portal.stats.compute(ns, date_from, date_to)
         name = f"ty-le-truc-tuyen-{figures['from']}-{figures['to']}.csv"

@@ -1,0 +1,136 @@
+"""What the shared admin surface (`/_admin/...` of every service) answers, for the OpenAPI document.
+
+Documentation only: the routes return plain dicts and these models are given in `responses=`,
+which does not filter them. Items whose shape belongs to another module's rows (journal entries,
+outbox messages) list their stable keys and allow the rest.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Health(BaseModel):
+    status: str = Field(description='"ok"')
+    service: str
+
+
+class NamespaceReset(BaseModel):
+    status: str = Field(description='"reset"')
+    namespace: str
+    service: str
+
+
+class SeedResult(BaseModel):
+    """The namespace and the service, and what the service's seed made (its own keys)."""
+
+    model_config = ConfigDict(extra="allow")
+    namespace: str
+    service: str
+
+
+class ClockState(BaseModel):
+    namespace: str
+    now: str = Field(description="ISO 8601, +07:00")
+    mode: str = Field(description="real | frozen | offset")
+    offset_seconds: float
+
+
+class OutboxMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: int
+    kind: str
+    status: str = Field(description="pending | delivered | failed")
+
+
+class OutboxListing(BaseModel):
+    messages: list[OutboxMessage]
+
+
+class OutboxFlushed(BaseModel):
+    delivered: int
+    pending: int
+
+
+class FaultRuleOut(BaseModel):
+    """A fault rule: its bookkeeping and its FaultSpec's fields (those set)."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str
+    namespace: str
+    service: str
+    hits: int
+    applied: int
+    created_at: float
+    expires_at: float | None
+    action: str
+
+
+class FaultListing(BaseModel):
+    faults: list[FaultRuleOut]
+
+
+class FaultRemoved(BaseModel):
+    removed: str = Field(description="the rule's id")
+
+
+class FaultsCleared(BaseModel):
+    removed: int = Field(description="how many rules were removed")
+
+
+class JournalEntry(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: int
+    direction: str = Field(description="in | out")
+    method: str
+
+
+class JournalListing(BaseModel):
+    entries: list[JournalEntry]
+    dropped: int = Field(description="entries the journal could not keep (its queue was full)")
+
+
+class JournalCount(BaseModel):
+    count: int
+
+
+class ExpectedCount(BaseModel):
+    count: int | None
+    at_least: int | None
+    at_most: int | None
+
+
+class JournalVerdict(BaseModel):
+    ok: bool
+    count: int
+    expected: ExpectedCount
+
+
+class NearMiss(JournalEntry):
+    url: str
+    closest_routes: list[str]
+
+
+class NearMisses(BaseModel):
+    near_misses: list[NearMiss]
+
+
+class SnapshotInfo(BaseModel):
+    name: str
+    bytes: int
+    taken_at: float
+
+
+class SnapshotListing(BaseModel):
+    snapshots: list[SnapshotInfo]
+
+
+class SnapshotTaken(BaseModel):
+    name: str
+    path: str
+    bytes: int
+
+
+class SnapshotRestored(BaseModel):
+    name: str
+    restored: list[str] = Field(description="the databases put back")
