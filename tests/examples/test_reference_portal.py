@@ -303,3 +303,22 @@ def test_a_portal_started_with_a_namespace_works_in_it(dvc_stack: Any, tmp_path:
     finally:
         server.stop()
         platform.reset()
+
+
+def test_the_back_office_hooks_and_the_json_catalogue(reference_portal: PortalServer) -> None:
+    """What the harness's seam uses: the catalogue as JSON, local accounts made at the counter, refusals."""
+    from examples.reference_portal.hooks import ReferenceBackOffice
+
+    url, token = reference_portal.url, reference_portal.config.admin_token
+    hooks = ReferenceBackOffice(url, token)
+    kinds = {(p["code"], p["level"], p["tier"], p["fee"]["amount"] > 0) for p in hooks.catalogue()}
+    assert kinds == {("2.000488", 4, "province", True), ("2.000635", 3, "province", True),
+                     ("1.000894", 3, "commune", False)}
+    assert requests.get(f"{url}/api/thu-tuc", params={"tier": "commune"}, timeout=10).json()["total"] == 1
+    made = hooks.create_local_account("Trần Thị Bình", "049195000777")
+    assert [a["id"] for a in hooks.local_accounts() if a["id_number"] == "049195000777"] == [made["id"]]
+    assert hooks.dossier("000.00.12.H47-240101-0001") is None
+    refused = requests.post(f"{url}/_admin/accounts", json={"full_name": ""}, headers={"X-Admin-Token": token},
+                            timeout=10)
+    assert refused.status_code == 400 and refused.json()["error"]["message_vi"]
+    assert requests.get(f"{url}/_admin/accounts", timeout=10).status_code == 401

@@ -142,3 +142,15 @@ def test_emulator_only_journeys_are_skipped_with_their_reason_on_other_pages(pyt
     assert "emulator only (the emulator's officers' pages); the pages under test are mypkg.pages:portal" in (
         result.stdout.str())
     pytester.runpytest_inprocess(*INNER, "-p", "no:xdist").assert_outcomes(passed=2)
+
+
+def test_serve_workers_inherit_the_default_from_the_environment(monkeypatch: pytest.MonkeyPatch,
+                                                                tmp_path: Path) -> None:
+    """`serve --workers N` children build their own StackConfig: `--default-namespace` reaches them this way."""
+    from mocks.core.config import DEFAULT_NAMESPACE_VARIABLE, Credentials, StackConfig
+
+    made = {"state_dir": tmp_path, "urls": {}, "credentials": Credentials.generate()}
+    monkeypatch.delenv(DEFAULT_NAMESPACE_VARIABLE, raising=False)
+    assert StackConfig(**made).default_namespace == "default"
+    monkeypatch.setenv(DEFAULT_NAMESPACE_VARIABLE, PINNED)
+    assert StackConfig(**made).default_namespace == PINNED
