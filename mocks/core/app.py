@@ -267,7 +267,7 @@ def admin_router(
     @router.get("/outbox", dependencies=[guard], summary="Outgoing calls of the namespace and their delivery",
                 responses=success(schemas.OutboxListing))
     def outbox(ns: Namespace, kind: str | None = None, status: str | None = None) -> dict[str, Any]:
-        return {"messages": ctx.outbox.messages(ns, kind, status)}
+        return {"messages": ctx.outbox.messages(ns, kind, status), "counts": ctx.outbox.counts(ns, kind)}
 
     @router.post("/outbox/flush", dependencies=[guard], summary="Retry every pending outgoing call now",
                  responses=success(schemas.OutboxFlushed))
@@ -276,7 +276,8 @@ def admin_router(
             hook(ns)
         ctx.outbox.retry_now(ns)
         delivered = ctx.outbox.run_once()
-        return {"delivered": delivered, "pending": len(ctx.outbox.messages(ns, status="pending"))}
+        counts = ctx.outbox.counts(ns)
+        return {"delivered": delivered, "pending": counts["pending"], "rejected": counts["rejected"]}
 
     # -- faults -----------------------------------------------------------------------------------
     @router.get("/faults", dependencies=[guard], summary="The namespace's fault rules (of every service)",

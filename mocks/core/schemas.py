@@ -45,11 +45,13 @@ class OutboxMessage(BaseModel):
 
 class OutboxListing(BaseModel):
     messages: list[OutboxMessage]
+    counts: dict[str, int] = Field(description="messages of the namespace (of `kind`, if given) in each status")
 
 
 class OutboxFlushed(BaseModel):
     delivered: int
     pending: int
+    rejected: int = Field(description="messages refused for good by the other side (never retried)")
 
 
 class FaultRuleOut(BaseModel):

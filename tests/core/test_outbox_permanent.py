@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 import responses
 
 from mocks.core.config import Credentials, StackConfig
@@ -160,3 +162,22 @@ def test_other_refusals_may_pass_and_are_retried(store: Store, gateway: SyncGate
     box.run_once()
     [m] = box.messages("t", kind=SYNC_KIND)
     assert (m["status"], m["attempts"], m["refusal"]) == ("pending", 1, None)
+
+
+# -- over HTTP: the admin surface shows and counts what was refused -----------------------------------------------
+def test_the_admin_outbox_lists_and_counts_a_rejected_sync(dvc_stack: Any, ns: str) -> None:
+    from harness.control import Faults
+    from tests.provincial.backoffice import Province
+
+    province = Province(dvc_stack.urls, dvc_stack.config.credentials.admin_token, ns)
+    Faults(dvc_stack.info, ns).error("national", "/sync/service", status=400, nth=1,
+                                     body={"error_code": 3, "message": "Dữ liệu không hợp lệ (giả lập)"})
+    code = province.submit(province.citizen())["code"]
+    flushed = requests.post(f"{province.base}/_admin/outbox/flush", headers=province.admin, timeout=30).json()
+    assert flushed["rejected"] == 1 and flushed["pending"] == 0, flushed
+    listing = requests.get(f"{province.base}/_admin/outbox", params={"status": "rejected"}, headers=province.admin,
+                           timeout=30).json()
+    [message] = listing["messages"]
+    assert message["refusal"]["code"] == "error_code 3" and listing["counts"]["rejected"] == 1
+    mine = requests.get(f"{province.base}/_admin/dossiers/{code}", headers=province.admin, timeout=30).json()
+    assert mine["national_sync"]["state"] == "rejected", mine["national_sync"]
