@@ -265,6 +265,15 @@ def run_load(opts: LoadOptions) -> int:
         print(f"dvc-harness load: cannot use {opts.report_dir} as the report folder: {exc}", file=sys.stderr)
         return EXIT_ERROR
     summary_path, junit_path = opts.report_dir / report.SUMMARY, opts.report_dir / report.JUNIT
+    if opts.api:  # a misspelt or unimportable --api: said at once, not after a run of errors
+        from load.api import resolve_factory
+
+        try:
+            resolve_factory(opts.api)
+        except (ValueError, ImportError) as exc:
+            print(f"dvc-harness load: {exc}", file=sys.stderr)
+            report.write_summary(summary_path, profile, None, None, None, EXIT_ERROR, error=str(exc))
+            return EXIT_ERROR
     try:
         services, admin_token, handle, no_check = _services(opts)
     except Exception as exc:
@@ -320,21 +329,19 @@ def run_load(opts: LoadOptions) -> int:
             elif admin_token is None:
                 checked = consistency.Report(skipped=no_check or "no admin token")
             elif no_check:      # an outside portal: its records through its back office, when its api gives one
-                back_office = _back_office(opts, services, admin_token)
+                try:
+                    back_office = _back_office(opts, services, admin_token)
+                    checked = None if back_office is None else consistency.check_portal(
+                        results["ledger"], back_office, services, opts.namespace, admin_token)
+                except Exception as exc:
+                    error = f"the consistency check could not read the portal's back office: {exc}"
+                    print(f"dvc-harness load: {error}", file=sys.stderr)
+                    report.write_summary(summary_path, profile, outcome, None, results, EXIT_ERROR, error=error)
+                    _write_html(opts.report_dir, out)
+                    return EXIT_ERROR
                 if back_office is None:
                     checked = consistency.Report(skipped=f"{no_check} and the --api factory gives no back_office "
                                                          "to read its dossiers (docs/wiring.md)")
-                else:
-                    try:
-                        checked = consistency.check_portal(results["ledger"], back_office, services, opts.namespace,
-                                                           admin_token)
-                    except Exception as exc:
-                        checked = None
-                        error = f"the consistency check could not read the portal's back office: {exc}"
-                        print(f"dvc-harness load: {error}", file=sys.stderr)
-                        report.write_summary(summary_path, profile, outcome, None, results, EXIT_ERROR, error=error)
-                        _write_html(opts.report_dir, out)
-                        return EXIT_ERROR
             else:
                 try:
                     checked = consistency.check(results["ledger"], services, opts.namespace, admin_token)

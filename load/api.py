@@ -19,6 +19,8 @@ reads an outside portal's records after the run (`--host`); without it the check
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -97,12 +99,20 @@ def emulator_api(session: requests.Session, urls: Mapping[str, str], *, namespac
 
 
 def resolve_factory(target: str | None) -> Factory:
-    """`MODULE:FACTORY` -> the factory (default: the emulators')."""
+    """`MODULE:FACTORY` -> the factory (default: the emulators'). MODULE is looked for on the path and, as
+    `python -m` does for the Locust process, in the current folder."""
     target = target or DEFAULT_API
     module_name, _, attr = target.partition(":")
     if not module_name or not attr:
         raise ValueError(f"--api wants MODULE:FACTORY, got {target!r}")
-    factory = getattr(importlib.import_module(module_name), attr, None)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if os.getcwd() in sys.path:
+            raise ValueError(f"--api {target}: {exc} (run from the folder that holds it, or set PYTHONPATH)") from exc
+        sys.path.append(os.getcwd())
+        return resolve_factory(target)
+    factory = getattr(module, attr, None)
     if not callable(factory):
         raise ValueError(f"--api {target}: {attr} is not a callable in {module_name}")
     return factory  # type: ignore[no-any-return]
