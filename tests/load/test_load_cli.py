@@ -209,3 +209,13 @@ def test_an_outside_portal_whose_api_gives_no_back_office_skips_the_check_in_one
     skipped = [line for line in out.splitlines() if line.startswith("dvc-harness load: consistency check skipped")]
     assert len(skipped) == 1 and "gives no back_office" in skipped[0], out
     assert summary["consistency"]["skipped"] and summary["journeys"]["browse"]["ok"] >= 1
+
+
+def test_an_api_that_cannot_be_imported_is_refused_at_once(tmp_path: Path) -> None:
+    out = io.StringIO()
+    started = time.monotonic()
+    code = run_load(LoadOptions(profiles.load("smoke"), api="no_such_package.load:portal", state_dir=tmp_path / "s",
+                                report_dir=tmp_path / "report", echo=out))
+    summary = json.loads((tmp_path / "report" / "load-summary.json").read_text(encoding="utf-8"))
+    assert code == 2 and "no_such_package" in summary["error"]
+    assert time.monotonic() - started < 10, "Locust was started for an --api that does not exist"
