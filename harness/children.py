@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
+from .workers import die_with_parent
+
 INTERRUPT_WAIT_S = 30.0     # how long an interrupted pytest or Locust may take to write its reports
 
 
@@ -36,9 +38,13 @@ def sigterm_as_interrupt() -> Iterator[dict[str, bool]]:
 
 def start_child(cmd: list[str], **kwargs: Any) -> subprocess.Popen[str]:
     """A child (pytest, Locust) in a process group of its own: a terminal's Ctrl-C reaches this process only,
-    which then stops the child once, the same way for Ctrl-C, `kill -INT` and SIGTERM (see stop_child)."""
+    which then stops the child once, the same way for Ctrl-C, `kill -INT` and SIGTERM (see stop_child).
+    Should this process be killed outright (`kill -9`), the child gets SIGTERM from the kernel (Linux), so a
+    killed `run` or `load` leaves no pytest or Locust behind."""
+    parent = os.getpid()
     return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, encoding="utf-8", errors="replace", start_new_session=True, **kwargs)
+                            text=True, encoding="utf-8", errors="replace", start_new_session=True,
+                            preexec_fn=lambda: die_with_parent(parent), **kwargs)
 
 
 def _signal_group(proc: subprocess.Popen[str], sig: int) -> None:

@@ -38,8 +38,9 @@ def started(cmd: list[str], **popen: Any) -> Iterator[subprocess.Popen[str]]:
         end_group(process)
 
 
-def end_group(process: subprocess.Popen[Any], timeout: float = 15.0) -> None:
-    """SIGTERM to the process's whole group, then SIGKILL to what is left of it; reaps the leader."""
+def end_group(process: subprocess.Popen[Any], timeout: float = 15.0, *, close_streams: bool = True) -> None:
+    """SIGTERM to the process's whole group, then SIGKILL to what is left of it; reaps the leader. A test whose
+    thread still reads the process's output keeps its streams open (`close_streams=False`)."""
     pgid = process.pid  # a session leader: its group has its pid, and keeps it after the leader is gone
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signal.SIGTERM)
@@ -49,7 +50,7 @@ def end_group(process: subprocess.Popen[Any], timeout: float = 15.0) -> None:
         wait_until(lambda: not group_members(pgid), 5.0)
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=5)
-    for stream in (process.stdin, process.stdout, process.stderr):
+    for stream in (process.stdin, process.stdout, process.stderr) if close_streams else ():
         if stream is not None:
             stream.close()
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from harness.stack import Stack
+from tests.process_groups import end_group
 
 SLEEPY = '''
 import time
@@ -72,7 +73,7 @@ def test_an_interrupted_run_counts_the_unfinished_journeys_as_not_run(
         [sys.executable, "-m", "harness.cli", "run", "--suite", str(suite), "--state-dir",
          str(running_stack.config.state_dir), "--report-dir", str(reports), "--workers", "1", "--no-smoke",
          "--", "-p", "no:schemathesis", "-p", "no:hypothesispytest"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path, start_new_session=True)
     try:
         lines, seen = _lines(proc), []
         deadline = time.monotonic() + 25
@@ -85,9 +86,7 @@ def test_an_interrupted_run_counts_the_unfinished_journeys_as_not_run(
         proc.send_signal(sig)   # to the run alone, as `kill` does; a terminal's Ctrl-C reaches it the same way
         code = proc.wait(timeout=30)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        end_group(proc, close_streams=False)   # the run and its pytest, whatever happened
     time.sleep(0.2)
     while not lines.empty():
         seen.append(lines.get())

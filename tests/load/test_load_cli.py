@@ -25,6 +25,7 @@ from harness.control import Faults
 from harness.load_cmd import EXIT_DATA_LOST, EXIT_FAILED, EXIT_OK, LoadOptions, run_load
 from harness.stack import Stack
 from load import profiles
+from tests.process_groups import end_group
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +120,8 @@ def _free_port() -> int:
 def test_a_master_and_two_workers_on_loopback(load_stack: Stack, tmp_path: Path) -> None:
     port = _free_port()
     workers = [subprocess.Popen([sys.executable, "-m", "harness.load_cmd", "--worker", "--master-host", "127.0.0.1",
-                                 "--master-port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                 "--master-port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
                for _ in range(2)]
     try:
         profile = profiles.load("campaign-peak").with_overrides(duration_s=16, rate=4)
@@ -133,8 +135,7 @@ def test_a_master_and_two_workers_on_loopback(load_stack: Stack, tmp_path: Path)
             assert worker.wait(timeout=30) == 0          # the master sent them home
     finally:
         for worker in workers:
-            if worker.poll() is None:
-                worker.kill()
+            end_group(worker)   # the worker and its Locust, whatever happened
 
 
 def test_the_arrival_rate_holds_when_latency_rises_tenfold(load_stack: Stack, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ import pytest
 from harness.report import RunReport, render_html, write_load_html
 from harness.stack import Stack
 from load.chart import latency_svg, read_history
+from tests.process_groups import end_group
 
 # Locust's own header of `--csv-full-history` (locust/stats.py: StatsCSV), and rows as it writes them: one per
 # request name and one Aggregated row a second.
@@ -115,7 +116,8 @@ def test_a_ctrl_c_load_writes_its_partial_reports_and_exits_non_zero(load_stack:
     report = tmp_path / "report"
     proc = subprocess.Popen([sys.executable, "-m", "harness.load_cmd", "--profile", "smoke", "--state-dir",
                              str(load_stack.config.state_dir), "--report-dir", str(report)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
+                            start_new_session=True)
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or ()], daemon=True).start()
     seen: list[str] = []
@@ -128,9 +130,7 @@ def test_a_ctrl_c_load_writes_its_partial_reports_and_exits_non_zero(load_stack:
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=30)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        end_group(proc, close_streams=False)   # the load and its Locust, whatever happened
     time.sleep(0.2)
     while not lines.empty():
         seen.append(lines.get())

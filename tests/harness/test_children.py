@@ -1,0 +1,45 @@
+"""The children of `run` and `load` (pytest, Locust) do not outlive a `run` or `load` killed outright."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.process_groups import end_group
+
+PARENT = """
+import sys, time
+from harness.children import start_child
+child = start_child([sys.executable, "-c", "import time; time.sleep(60)"])
+print(child.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_a_child_dies_when_its_parent_is_killed_outright() -> None:
+    parent = subprocess.Popen([sys.executable, "-c", PARENT], stdout=subprocess.PIPE, text=True,
+                              start_new_session=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        child = int(parent.stdout.readline())  # type: ignore[union-attr]
+        assert _alive(child)
+        parent.kill()   # SIGKILL: no chance to stop the child itself
+        parent.wait()
+        deadline = time.monotonic() + 10
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child), "the child outlived its killed parent"
+    finally:
+        end_group(parent)
