@@ -10,7 +10,7 @@ table, checks the emulator for lost data, and leaves in the report folder: load-
 (one test case per SLO, and the consistency check), load-summary.json, load-results.json,
 Locust's locust.html and locust_*.csv, and load.log (Locust's output).
 
-Exit codes (DESIGN.md, Contracts): 0 every SLO held; 1 an SLO failed (or a hard limit stopped
+Exit codes (docs/load.md): 0 every SLO held; 1 an SLO failed (or a hard limit stopped
 the run early); 2 the run itself failed; 3 data was lost (the consistency check failed).
 
 Distributed: `--processes N` runs N local Locust workers; across machines, one

@@ -1,4 +1,4 @@
-"""Start the four emulators, or find the ones already running (DESIGN.md, Contracts).
+"""Start the four emulators, or find the ones already running (README.md: ports, `stack.json`).
 
 `Stack.start()` runs them in this process, one uvicorn server per service in a thread,
 on free loopback ports unless a base port is given, and writes `stack.json` once all

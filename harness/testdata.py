@@ -1,9 +1,10 @@
 """Vietnamese test data: Faker providers and a factory of accounts for the emulators.
 
 Faker's vi_VN puts the given name first and knows no ID numbers or Quảng Nam places,
-so these providers follow DOMAIN.md §5 and reuse the emulators' own rules
-(mocks.core.identifiers) and reference data (mocks.data): what the factory makes, the
-national emulator accepts. A seed repeats a run exactly.
+so these providers put the family name first ("Nguyễn Thị Thu Hà") and reuse the
+emulators' own rules (mocks.core.identifiers: citizen IDs, tax codes, mobile numbers) and
+reference data (mocks.data: the province's units): what the factory makes, the national
+emulator accepts. A seed repeats a run exactly.
 """
 
 from __future__ import annotations

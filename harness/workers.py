@@ -8,7 +8,7 @@ a load generator's — tend to land on one child). Where SO_REUSEPORT does not e
 children inherit the parent's listening sockets instead.
 
 Everything that must be the same for every child lives in the state folder's stores, not in
-process memory (DESIGN.md, "shared truth"):
+process memory, so that N children answer as one server would:
 
 - data, web sessions (citizens' and officers'), one-time codes, counters, the namespace clocks,
   fault rules (and their hit counters), the journal: SQLite, WAL, with the write lock taken up

@@ -6,7 +6,7 @@ hand the result to the Locust process as JSON.
 
     mode = "users" | "arrival"
     extends = "campaign-peak"          # optional: start from another profile, then override
-    [campaign]  the campaign model of DOMAIN.md §7, every assumption a parameter (optional)
+    [campaign]  the campaign model of docs/load.md, every assumption a parameter (optional)
     [load]      users mode: users, ramp_s, hold_s; arrival mode: rate (journeys/s, or "campaign"),
                 ramp_s, hold_s, max_in_flight; breakpoint: [load.steps]
     [mix]       relative weights of the citizen journeys (or "campaign": derived from [campaign])
@@ -40,7 +40,7 @@ class ProfileError(ValueError):
 # -- the campaign model -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CampaignModel:
-    """DOMAIN.md §7: the load a portal must carry during the peak competition campaign.
+    """The load a portal must carry during the province's peak competition campaign (Plan 7744/KH-UBND, Nov 2021).
 
     Every field is an assumption a province can change in its profile.
     """

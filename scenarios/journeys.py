@@ -38,7 +38,7 @@ ASYNC_TIMEOUT = 10.0
 DOSSIER_CODE = re.compile(r"^(?P<agency>\d{3}\.\d{2}\.\d{2}\.H\d{2})-(?P<day>\d{6})-(?P<number>\d{4})$")
 TIER_NAMES = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
 
-# Status names (TrangThaiHoSo, DOMAIN.md §3) the journeys expect.
+# Status names (TrangThaiHoSo, mocks/core/codes.py) the journeys expect.
 NEW = "Mới đăng ký"
 FINANCIAL = "Yêu cầu thực hiện nghĩa vụ tài chính"
 DONE = "Đã xử lý xong"
@@ -529,7 +529,7 @@ def bad_attachment_refused(portals: Portals, procedure: ProcedurePick, files: Sa
 
 def forged_confirmation(reference: str, amount: int, partner: str, *, secret: str = "not-the-partner-secret",
                         when: str = "20240115093000") -> dict[str, Any]:
-    """A CONFIRM "paid" message for `reference`, signed with the wrong secret (DOMAIN.md §4)."""
+    """A CONFIRM "paid" message for `reference`, signed with the wrong secret (mocks/core/signing.py)."""
     message: dict[str, Any] = {
         "LoaiBanTin": "CONFIRM", "MaLoi": "00", "MaDoiTac": partner, "MaThamChieu": reference, "SoTien": amount,
         "MaTienTe": "VND", "MaGiaoDich": "PG24011599999999", "MaNganHang": "VCB", "ThoiGianGD": when,

@@ -14,7 +14,7 @@ Conventions every implementation keeps:
 - a method that waits waits web-first (Playwright's `expect`, auto-waiting locators) with a
   short explicit timeout, never a fixed sleep, and fails with an AssertionError (or a
   Playwright TimeoutError) naming what it expected;
-- text is compared as the portal shows it, in Vietnamese (status names of DOMAIN.md §3:
+- text is compared as the portal shows it, in Vietnamese (the TrangThaiHoSo names of mocks/core/codes.py:
   "Mới đăng ký", "Đã xử lý xong", "Đã trả kết quả"...);
 - the navigation methods used to find a procedure return the clicks they took (a click on a
   link or a button, or pressing Enter in a search box, is one click; typing is not), so the

@@ -200,7 +200,7 @@ def _record(store: Store, db: Any, code: str, status: int, note: str, *, created
 
 
 def sync_dossier(row: dict[str, Any], proc: Procedure) -> dict[str, Any]:
-    """A dossier as DongBoHoSoMC carries it (DOMAIN.md §4 field names)."""
+    """A dossier as DongBoHoSoMC carries it (the sync gateway's field names: docs/protocols.md)."""
     return {
         "MaHoSo": row["code"], "MaTTHC": proc.code, "TenTTHC": proc.name, "KenhThucHien": 2,
         "ChuHoSo": row["full_name"], "SoGiayToChuHoSo": row["id_number"], "LoaiDoiTuong": 1,

@@ -1,4 +1,4 @@
-"""Code lists of DOMAIN.md §3 that every service speaks: dossier statuses, channels, levels."""
+"""The national protocols' code lists that every service speaks: dossier statuses, channels, levels."""
 
 DOSSIER_STATUS: dict[int, str] = {
     1: "Mới đăng ký",

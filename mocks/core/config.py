@@ -84,7 +84,7 @@ class StackConfig:
         return Path(self.state_dir) / f"{name}.db"
 
     def stack_json(self) -> dict[str, Any]:
-        """The document `serve` writes to DIR/stack.json (DESIGN.md, Contracts)."""
+        """The document `serve` writes to DIR/stack.json, by which other tools find the stack (README.md)."""
         c = self.credentials
         return {
             "services": dict(self.urls),

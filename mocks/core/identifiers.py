@@ -1,4 +1,4 @@
-"""Vietnamese identifiers: citizen ID numbers, tax codes, mobile numbers (DOMAIN.md §5).
+"""Vietnamese identifiers: citizen ID numbers, tax codes, mobile numbers, dossier codes.
 
 One definition, used by the national emulator to validate and by the harness's test
 data factory to generate, so the two can never disagree.
@@ -131,7 +131,7 @@ def carrier(number: str) -> str:
 
 
 # -- dossier codes ---------------------------------------------------------------------------------------------
-# AGENCY-YYMMDD-NNNN (DOMAIN.md §3, Circular 01/2018 Art. 19): the agency's identifier, the day of receipt and a
+# AGENCY-YYMMDD-NNNN (Circular 01/2018 Art. 19): the agency's identifier, the day of receipt and a
 # 4-digit counter that restarts each day per agency. Four digits hold 9,999 dossiers an agency a day, no more.
 DAILY_DOSSIER_NUMBERS = 9999
 _DOSSIER_CODE = re.compile(r"^(\d{3}\.\d{2}\.\d{2}\.H\d{2})-(\d{6})-(\d{4})$", re.ASCII)

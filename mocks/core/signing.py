@@ -1,4 +1,4 @@
-"""MaXacThuc: the SHA-256 signature of the payment platform's messages (DOMAIN.md §4).
+"""MaXacThuc: the SHA-256 signature of the payment platform's messages (docs/protocols.md, "Payment platform").
 
 The signature is the lowercase hex SHA-256 of the listed fields' values joined by `|`
 with the shared secret last. The field order per message kind is the protocol's.

@@ -105,7 +105,7 @@ class Account:
         return asdict(self)
 
     def claims(self) -> dict[str, Any]:
-        """The DVCQG userinfo claims (DOMAIN.md §4)."""
+        """The DVCQG userinfo claims (docs/protocols.md, `/oauth2/userinfo`)."""
         birth = ""
         if self.birth_date:
             y, m, d = self.birth_date.split("-")

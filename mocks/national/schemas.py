@@ -200,7 +200,7 @@ class Tokens(BaseModel):
 
 
 class UserClaims(BaseModel):
-    """The DVCQG claims of the token's account (DOMAIN.md §4); which ones depends on the account type."""
+    """The DVCQG claims of the token's account; which ones depends on the account type."""
 
     model_config = ConfigDict(extra="allow")
     sub: str

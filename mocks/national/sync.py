@@ -1,9 +1,9 @@
 """The dossier-sync gateway: provincial one-stop systems push dossiers and their progress.
 
-Wire format of DOMAIN.md §4 (Vietnamese field names kept). Every answer carries
-`error_code` (0 success). A batch is all-or-nothing: one bad item refuses the batch
-and names the item and the field. Replays are recognised by content, so a retried
-push never creates a second dossier or a second progress entry.
+The wire format real provincial systems speak (Vietnamese field names kept; docs/protocols.md).
+Every answer carries `error_code` (0 success). A batch is all-or-nothing: one bad item
+refuses the batch and names the item and the field. Replays are recognised by content, so a
+retried push never creates a second dossier or a second progress entry.
 
 Beyond the shape of each field, a pushed item must make sense, so that a real adapter's
 bugs show here rather than in production: its MaHoSo a real date and number of the

@@ -1,4 +1,4 @@
-"""The dossier-sync gateway's routes (`/sync/login`, `/sync/service`), wire format of DOMAIN.md §4."""
+"""The dossier-sync gateway's routes (`/sync/login`, `/sync/service`): real provincial systems' wire format."""
 
 from __future__ import annotations
 

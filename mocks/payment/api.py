@@ -1,4 +1,4 @@
-"""`POST /api/payment`: the partner's INIT, QUERY and GET_BILL messages (DOMAIN.md §4).
+"""`POST /api/payment`: the partner's INIT, QUERY and GET_BILL messages (docs/protocols.md, "Payment platform").
 
 The body is read and parsed here (so that malformed JSON, a wrong type or a missing
 field still answers with a `MaLoi`), and checked by the model; the pydantic models below

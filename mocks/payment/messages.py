@@ -1,4 +1,4 @@
-"""Reading the partner's messages (DOMAIN.md §4 "Payment platform"): shape, version, fields.
+"""Reading the partner's messages (docs/protocols.md, "Payment platform"): shape, version, fields.
 
 Every field is checked and every problem is reported at once (MaLoi "03"), so a
 developer wiring a real portal sees all that is wrong in one answer.

@@ -1,6 +1,6 @@
 """Postal orders: customers, waybills, the delivery state machine, tracking events and their webhooks.
 
-The wire protocol (DOMAIN.md §4, docs/protocols.md "Postal service") keeps VNPost's field
+The wire protocol (docs/protocols.md, "Postal service") keeps VNPost's field
 names: an order is created with `CustomerCode, OrderNumber (= MaHoSo), CODAmount,
 Sender{...}, Receiver{...}, Description` under the header `access_token`, and answers
 `{"Status": "100", ...}`. Customers are stack-wide; orders, events and the waybill

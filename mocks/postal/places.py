@@ -1,8 +1,9 @@
 """Where a parcel is: Quảng Nam's post offices, and the tariff by origin and destination.
 
 All of it is data [assumed]: the office names follow VNPost's usual "Bưu cục <district>"
-naming, one per district-level unit of Quảng Nam before July 2025 (DOMAIN.md §5), and
-the tariff is a flat fee by zone within DOMAIN.md §6's range of 20,000–40,000 đ.
+naming, one per district-level unit of Quảng Nam before July 2025 (the
+units of mocks/data/profiles/quangnam), and the tariff is a flat fee by zone within the usual
+20,000–40,000 đ of a parcel inside the province.
 """
 
 from __future__ import annotations

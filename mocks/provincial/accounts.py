@@ -1,4 +1,4 @@
-"""Local accounts of the portal, linked to national SSO identities (DOMAIN.md §4).
+"""Local accounts of the portal, linked to national SSO identities (DVCQG's OpenID Connect log-in).
 
 A log-in through the national SSO is linked to a local account by three rules, in order:
 the TechID is known → that account; else an account with the same ID number (SoDinhDanh,

@@ -292,7 +292,7 @@ def callbacks_router(portal: ProvincialPortal) -> APIRouter:
         except DomainError as exc:
             return JSONResponse(confirm_envelope(exc.body()), status_code=exc.status)
 
-    # The post sends the header as `access_token` (DOMAIN.md §4): FastAPI would look for `access-token`.
+    # The post sends the header as `access_token` (VNPost's name): FastAPI would look for `access-token`.
     @api.post("/api/postal/events", summary="The postal service's tracking webhook", openapi_extra=_JSON_OBJECT_BODY,
               responses=POSTAL_EVENT_ANSWERS)
     async def postal_event(request: Request, ns: Namespace, access_token: Annotated[str | None, Header(

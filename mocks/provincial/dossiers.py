@@ -1,10 +1,11 @@
 """Dossiers (hồ sơ): submission rules, codes, statuses, history, and the way to the result.
 
-The rules of DOMAIN.md §2–§4 live here once; the API, the pages and the other modules
-(payments, delivery, the back office's workflow) call them. Every change of a dossier is
-written in one transaction with its history entry, the national sync messages it causes
-(outbox) and the notices to the applicant, so the national portal sees exactly what
-happened, in order. The officers' transitions (receive, refuse, supplement, process, result,
+The rules of the online service levels (Decree 43/2011 Art. 3, Circular 32/2017), of dossier
+codes (Circular 01/2018 Art. 19) and of the national protocols live here once; the API, the
+pages and the other modules (payments, delivery, the back office's workflow) call them. Every
+change of a dossier is written in one transaction with its history entry, the national sync
+messages it causes (outbox) and the notices to the applicant, so the national portal sees
+exactly what happened, in order. The officers' transitions (receive, refuse, supplement, process, result,
 return, stop, re-schedule...) are in workflow.py, over `change()` below.
 """
 
@@ -42,7 +43,7 @@ from .notifications import Notifications
 from .sync import SyncQueue, sync_state
 from .workdays import WorkCalendar
 
-# TrangThaiHoSo (DOMAIN.md §3).
+# TrangThaiHoSo, the status codes DVCQG sets (mocks/core/codes.py).
 STATUS_NAMES = DOSSIER_STATUS
 NEW, RECEIVED, REFUSED, PROCESSING, SUPPLEMENT, FINANCIAL, WITHDRAWN, STOPPED, DONE, RETURNED = range(1, 11)
 # KenhThucHien: 1 at the counter, 2 online, 3 by post. Everything submitted on the portal is online;
@@ -367,7 +368,7 @@ def _dt(text: str) -> datetime:
 
 
 def check_online(procedure: Procedure) -> None:
-    """Levels 1–2 take no dossier online (DOMAIN.md §2)."""
+    """Levels 1–2 take no dossier online (Decree 43/2011 Art. 3, Circular 32/2017)."""
     if not procedure.online:
         raise DomainError(
             "LEVEL_NOT_ONLINE",

@@ -1,4 +1,4 @@
-"""Online payment of fees through the national payment platform (DOMAIN.md §4 "Payment platform").
+"""Online payment of fees through the national payment platform (docs/protocols.md, "Payment platform").
 
 Each attempt is a `PaymentTransaction` with its own reference (`<MaHoSo>-01`, `-02`, …):
 INIT (signed, server to server) gives the checkout URL; the platform's signed CONFIRM on

@@ -154,7 +154,7 @@ class DossierSummary(BaseModel):
     agency_name: str
     tier: str
     level: int
-    status: int = Field(description="1–10 (DOMAIN.md §3)")
+    status: int = Field(description="TrangThaiHoSo, 1–10 (status_name gives its name)")
     status_name: str
     channel: int
     channel_name: str

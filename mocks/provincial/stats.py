@@ -1,4 +1,4 @@
-"""The campaign figures the province watches (DOMAIN.md §7), computed from the dossiers on each request.
+"""The campaign figures the province watches (online share per tier), computed from the dossiers on each request.
 
 Nothing is stored as a total: every figure counts the dossiers *received* in the period
 (by the local date of `received_at`, both ends included), per tier and per agency. A dossier

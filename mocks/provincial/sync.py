@@ -1,4 +1,4 @@
-"""Pushing dossiers to the national portal through the data-sharing gateway (DOMAIN.md §4).
+"""Pushing dossiers to the national portal through the data-sharing gateway (docs/protocols.md, `/sync/*`).
 
 Every new dossier is sent as `DongBoHoSoMC` (isUpdating false); every later change as
 `DongBoHoSoMC` (isUpdating true) followed by `CapNhatTienDoHoSoMC` with one progress item.

@@ -1,10 +1,11 @@
 """Working days: Monday–Friday minus public holidays, plus the Saturdays worked in exchange.
 
-Deadlines of dossiers (NgayHenTra) count working days in Asia/Ho_Chi_Minh (DOMAIN.md §3).
+Deadlines of dossiers (NgayHenTra) count working days in Asia/Ho_Chi_Minh.
 The calendar comes from mocks/data/holidays.json. This is the one place where working days
 are counted: the appointment, the paper-dossier rule (received after 15:00 moves to the next
 working morning), the 3-working-day limit of a supplement request, the "at least one working
-day before the deadline" limit of a re-scheduling, and the on time / due soon / overdue marks.
+day before the deadline" limit of a re-scheduling (these three: Decree 61/2018 Art. 17–20),
+and the on time / due soon / overdue marks.
 """
 
 from __future__ import annotations

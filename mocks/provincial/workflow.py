@@ -1,4 +1,6 @@
-"""The one-stop back office's workflow: every move of a dossier's status (DOMAIN.md §3) and its rules.
+"""The one-stop back office's workflow: every move of a dossier's status (TrangThaiHoSo) and its rules.
+
+The rules are Decree 61/2018's (Art. 17–20); the forms are Circular 01/2018's (02, 03, 04 below).
 
 | action | from status | who | to |
 |---|---|---|---|

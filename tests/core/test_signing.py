@@ -1,4 +1,4 @@
-"""MaXacThuc against vectors computed with `sha256sum` (DOMAIN.md §4 field orders)."""
+"""MaXacThuc against vectors computed with `sha256sum` (the field orders of docs/protocols.md, "Payment platform")."""
 
 from mocks.core.signing import CONFIRM_FIELDS, INIT_FIELDS, QUERY_FIELDS, ma_xac_thuc, sign, verify
 

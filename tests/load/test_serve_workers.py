@@ -1,4 +1,4 @@
-"""`serve --workers N` (harness.workers): N processes share one state — DESIGN.md's "shared truth"."""
+"""`serve --workers N` (harness.workers): N processes share one state (data, codes, clocks, faults in the store)."""
 
 from __future__ import annotations
 

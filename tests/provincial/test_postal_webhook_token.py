@@ -1,4 +1,4 @@
-"""The portal's postal webhook checks the `access_token` header the post sends (DOMAIN.md §4, mocks/postal/webhook.py).
+"""The portal's postal webhook checks the `access_token` header the post sends (VNPost's name, mocks/postal/webhook.py).
 
 The full journey (postal deliveries the post really sends, token and all, moving a dossier's order to
 `delivered`) is `tests/provincial/test_api.py::test_level_4_payment_receipt_postal_return_and_national_look_up`.

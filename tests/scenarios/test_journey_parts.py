@@ -78,7 +78,7 @@ def test_the_dossier_code_check(code: str, ok: bool) -> None:
 def test_a_forged_confirmation_is_well_formed_but_badly_signed() -> None:
     forged = journeys.forged_confirmation("000.00.12.H47-240115-0001-01", 200000, "QNAM01")
     unsigned = {k: v for k, v in forged.items() if k != "MaXacThuc"}
-    # Signed like the protocol says (DOMAIN.md §4), with the wrong secret: only the secret is wrong.
+    # Signed like the protocol says (the CONFIRM field order), with the wrong secret: only the secret is wrong.
     assert forged["MaXacThuc"] == sign(unsigned, "CONFIRM", "not-the-partner-secret")["MaXacThuc"]
     assert verify(forged, "CONFIRM", "not-the-partner-secret")
     assert not verify(forged, "CONFIRM", "the-real-secret")
