@@ -7,13 +7,17 @@ a real error body (never FastAPI's unused `HTTPValidationError`), routes with a 
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import jsonschema_rs
 import pytest
 import requests
 
+from harness.clients import Platform
+from harness.clients.payment import init_message
 from harness.stack import Stack
+from mocks.core.signing import sign
 
 SERVICES = ("national", "provincial", "payment", "postal")
 # Success bodies documented without properties, on purpose: none. (A free-form member such as the sync
@@ -137,3 +141,27 @@ def test_a_wrong_answer_fails_validation(documents: dict[str, dict[str, Any]]) -
     schema = {"components": doc["components"], "$ref": "#/components/schemas/PublicDossier"}
     with pytest.raises(jsonschema_rs.ValidationError):
         jsonschema_rs.Draft202012Validator(schema).validate({"code": "X"})
+
+
+def test_a_paid_transaction_and_its_query_fit_their_schemas(dvc_stack: Stack, documents: dict[str, dict[str, Any]],
+                                                            ns: str) -> None:
+    """The payment platform's numbers (TrangThaiGD, status) are documented as the numbers they are on the wire."""
+    platform = Platform.connect(dvc_stack.info, namespace=ns)
+    base = dvc_stack.urls["payment"]
+    partner = platform.payment.register_partner("DOCTEST1", "Schema test", "http://127.0.0.1:9/confirm",
+                                                "http://127.0.0.1:9/return")
+    reference = f"REF{uuid.uuid4().hex[:12]}"
+    headers = {"X-DVC-Namespace": ns}
+    init = requests.post(f"{base}/api/payment", headers=headers, timeout=10,
+                         json=init_message("DOCTEST1", partner["secret"], reference, 200_000))
+    validate(documents["payment"], "POST", "/api/payment", init)
+    platform.payment.checkout(init.json()["UrlThanhToan"])
+    query = sign({"LoaiBanTin": "QUERY", "PhienBan": "1.0.6", "MaDoiTac": "DOCTEST1", "MaThamChieu": reference,
+                  "ThoiGianGD": "20220110090500"}, "QUERY", partner["secret"])
+    answer = requests.post(f"{base}/api/payment", headers=headers, json=query, timeout=10)
+    assert answer.json()["TrangThaiGD"] == 1
+    validate(documents["payment"], "POST", "/api/payment", answer)
+    listing = requests.get(f"{base}/_admin/transactions", params={"reference": reference}, timeout=10,
+                           headers={**headers, "X-Admin-Token": dvc_stack.config.credentials.admin_token})
+    assert listing.json()["transactions"][0]["status"] == 1
+    validate(documents["payment"], "GET", "/_admin/transactions", listing)

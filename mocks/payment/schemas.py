@@ -36,7 +36,7 @@ class PaymentAnswer(BaseModel):
     MaThamChieu: str | None = None
     UrlThanhToan: str | None = Field(None, description="INIT: the checkout page")
     ThoiHan: str | None = Field(None, description="INIT: yyyyMMddHHmmss")
-    TrangThaiGD: str | None = Field(None, description="QUERY: the transaction's state")
+    TrangThaiGD: int | None = Field(None, description="QUERY: the transaction's state, a JSON number (0–4)")
     SoTien: int | None = None
     BienLai: Bill | None = Field(None, description="GET_BILL")
     UrlBienLai: str | None = Field(None, description="GET_BILL")
@@ -61,7 +61,7 @@ class TransactionOut(BaseModel):
     partner_code: str
     amount: int
     currency: str
-    status: str
+    status: int = Field(description="TrangThaiGD, 0–4")
     status_name: str
     result_code: str | None
     transaction_id: str | None
