@@ -210,9 +210,10 @@ def signature_ok(message: dict[str, Any], kind: str, secret: str) -> bool:
 
 
 def check_url(name: str, url: Any) -> str:
-    if not is_absolute_http_url(url):
-        raise DomainError("INVALID_URL", f"{name} phải là địa chỉ http(s) đầy đủ.",
-                          f"{name} must be an absolute http(s) URL.", details={"field": name})
+    # No fragment: the platform adds its result to the query, which a browser would keep after the `#`.
+    if not is_absolute_http_url(url, fragment_allowed=False):
+        raise DomainError("INVALID_URL", f"{name} phải là địa chỉ http(s) đầy đủ, không có phần '#...'.",
+                          f"{name} must be an absolute http(s) URL without a '#fragment'.", details={"field": name})
     return str(url)
 
 

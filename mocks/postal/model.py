@@ -649,7 +649,7 @@ def normalise_phone(number: str) -> str:
         digits = _PHONE_NOISE.sub("", number or "")
         if digits.startswith("+84"):
             digits = "0" + digits[3:]
-        if digits.isdigit() and digits.startswith("02") and len(digits) in (10, 11):
+        if digits.isascii() and digits.isdigit() and digits.startswith("02") and len(digits) in (10, 11):
             return digits
         raise InvalidIdentifier(
             "INVALID_PHONE",

@@ -522,6 +522,8 @@ def test_registering_a_partner(env: PaymentEnv) -> None:
     (("P1", "", "http://a/cb", "http://a/r"), "INVALID_NAME"),
     (("P1", "N", "ftp://a/cb", "http://a/r"), "INVALID_URL"),
     (("P1", "N", "http://a/cb", "/relative"), "INVALID_URL"),
+    (("P1", "N", "http://a/cb", "http://a/r#done"), "INVALID_URL"),   # the result would land after the '#'
+    (("P1", "N", "http://a/cb#x", "http://a/r"), "INVALID_URL"),
     (("P1", "N", "http://a/cb", "http://a/r", "short"), "INVALID_SECRET"),
     (("P1", "N\ud800", "http://a/cb", "http://a/r"), "INVALID_TEXT"),
 ])

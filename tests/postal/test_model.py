@@ -125,6 +125,7 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
     ("unknown mobile prefix", with_party("Receiver", Tel="0123456789"), "Receiver.Tel", "INVALID_PHONE"),
     ("landline too short", with_party("Receiver", Tel="023581234"), "Receiver.Tel", "INVALID_PHONE"),
     ("landline too long", with_party("Receiver", Tel="023538123456"), "Receiver.Tel", "INVALID_PHONE"),
+    ("landline in non-ASCII digits", with_party("Receiver", Tel="02٣٥٣٨١٢٣٤٥"), "Receiver.Tel", "INVALID_PHONE"),
     ("tel not text", with_party("Receiver", Tel=912345678), "Receiver.Tel", "INVALID_FIELD"),
     ("bad sender tel", with_party("Sender", Tel="+1 555 0100"), "Sender.Tel", "INVALID_PHONE"),
     ("bad e-mail", with_party("Receiver", Email="thuha.example.vn"), "Receiver.Email", "INVALID_EMAIL"),
