@@ -117,7 +117,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run(RunOptions(
         state_dir=args.state_dir, report_dir=args.report_dir, suite=args.suite, workers=args.workers,
         seed=args.seed, keyword=args.keyword, headed=args.headed, pages=args.pages, pytest_args=extra,
-        smoke=args.smoke, namespace=args.namespace, hooks=args.hooks,
+        smoke=args.smoke, namespace=args.namespace, hooks=args.hooks, load_host=args.load_host,
+        load_api=args.load_api,
     ))
 
 
@@ -160,6 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
                           "for a portal whose back end sends no X-DVC-Namespace (docs/wiring.md)")
     run.add_argument("--no-smoke", dest="smoke", action="store_false",
                      help="skip the smoke load profile that runs after the journeys")
+    run.add_argument("--load-host", default=None, metavar="URL",
+                     help="the portal the smoke load goes to (load's --host); with --pages of your own and no "
+                          "--load-host the smoke load is skipped, since the emulator's would say nothing of yours")
+    run.add_argument("--load-api", type=_pages, default=None, metavar="MODULE:FACTORY",
+                     help="your portal's HTTP layer for the smoke load (load's --api; docs/wiring.md)")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     run.set_defaults(func=cmd_run)
 

@@ -386,13 +386,15 @@ def _write_html(report_dir: Path, out: TextIO) -> Path | None:
         return None
 
 
-def run_smoke(state_dir: Path, report_dir: Path, *, echo: TextIO | None = None) -> tuple[int, bool]:
-    """For `dvc-harness run`: the smoke profile after the journeys, reports in REPORT/load/;
-    (exit code, interrupted)."""
+def run_smoke(state_dir: Path, report_dir: Path, *, echo: TextIO | None = None, host: str | None = None,
+              api: str | None = None, namespace: str | None = None) -> tuple[int, bool]:
+    """For `dvc-harness run`: the smoke profile after the journeys, reports in REPORT/load/ — on the emulated
+    portal, or on `host` through `api` (a team's portal); (exit code, interrupted)."""
     from load import profiles
 
     folder = report_dir / "load"
-    code = run_load(LoadOptions(profiles.load("smoke"), state_dir=state_dir, report_dir=folder, echo=echo))
+    code = run_load(LoadOptions(profiles.load("smoke"), state_dir=state_dir, report_dir=folder, echo=echo,
+                                host=host, api=api, namespace=namespace))
     try:
         interrupted = bool(json.loads((folder / "load-summary.json").read_text(encoding="utf-8")).get("interrupted"))
     except (OSError, ValueError):

@@ -35,6 +35,7 @@ from mocks.core.config import DEFAULT_STATE_DIR
 
 from .children import sigterm_as_interrupt, start_child, stop_child
 from .cli import EXIT_ERROR, EXIT_FAILED, EXIT_OK
+from .pytest_plugin import DEFAULT_PAGES as EMULATOR_PAGES
 from .report import (
     SUMMARY_HTML,
     SUMMARY_JSON,
@@ -86,6 +87,13 @@ class RunOptions:
     smoke: bool = True                  # the `smoke` load profile after the journeys (reports in REPORT/load/)
     namespace: str | None = None        # --dvc-namespace: every journey in this one namespace, so one worker
     hooks: str | None = None            # MODULE:FACTORY for --dvc-hooks; None: the plugin's default
+    load_host: str | None = None        # the smoke load's target when the journeys ran on another portal
+    load_api: str | None = None         # MODULE:FACTORY: that portal's HTTP layer for the load (load --api)
+
+    @property
+    def other_portal(self) -> bool:
+        """The journeys ran on a portal that is not the emulator's (its own page objects)."""
+        return self.pages is not None and self.pages != EMULATOR_PAGES
 
     def __post_init__(self) -> None:
         if self.namespace:  # one namespace holds one journey at a time (the plugin resets it before each)
@@ -220,6 +228,8 @@ def repeat_command(opts: RunOptions, seed: int, keyword: str | None, workers: in
         args += ["--hooks", opts.hooks]
     if opts.namespace:
         args += ["--namespace", opts.namespace]
+    if opts.load_host and smoke and opts.smoke:
+        args += ["--load-host", opts.load_host] + (["--load-api", opts.load_api] if opts.load_api else [])
     args += ["--seed", str(seed)]
     if workers != DEFAULT_WORKERS:
         args += ["--workers", str(workers)]
@@ -501,10 +511,19 @@ def _journeys_and_smoke(opts: RunOptions, handle: StackHandle, cmd: list[str], s
         _forget_old_smoke(report_dir)
     if not opts.smoke or ran.interrupted:
         return
+    if opts.other_portal and not opts.load_host:
+        # A smoke load on the emulated portal would say nothing of the portal the journeys ran on.
+        _forget_old_smoke(report_dir)
+        print("dvc-harness run: no smoke load — the journeys ran on your portal (--pages); give --load-host URL "
+              "and --load-api MODULE:FACTORY to load it too (docs/wiring.md)", file=out, flush=True)
+        return
     from .load_cmd import run_smoke  # here: only a run with the smoke profile loads its code
 
-    print(f"dvc-harness run: the smoke load profile (Locust), reports in {report_dir / 'load'}", file=out, flush=True)
-    ran.smoke_code, ran.interrupted = run_smoke(state_dir, report_dir, echo=out)
+    target = f" on {opts.load_host}" if opts.load_host else ""
+    print(f"dvc-harness run: the smoke load profile (Locust){target}, reports in {report_dir / 'load'}", file=out,
+          flush=True)
+    ran.smoke_code, ran.interrupted = run_smoke(state_dir, report_dir, echo=out, host=opts.load_host,
+                                                api=opts.load_api, namespace=opts.namespace)
 
 
 def smoke_summary(folder: Path, code: int) -> dict[str, Any]:

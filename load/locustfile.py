@@ -495,7 +495,7 @@ def _watch() -> None:
             breach = slo.hard_breach(p.slo, now.minus(recent[0]))
             if breach:
                 RUN.stop_reason = breach
-                log.error("dvc-load: stopping early: %s", breach)
+                log.error("stopping early: %s", breach)
 
 
 def _progress(now: slo.Snapshot, earlier: slo.Snapshot) -> None:
@@ -504,7 +504,7 @@ def _progress(now: slo.Snapshot, earlier: slo.Snapshot) -> None:
     recent = now.minus(earlier)
     so_far = now.minus(RUN.start_snapshot).total()
     users = RUN.env.runner.user_count if RUN.env.runner is not None else 0
-    log.info("dvc-load: %3.0f s · %d users · %.1f req/s · %d failures of %d requests",
+    log.info("%3.0f s · %d users · %.1f req/s · %d failures of %d requests",
              now.at - RUN.started_at, users, recent.rps, so_far.f, so_far.n)
 
 
@@ -531,7 +531,7 @@ def _step(now: slo.Snapshot, index: int | None, *, final: bool = False) -> None:
                           "requests": window.total().n, "started": window.started, "offered": window.offered,
                           "verdicts": [v.to_json() for v in verdicts]})
         unit = "journeys/s" if p.mode == "arrival" else "users"
-        log.warning("dvc-load: step %s (%g %s): %s", k + 1, target, unit,
+        log.warning("step %s (%g %s): %s", k + 1, target, unit,
                     "held" if not failed else "broke: " + "; ".join(failed))
         if failed and RUN.stop_reason is None:
             RUN.stop_reason = f"breakpoint: step {k + 1} ({target:g} {unit}) broke"

@@ -229,3 +229,19 @@ def test_one_exit_code_for_the_journeys_and_the_smoke_load() -> None:
 
     assert [combined_exit(j, s) for j, s in [(0, 0), (1, 0), (0, 1), (0, 3), (1, 3), (2, 3), (0, 2)]] == [
         0, 1, 1, 3, 3, 2, 2]
+
+
+def test_the_emulator_s_smoke_load_is_not_run_for_journeys_on_another_portal(
+    workdir: Path, running_stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Journeys on a team's portal (its own --pages) with no --load-host: a smoke load on the emulated portal
+    would say nothing of theirs, so the run skips it and says how to load their portal."""
+    write_suite(workdir / "suite", "def test_nothing_to_do() -> None:\n    assert 1 + 1 == 2\n")
+    (workdir / "team_pages.py").write_text("def portal(page, urls):\n    raise AssertionError('not used')\n",
+                                          encoding="utf-8")
+    code = main(["run", "--suite", "suite", "--state-dir", str(running_stack.config.state_dir),
+                 "--pages", "team_pages:portal", "--", "-p", "no:schemathesis", "-p", "no:hypothesispytest"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "no smoke load — the journeys ran on your portal" in out and "--load-host" in out
+    assert not (workdir / "reports" / "load").exists() and summary(workdir / "reports")["smoke"] is None
