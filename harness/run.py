@@ -502,8 +502,9 @@ def _journeys_and_smoke(opts: RunOptions, handle: StackHandle, cmd: list[str], s
                         out: TextIO, state_dir: Path, ran: Ran) -> None:
     """pytest, then the smoke load unless interrupted."""
     info = handle.info
+    portal = f"of {opts.pages}" if opts.other_portal else info.services.get("provincial", "?")
     print(f"dvc-harness run: {opts.suite_shown} · seed {seed} · "
-          f"{opts.workers} worker{'s' if opts.workers > 1 else ''} · portal {info.services.get('provincial', '?')} "
+          f"{opts.workers} worker{'s' if opts.workers > 1 else ''} · portal {portal} "
           f"({'stack started here' if handle.started_here else 'stack already running'})", file=out, flush=True)
     ran.rc, ran.interrupted, progress = run_pytest(cmd, report_dir / LOG, out)
     ran.planned = progress.total

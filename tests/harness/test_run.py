@@ -244,4 +244,5 @@ def test_the_emulator_s_smoke_load_is_not_run_for_journeys_on_another_portal(
     out = capsys.readouterr().out
     assert code == 0, out
     assert "no smoke load — the journeys ran on your portal" in out and "--load-host" in out
+    assert "portal of team_pages:portal" in out   # not the emulator's address
     assert not (workdir / "reports" / "load").exists() and summary(workdir / "reports")["smoke"] is None
