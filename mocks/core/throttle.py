@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from .clock import Clock
 from .errors import DomainError
@@ -98,6 +99,61 @@ class Throttle:
                 (ns, limit.scope, subject, count, start, locked_until))
         return max(0, limit.max_count - count)
 
+    def take(self, ns: str, subject: str) -> int | None:
+        """Reserve one try before the costly check (a password hash): counted at once, in one transaction, so
+        a burst of parallel guesses cannot all pass a check made before any of them is counted. Answers None
+        (go on), or the whole seconds the subject is locked for — a try beyond the window's allowance locks it."""
+        limit, subject = self.limit, subject[:MAX_SUBJECT]
+        now = self.clock.now(ns).timestamp()
+        with self.store.transaction() as conn:
+            row = conn.execute("SELECT count, window_start, locked_until FROM throttle "
+                               "WHERE ns = ? AND scope = ? AND subject = ?", (ns, limit.scope, subject)).fetchone()
+            if row is not None and row["locked_until"] is not None and row["locked_until"] > now:
+                return math.ceil(row["locked_until"] - now)
+            fresh = row is None or row["locked_until"] is not None or now - row["window_start"] >= limit.window_seconds
+            count, start = (1, now) if fresh else (row["count"] + 1, row["window_start"])
+            locked_until = now + limit.lock_seconds if count > limit.max_count else None
+            self._write(conn, ns, subject, count, start, locked_until)
+        return math.ceil(limit.lock_seconds) if locked_until is not None else None
+
+    def settle_failure(self, ns: str, subject: str) -> int:
+        """A reserved try turned out wrong: answers the tries left in the window; the last one locks (0)."""
+        limit, subject = self.limit, subject[:MAX_SUBJECT]
+        now = self.clock.now(ns).timestamp()
+        with self.store.transaction() as conn:
+            row = conn.execute("SELECT count, window_start, locked_until FROM throttle "
+                               "WHERE ns = ? AND scope = ? AND subject = ?", (ns, limit.scope, subject)).fetchone()
+            if row is None:   # reset while the try was checked: count it as the window's first
+                self._write(conn, ns, subject, 1, now, None)
+                return limit.max_count - 1
+            if row["locked_until"] is not None:
+                return 0 if row["locked_until"] > now else limit.max_count
+            if row["count"] >= limit.max_count:
+                self._write(conn, ns, subject, row["count"], row["window_start"], now + limit.lock_seconds)
+                return 0
+            return limit.max_count - row["count"]
+
+    def clear_unless_locked(self, ns: str, subject: str) -> int | None:
+        """A reserved try was right: the count starts again — unless a concurrent wrong guess has locked the
+        subject meanwhile (answers the seconds left then, and keeps the lock)."""
+        subject = subject[:MAX_SUBJECT]
+        now = self.clock.now(ns).timestamp()
+        with self.store.transaction() as conn:
+            row = conn.execute("SELECT locked_until FROM throttle WHERE ns = ? AND scope = ? AND subject = ?",
+                               (ns, self.limit.scope, subject)).fetchone()
+            if row is not None and row["locked_until"] is not None and row["locked_until"] > now:
+                return math.ceil(row["locked_until"] - now)
+            conn.execute("DELETE FROM throttle WHERE ns = ? AND scope = ? AND subject = ?",
+                         (ns, self.limit.scope, subject))
+        return None
+
+    def _write(self, conn: Any, ns: str, subject: str, count: int, start: float, locked_until: float | None) -> None:
+        conn.execute(
+            "INSERT INTO throttle(ns, scope, subject, count, window_start, locked_until) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(ns, scope, subject) DO UPDATE SET count = excluded.count,"
+            " window_start = excluded.window_start, locked_until = excluded.locked_until",
+            (ns, self.limit.scope, subject, count, start, locked_until))
+
     def count(self, ns: str, subject: str) -> int:
         """Events counted in the current window (a lock that has ended counts nothing)."""
         row = self.store.one("SELECT count, window_start, locked_until FROM throttle "
@@ -119,21 +175,22 @@ class Throttle:
 
 
 class LoginThrottle:
-    """The log-in rule: check before the password, count a wrong one, clear on a right one."""
+    """The log-in rule: a try is reserved (counted) before the password is looked at, a wrong one stays counted
+    and the last one allowed locks the name, a right one starts the count again."""
 
     def __init__(self, store: Store, clock: Clock, limit: Limit = LOGIN_LIMIT) -> None:
         self.throttle = Throttle(store, clock, limit)
         self.limit = limit
 
     def check(self, ns: str, username: str) -> None:
-        """Refuse a locked user name before its password is even looked at."""
-        wait = self.throttle.retry_after(ns, username)
+        """Reserve this try, or refuse a locked user name before its password is even looked at."""
+        wait = self.throttle.take(ns, username)
         if wait is not None:
             raise self.locked(wait)
 
     def failed(self, ns: str, username: str) -> int:
-        """Count a wrong password; answers the tries left, or raises the lock the last one set."""
-        left = self.throttle.record(ns, username)
+        """The reserved try was a wrong password; answers the tries left, or raises the lock the last one set."""
+        left = self.throttle.settle_failure(ns, username)
         if left == 0:
             raise self.locked(self.throttle.retry_after(ns, username) or int(self.limit.lock_seconds))
         return left
@@ -141,9 +198,9 @@ class LoginThrottle:
     def succeeded(self, ns: str, username: str) -> None:
         """A right password: refused all the same if a concurrent guess has just locked the name; else the count
         starts again."""
-        self.check(ns, username)
-        if self.throttle.count(ns, username):
-            self.throttle.clear(ns, username)
+        wait = self.throttle.clear_unless_locked(ns, username)
+        if wait is not None:
+            raise self.locked(wait)
 
     def locked(self, retry_after: int) -> TooManyAttempts:
         n, wait = self.limit.max_count, minutes(retry_after)

@@ -103,6 +103,38 @@ def test_the_count_lives_in_the_store_shared_by_workers_and_restarts(seeded: Nat
     assert refusal(seeded.accounts.authenticate, NS, AN, SEED_PASSWORD).code == "LOGIN_LOCKED"
 
 
+def test_a_burst_of_parallel_guesses_gets_no_more_tries_than_the_limit(seeded: NationalPortal,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each try is counted before its password is hashed: 40 guesses at once test at most 5 passwords."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mocks.national import accounts
+
+    hashed, lock, real = [0], threading.Lock(), accounts.verify_password
+
+    def counting(password: str, stored: str) -> bool:
+        with lock:
+            hashed[0] += 1
+        return real(password, stored)
+
+    monkeypatch.setattr(accounts, "verify_password", counting)
+
+    def guess(_: int) -> str:
+        try:
+            seeded.accounts.authenticate(NS, AN, "Sai123456")
+        except DomainError as exc:
+            return exc.code
+        return "LOGGED_IN"
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        answers = list(pool.map(guess, range(40)))
+    assert hashed[0] <= LOGIN_LIMIT.max_count, f"{hashed[0]} passwords tested in one burst"
+    assert set(answers) <= {"INVALID_CREDENTIALS", "LOGIN_LOCKED"}
+    assert answers.count("LOGIN_LOCKED") >= 40 - LOGIN_LIMIT.max_count
+    assert refusal(seeded.accounts.authenticate, NS, AN, SEED_PASSWORD).code == "LOGIN_LOCKED"
+
+
 def test_reset_forgets_the_counts(seeded: NationalPortal) -> None:
     for _ in range(5):
         refusal(seeded.accounts.authenticate, NS, AN, "Sai123456")
