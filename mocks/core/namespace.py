@@ -34,10 +34,13 @@ def check(ns: str) -> str:
 
 
 def carried(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
-    """The namespace an ASGI request names (header first, then cookie); None when it names none."""
+    """The namespace an ASGI request names — the header, else the cookie, whatever their order; None when it
+    names none. The one rule: the faults, the journal and the routes all read the namespace through it."""
+    headers = list(headers)
     for key, value in headers:
         if key == b"x-dvc-namespace" and value:
             return value.decode("latin-1")
+    for key, value in headers:
         if key == b"cookie" and b"dvc_ns=" in value:
             for part in value.decode("latin-1").split(";"):
                 name, _, v = part.strip().partition("=")
@@ -55,8 +58,7 @@ def with_default(headers: list[tuple[bytes, bytes]], default: str) -> list[tuple
 
 def namespace(request: Request) -> str:
     """FastAPI dependency: the caller's namespace."""
-    ns = request.headers.get(HEADER) or request.cookies.get(COOKIE) or DEFAULT
-    return check(ns)
+    return check(carried(request.scope.get("headers") or ()) or DEFAULT)
 
 
 def forward_headers(ns: str) -> dict[str, str]:

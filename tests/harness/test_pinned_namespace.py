@@ -4,6 +4,8 @@ name none, pytest's --dvc-namespace, `run --namespace`, and the journeys that on
 from __future__ import annotations
 
 import json
+import socket
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,9 +13,10 @@ import pytest
 import requests
 
 from harness.cli import main
+from harness.control import Faults
 from harness.run import RunOptions, pytest_command
 from harness.stack import Stack, StackInfo
-from mocks.core.namespace import with_default
+from mocks.core.namespace import carried, with_default
 
 pytest_plugins = ["pytester"]
 PINNED = "pinned-portal"
@@ -69,6 +72,21 @@ def test_the_default_is_added_only_when_the_request_names_none() -> None:
     assert with_default([(b"x-dvc-namespace", b"a")], "p") == [(b"x-dvc-namespace", b"a")]
     assert with_default([(b"cookie", b"x=1; dvc_ns=c")], "p") == [(b"cookie", b"x=1; dvc_ns=c")]
     assert with_default([], "default") == []
+
+
+def test_the_header_wins_over_the_cookie_whatever_their_order(pinned_stack: Stack) -> None:
+    """One rule for the faults, the journal and the routes: a cookie sent before the header does not win."""
+    assert carried([(b"cookie", b"dvc_ns=alpha"), (b"x-dvc-namespace", b"beta")]) == "beta"
+    assert carried([(b"x-dvc-namespace", b"beta"), (b"cookie", b"dvc_ns=alpha")]) == "beta"
+    assert carried([(b"cookie", b"a=1; dvc_ns=alpha")]) == "alpha" and carried([]) is None
+    ns = f"hdr-{uuid.uuid4().hex[:8]}"
+    Faults(pinned_stack.info, ns).error("provincial", "/api/v1/agencies", status=418)
+    # A raw request whose cookie comes first: the fault of the header's namespace applies, as the route's does.
+    with socket.create_connection(("127.0.0.1", int(pinned_stack.urls["provincial"].rsplit(":", 1)[1]))) as conn:
+        conn.sendall(f"GET /api/v1/agencies HTTP/1.1\r\nHost: x\r\nCookie: dvc_ns=other-{ns}\r\n"
+                     f"X-DVC-Namespace: {ns}\r\nConnection: close\r\n\r\n".encode())
+        answer = conn.recv(200).decode("latin-1")
+    assert answer.startswith("HTTP/1.1 418"), answer
 
 
 def test_serve_refuses_a_bad_default_namespace(capsys: pytest.CaptureFixture[str]) -> None:
