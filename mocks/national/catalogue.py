@@ -81,6 +81,10 @@ class NationalCatalogue:
         self._load()
         return self._json or b'{"procedures":[],"total":0}'
 
+    def known(self) -> bool:
+        """The catalogue has its data (a missing data file leaves it empty until it comes)."""
+        return bool(self._load())
+
     def find(self, code: str) -> dict[str, Any] | None:
         """By national code (`2.000488`) or a localised code that starts with it (`2.000488.000.00.00.H47`)."""
         self._load()

@@ -149,7 +149,10 @@ class _Problems:
 
     def procedure(self, i: int, item: Mapping[str, Any], catalogue: NationalCatalogue) -> None:
         value = item.get("MaTTHC")
-        if isinstance(value, str) and value and len(value) <= 50 and catalogue.find(value) is None:
+        # An empty catalogue (its data not loaded) cannot tell an unknown code: refusing for good would turn a
+        # passing problem of ours into every dossier rejected for ever.
+        named = isinstance(value, str) and value and len(value) <= 50
+        if named and catalogue.known() and catalogue.find(value) is None:
             self.add(i, item, "MaTTHC", f"'{value}' không có trong danh mục thủ tục hành chính quốc gia",
                      f"'{value}' is not a procedure of the national catalogue")
 

@@ -83,6 +83,15 @@ def test_sensible_edges_are_accepted(gw: SyncGateway, session: str) -> None:
     assert call(gw, session, "DongBoHoSoMC", isUpdating=False, data=[item])["error_code"] == 0
 
 
+def test_an_unloaded_catalogue_refuses_no_procedure_code(gw: SyncGateway, session: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without its data the catalogue cannot tell an unknown code: a refusal then would be for good (the
+    outbox rejects error_code 3 after one try) for a problem of ours that passes."""
+    monkeypatch.setattr(gw.catalogue, "_items", [])
+    item = dossier(MaTTHC="9.999999")
+    assert call(gw, session, "DongBoHoSoMC", isUpdating=False, data=[item])["error_code"] == 0
+
+
 def test_progress_of_another_unit_is_refused(gw: SyncGateway, session: str) -> None:
     call(gw, session, "DongBoHoSoMC", isUpdating=False, data=[dossier()])
     error = refusal(gw, session, "CapNhatTienDoHoSoMC", data=[progress(MaHoSo="000.00.04.H47-250303-0001")])
