@@ -155,7 +155,9 @@ def create_service_app(
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
-        return render_error(request, exc.status, exc.body())
+        response = render_error(request, exc.status, exc.body())
+        response.headers.update(getattr(exc, "headers", None) or {})   # a 429's Retry-After, whatever route raised it
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 from mocks.core.app import Namespace
 from mocks.core.errors import NotFound
 from mocks.core.openapi import success
-from mocks.core.throttle import TooManyAttempts
 
 from . import schemas
 from .accounts import Registration
@@ -55,11 +54,6 @@ LOG_IN_REFUSED: dict[int | str, Any] = {401: {"description": "Wrong user name or
                                         403: {"description": "The account is not active yet"}}
 
 
-def too_many(exc: TooManyAttempts) -> JSONResponse:
-    """The 429 with its Retry-After header (the shared error handler answers the body only)."""
-    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
-
-
 def api_router(model: NationalPortal, sessions: NationalSessions) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["national"])
 
@@ -74,30 +68,21 @@ def api_router(model: NationalPortal, sessions: NationalSessions) -> APIRouter:
                  responses={**success(schemas.AccountStatus), **CONFLICT, **throttled("OTP_LOCKED"),
                             401: {"description": "Wrong or expired code"}})
     def confirm(username: str, body: OtpConfirmation, ns: Namespace) -> Any:
-        try:
-            account = model.accounts.confirm(ns, username, body.otp)
-        except TooManyAttempts as exc:
-            return too_many(exc)
+        account = model.accounts.confirm(ns, username, body.otp)   # a 429 carries its Retry-After
         return {"username": account.username, "status": account.status}
 
     @router.post("/accounts/{username}/otp", summary="Send a new one-time code (replaces the old one)",
                  description="At most 5 codes an hour per account (429 OTP_SEND_LIMIT with Retry-After).",
                  responses={**success(schemas.PendingAccount), **CONFLICT, **throttled("OTP_SEND_LIMIT")})
     def resend(username: str, ns: Namespace) -> Any:
-        try:
-            return model.accounts.resend_code(ns, username)
-        except TooManyAttempts as exc:
-            return too_many(exc)
+        return model.accounts.resend_code(ns, username)
 
     @router.post("/login", summary="Check credentials; sets the dvcqg_session cookie",
                  description="5 wrong passwords in a row lock the user name for 15 minutes of the namespace clock "
                              "(429 LOGIN_LOCKED with Retry-After), the right password included.",
                  responses={**success(schemas.AccountOut), **LOG_IN_REFUSED, **throttled("LOGIN_LOCKED")})
     def login(body: LoginRequest, ns: Namespace, request: Request) -> JSONResponse:
-        try:
-            account = model.accounts.authenticate(ns, body.username, body.password)
-        except TooManyAttempts as exc:
-            return too_many(exc)
+        account = model.accounts.authenticate(ns, body.username, body.password)
         response = JSONResponse(account.public())
         sessions.log_in(response, ns, sessions.load(request, ns), account, token_time())
         return response

@@ -18,7 +18,6 @@ from mocks.core.app import Namespace
 from mocks.core.errors import DomainError, Unauthorized
 from mocks.core.openapi import content, success
 from mocks.core.storage import Store
-from mocks.core.throttle import TooManyAttempts
 from mocks.core.web import Session, WebSessions
 
 from . import schemas
@@ -162,10 +161,7 @@ def officer_router(portal: ProvincialPortal, auth: OfficerAuth) -> APIRouter:
                          429: {"description": "Too many attempts: LOGIN_LOCKED (Retry-After)"}})
     def login(body: LoginIn, request: Request, ns: Namespace) -> Response:
         check_encodable(body.model_dump())
-        try:
-            officer = portal.officers.authenticate(ns, body.username, body.password)
-        except TooManyAttempts as exc:  # the shared error handler would drop the Retry-After header
-            return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+        officer = portal.officers.authenticate(ns, body.username, body.password)  # a 429 carries its Retry-After
         response = JSONResponse(officer.to_json())
         auth.log_in(response, ns, auth.session(request, ns), officer)
         return response
