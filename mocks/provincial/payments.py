@@ -466,7 +466,7 @@ class Payments:
                 return
             if status == CREATED and (tx.status != FAILED or not tx.payment_url):
                 return  # only a failure the platform denies goes back to "created"; INIT owns the rest
-            if tx.status == FAILED:
+            if tx.status in (FAILED, INIT_FAILED):   # replaceable: it may have been replaced already
                 latest = self._latest(conn, ns, tx.dossier_code)
                 if latest is None or latest.reference != reference:
                     return  # a newer attempt exists: this one stays over (its checkout is nobody's now)

@@ -57,6 +57,7 @@ class Bridge:
     def __init__(self, platform: PaymentPlatform) -> None:
         self.platform = platform
         self.down = False
+        self.answer_lost = False   # the platform acts on the message, its answer never comes back
         self.kinds: list[str] = []
 
     def post(self, url: str, json: dict[str, Any], headers: dict[str, str], timeout: Any) -> _Reply:
@@ -64,9 +65,12 @@ class Bridge:
             raise requests.ConnectionError("the payment platform is down")
         self.kinds.append(json["LoaiBanTin"])
         try:
-            return _Reply(200, self.platform.handle(headers["X-DVC-Namespace"], json))
+            reply = _Reply(200, self.platform.handle(headers["X-DVC-Namespace"], json))
         except DomainError as exc:
-            return _Reply(exc.status, exc.body())
+            reply = _Reply(exc.status, exc.body())
+        if self.answer_lost:
+            raise requests.ReadTimeout("the platform's answer did not come back")
+        return reply
 
 
 def platform_for(portal: ProvincialPortal, folder: Path) -> tuple[PaymentPlatform, Bridge]:
@@ -264,6 +268,22 @@ def test_an_older_attempt_answered_late_hands_out_no_checkout(portal: Provincial
     late = portal.payments._send_init(NS, portal.dossiers.get(NS, d.code), first, "127.0.0.1")
     assert late.reference == first.reference and late.status == "init_failed" and late.payment_url is None
     assert portal.payments.start(NS, d.code, citizen.id).payment_url == second.payment_url
+
+
+def test_news_of_a_replaced_attempt_does_not_take_the_dossier_back_to_it(portal: ProvincialPortal, citizen: Any,
+                                                                          platform: Any) -> None:
+    """An INIT the platform acted on but whose answer was lost leaves a replaceable attempt; a later word on it
+    (a bank time-out, MaLoi 09) must not make it the dossier's payment again while the new one is open."""
+    _, bridge = platform
+    d = submit(portal, citizen, payment_method="online")
+    bridge.answer_lost = True
+    with pytest.raises(DomainError):
+        portal.payments.start(NS, d.code, citizen.id)
+    bridge.answer_lost = False
+    second = portal.payments.start(NS, d.code, citizen.id)
+    assert second.reference == f"{d.code}-02" and second.payment_url
+    assert portal.payments.confirm(NS, confirmation(portal, f"{d.code}-01", "09"))["MaLoi"] == "00"
+    assert portal.dossiers.get(NS, d.code).payment_reference == second.reference
 
 
 # -- over HTTP, against the whole stack ----------------------------------------------------------------------------
