@@ -50,7 +50,10 @@ def mask_id_number(number: str) -> str:
 def public_bill(bill: dict[str, Any]) -> dict[str, Any]:
     """The receipt as anyone holding the link may see it."""
     shown = {k: bill[k] for k in PUBLIC_FIELDS if k in bill}
-    shown["PhiLePhi"] = [{"TenPhiLePhi": f.get("TenPhiLePhi", ""), "SoTien": f.get("SoTien", 0)}
+    # A partner that lists no fees gets the free-text description as its one fee's name: not shown either.
+    free_text = bill.get("NoiDung") or None
+    shown["PhiLePhi"] = [{"TenPhiLePhi": "Phí, lệ phí" if f.get("TenPhiLePhi") == free_text
+                          else f.get("TenPhiLePhi", ""), "SoTien": f.get("SoTien", 0)}
                          for f in bill.get("PhiLePhi") or [] if isinstance(f, dict)]
     shown["HoTenNguoiNop"] = mask_name(bill.get("HoTenNguoiNop", ""))
     shown["SoCMNDNguoiNop"] = mask_id_number(bill.get("SoCMNDNguoiNop", ""))

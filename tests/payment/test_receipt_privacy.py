@@ -35,6 +35,16 @@ def test_the_public_bill_keeps_what_proves_the_payment_and_masks_the_payer() -> 
         k: bill[k] for k in ("SoBienLai", "MaGiaoDich", "SoTien", "MaHoSo")}
 
 
+def test_a_bill_without_fee_lines_does_not_show_the_description_as_its_fee() -> None:
+    """A partner that sends no PhiLePhi gets its free-text description as the one fee's name (model.bill)."""
+    description = f"Lệ phí của {NAME}, CCCD {ID_NUMBER}"
+    bill = {"SoTien": 50_000, "NoiDung": description, "HoTenNguoiNop": "", "SoCMNDNguoiNop": "",
+            "PhiLePhi": [{"TenPhiLePhi": description, "SoTien": 50_000}]}
+    shown = public_bill(bill)
+    assert shown["PhiLePhi"] == [{"TenPhiLePhi": "Phí, lệ phí", "SoTien": 50_000}]
+    assert NAME not in repr(shown) and ID_NUMBER not in repr(shown)
+
+
 @pytest.fixture
 def client(dvc_stack: Stack, ns: str) -> Iterator[PaymentClient]:
     client = PaymentClient(dvc_stack, ns)
