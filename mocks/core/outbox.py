@@ -22,6 +22,7 @@ spoilt signatures (`bad_signature`), or never go out at all (`never_send`: statu
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
@@ -177,7 +178,8 @@ class Outbox:
                                                 spoil_signatures(message.payload), message.attempts)
                     sender(message)
                     if fault is not None and fault.duplicate:
-                        sender(message)
+                        with contextlib.suppress(Exception):  # the message was delivered: the copy's fate is moot
+                            sender(message)
                 except Refused as refusal:
                     self._rejected(message, refusal)
                 except Exception as exc:  # any other failure means: not acknowledged, retry later

@@ -16,6 +16,7 @@ import requests
 import responses
 
 from mocks.core.config import Credentials, StackConfig
+from mocks.core.faults import FaultBook, FaultSpec
 from mocks.core.outbox import Outbox, OutboxMessage, Refused
 from mocks.core.storage import Store
 from mocks.provincial.sync import SYNC_KIND, SyncGateway, sync_state
@@ -76,6 +77,29 @@ def test_a_failure_that_may_pass_is_retried_as_before(store: Store) -> None:
     down["yes"] = False
     box.retry_now("ns1")
     assert box.run_once() == 1 and box.counts("ns1")["delivered"] == 1
+
+
+def test_a_duplicated_copy_refused_leaves_the_message_delivered(store: Store, tmp_path: Path) -> None:
+    """Under a `duplicate` fault the copy may be refused (the receiver saw it already): the message itself was
+    acknowledged, so it is delivered, and the later ones of its key still go out."""
+    faults = FaultBook(Store(tmp_path / "control.db"), "svc", tmp_path / "faults.stamp")
+    faults.add("ns1", FaultSpec.model_validate({"direction": "outgoing", "action": "duplicate", "path": "sync",
+                                                "times": 1}))
+    box = Outbox(store, "svc", faults=faults)
+    seen: list[int] = []
+
+    def sender(m: OutboxMessage) -> None:
+        if m.payload["n"] in seen:
+            raise Refused("6", "already there")
+        seen.append(m.payload["n"])
+
+    box.register("sync", sender)
+    box.enqueue("ns1", "sync", {"n": 1}, key="D-1")
+    box.enqueue("ns1", "sync", {"n": 2}, key="D-1")
+    assert box.run_once() == 1
+    box.retry_now("ns1")
+    box.run_once()
+    assert [m["status"] for m in box.messages("ns1")] == ["delivered", "delivered"] and seen == [1, 2]
 
 
 # -- the provincial portal's sync sender ----------------------------------------------------------------------
