@@ -127,8 +127,13 @@ class RunReport:
     log: str = "pytest.log"
     smoke: dict[str, Any] | None = None   # the smoke load: {exit_code, verdict, report_dir, load: load-summary.json}
     journeys_exit_code: int | None = None  # the journeys' own verdict when a smoke run shares the exit code
-    interrupted: bool = False       # Ctrl-C or SIGTERM stopped the run
+    interrupted: bool = False       # Ctrl-C or SIGTERM stopped the journeys (pytest)
     not_run: int = 0                # journeys collected but not finished when the run was interrupted
+
+    @property
+    def smoke_interrupted(self) -> bool:
+        """Ctrl-C or SIGTERM stopped the smoke load, after the journeys had all run."""
+        return bool(self.smoke) and self.smoke.get("verdict") == "interrupted"   # type: ignore[union-attr]
 
     @property
     def journeys_exit(self) -> int:
@@ -374,18 +379,66 @@ def _measure(value: float | None, unit: str = "") -> str:
     return f"{shown} {unit}".strip()
 
 
+# What an older (or hand-trimmed) load-summary.json may lack and the section can show without.
+LOAD_SUMMARY_DEFAULTS: dict[str, Any] = {
+    "error": None, "interrupted": False, "description": "", "mode": "?", "peak": None, "peak_unit": "",
+    "officers": 0, "measured": None, "stop_reason": None, "slo": None, "consistency": None, "warnings": [],
+}
+
+
 def load_view(folder: Path) -> dict[str, Any] | None:
-    """What the HTML shows of a load run: its load-summary.json and the latency chart of its stats history."""
-    from load.chart import history_csv, latency_svg, read_history
+    """What the HTML shows of a load run: its load-summary.json and the latency chart of its stats history.
+
+    None without a summary; a summary the section cannot show (not JSON of the expected shape) gives a view
+    whose `problem` says so, never an exception: the run's own reports must still be written."""
+    from load.chart import history_csv, latency_svg
     from load.report import SUMMARY
 
     try:
-        summary = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = (folder / SUMMARY).read_text(encoding="utf-8", errors="replace")
+    except OSError:
         return None
-    points = read_history(history_csv(folder))
-    return {"summary": summary, "chart": Markup(latency_svg(points)), "points": len(points),
-            "history": history_csv(folder).name}
+    history = history_csv(folder)
+    points = _history_points(history)
+    view: dict[str, Any] = {"summary": {}, "problem": "", "chart": Markup(latency_svg(points)),
+                            "points": len(points), "history": history.name}
+    try:
+        summary = json.loads(text)
+    except ValueError as exc:
+        view["problem"] = f"{SUMMARY} is not JSON ({exc})"
+        return view
+    if not isinstance(summary, dict):
+        view["problem"] = f"{SUMMARY} holds no object"
+        return view
+    view["summary"] = {**LOAD_SUMMARY_DEFAULTS, **summary}
+    try:    # a summary of another shape (missing figures, text for numbers) shows as unreadable, not a crash
+        _environment().get_template("load_section.html").render(load=view, load_prefix="")
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
+        view["summary"], view["problem"] = {}, f"{SUMMARY} has a shape this report does not know ({exc})"
+    return view
+
+
+def _history_points(path: Path) -> list[Any]:
+    """The chart's points; a history CSV that is not UTF-8 (a stray byte) is read with the bad bytes replaced."""
+    import csv
+    import tempfile
+
+    from load.chart import read_history
+
+    try:
+        return read_history(path)
+    except UnicodeDecodeError:
+        pass
+    except (csv.Error, ValueError):
+        return []
+    try:    # load.chart reads UTF-8 strictly: give it a cleaned copy
+        text = path.read_text(encoding="utf-8", errors="replace")
+        with tempfile.TemporaryDirectory() as tmp:
+            clean = Path(tmp) / path.name
+            clean.write_text(text, encoding="utf-8")
+            return read_history(clean)
+    except (OSError, csv.Error, ValueError):
+        return []
 
 
 def render_html(report: RunReport, report_dir: Path | None = None) -> str:
@@ -433,6 +486,9 @@ def terminal_summary(report: RunReport, report_dir: Path, listed: int = 20) -> s
     ]
     if report.run_error:
         lines.append(f"  the run itself failed: {report.run_error}")
+    if report.smoke_interrupted:
+        lines.append("  INTERRUPTED during the smoke load (Ctrl-C or SIGTERM): the journeys above all ran; "
+                     "the load's reports are partial")
     shown = report.ordered if len(report.journeys) <= listed else report.failed[:listed]
     width = min(72, max((len(j.short_id) for j in shown), default=0))
     for j in shown:

@@ -426,6 +426,7 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
     smoke_code: int | None = None
     cmd: list[str] = []
     interrupted, run_error, journeys = False, "", None
+    smoke_interrupted = False           # the journeys finished; Ctrl-C or SIGTERM stopped the smoke load
     services: dict[str, str] = {}
     started_here = False
     planned: int | None = None
@@ -441,12 +442,19 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
             ran = Ran()
             try:
                 _journeys_and_smoke(opts, handle, cmd, seed, report_dir, out, state_dir, ran)
-            except KeyboardInterrupt:    # between pytest and the smoke load
-                ran.interrupted = True
+            except KeyboardInterrupt:    # before pytest ran, or between pytest and the smoke load
+                if ran.rc is None:
+                    ran.interrupted = True
+                else:
+                    ran.smoke_interrupted = True
             finally:
                 services, started_here = dict(handle.info.services), handle.started_here
                 handle.close()
             rc, interrupted, planned, smoke_code = ran.rc, ran.interrupted, ran.planned, ran.smoke_code
+            smoke_interrupted = ran.smoke_interrupted
+            if smoke_interrupted and smoke_code is None:   # stopped before the load said anything of its own
+                _forget_old_smoke(report_dir)
+                smoke_code = EXIT_ERROR
     junit = report_dir / JUNIT
     if not run_error and junit.exists():
         try:
@@ -454,7 +462,7 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
         except ReportError as exc:
             run_error = str(exc)
     if not run_error:
-        code, run_error = judge(rc, interrupted, journeys)
+        code, run_error = judge(rc, interrupted, journeys)   # pytest's own interruption only: its journeys' verdict
     else:
         code = EXIT_ERROR
     journeys = journeys or []
@@ -462,7 +470,7 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
         if journey.failed and not journey.collection_error:
             journey.repeat = repeat_command(opts, seed, keyword_expression(journey, journeys) or None, workers=1,
                                             smoke=False)
-    smoke = None if smoke_code is None else smoke_summary(report_dir / "load", smoke_code)
+    smoke = None if smoke_code is None else smoke_summary(report_dir / "load", smoke_code, smoke_interrupted)
     report = RunReport(
         journeys=journeys, started_at=started_at, seconds=time.monotonic() - started, seed=seed,
         suite=opts.suite_shown, services=services, state_dir=str(state_dir), stack_started_here=started_here,
@@ -493,9 +501,10 @@ class Ran:
     """What the journeys and the smoke load gave, filled in as they go (an interruption keeps what was known)."""
 
     rc: int | None = None               # pytest's exit code
-    interrupted: bool = False
+    interrupted: bool = False           # pytest was interrupted: journeys not finished
     planned: int | None = None          # journeys pytest collected
     smoke_code: int | None = None
+    smoke_interrupted: bool = False     # the journeys finished, the smoke load was interrupted
 
 
 def _journeys_and_smoke(opts: RunOptions, handle: StackHandle, cmd: list[str], seed: int, report_dir: Path,
@@ -523,11 +532,11 @@ def _journeys_and_smoke(opts: RunOptions, handle: StackHandle, cmd: list[str], s
     target = f" on {opts.load_host}" if opts.load_host else ""
     print(f"dvc-harness run: the smoke load profile (Locust){target}, reports in {report_dir / 'load'}", file=out,
           flush=True)
-    ran.smoke_code, ran.interrupted = run_smoke(state_dir, report_dir, echo=out, host=opts.load_host,
-                                                api=opts.load_api, namespace=opts.namespace)
+    ran.smoke_code, ran.smoke_interrupted = run_smoke(state_dir, report_dir, echo=out, host=opts.load_host,
+                                                      api=opts.load_api, namespace=opts.namespace)
 
 
-def smoke_summary(folder: Path, code: int) -> dict[str, Any]:
+def smoke_summary(folder: Path, code: int, interrupted: bool = False) -> dict[str, Any]:
     """What the run's summaries show of the smoke load: its verdict, and its load-summary.json when written."""
     from load.report import SUMMARY
 
@@ -537,7 +546,7 @@ def smoke_summary(folder: Path, code: int) -> dict[str, Any]:
         smoke["load"] = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         smoke["load"] = None
-    if smoke["load"] and smoke["load"].get("interrupted"):
+    if interrupted or (isinstance(smoke["load"], dict) and smoke["load"].get("interrupted")):
         smoke["verdict"] = "interrupted"
     return smoke
 

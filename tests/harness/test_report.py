@@ -364,3 +364,45 @@ def test_the_smoke_load_is_in_both_summaries(tmp_path: Path) -> None:
     assert as_json["smoke"] == {"exit_code": 1, "verdict": "an SLO failed", "report_dir": "load"}
     html = render_html(report)
     assert "All journeys passed" in html and "Smoke load: an SLO failed" in html and "load/locust.html" in html
+
+
+def _smoke_report() -> RunReport:
+    return RunReport(journeys=[], started_at="2026-11-27T20:00:00+00:00", seconds=1.0, seed=1, suite="s",
+                     services={}, state_dir="d", stack_started_here=True, command="pytest", exit_code=0,
+                     smoke={"exit_code": 0, "verdict": "every SLO held", "report_dir": "load", "load": None},
+                     journeys_exit_code=0)
+
+
+@pytest.mark.parametrize("content", ["{}", '{"profile": "smoke", "exit_code": 0}', "[1, 2]", "{not json",
+                                     '{"profile": "smoke", "mode": "users", "exit_code": 0, "peak": "many", '
+                                     '"peak_unit": "users", "duration_s": "soon"}'],
+                         ids=["empty", "older-shape", "a-list", "not-json", "text-for-numbers"])
+def test_a_load_summary_the_report_cannot_show_is_said_so_not_a_crash(tmp_path: Path, content: str) -> None:
+    (tmp_path / "load").mkdir()
+    (tmp_path / "load" / "load-summary.json").write_text(content, encoding="utf-8")
+    html_path, json_path = write_reports(_smoke_report(), tmp_path)
+    html = html_path.read_text(encoding="utf-8")
+    assert "The load&#39;s summary could not be read" in html or "The load's summary could not be read" in html
+    assert json.loads(json_path.read_text(encoding="utf-8"))["exit_code"] == 0
+
+
+def test_an_older_load_summary_with_the_figures_shown_still_renders(tmp_path: Path) -> None:
+    (tmp_path / "load").mkdir()
+    older = {"profile": "smoke", "mode": "users", "exit_code": 0, "peak": 5, "peak_unit": "users", "duration_s": 60}
+    (tmp_path / "load" / "load-summary.json").write_text(json.dumps(older), encoding="utf-8")
+    html = render_html(_smoke_report(), tmp_path)
+    assert "could not be read" not in html and "Load (smoke)" in html and "Every SLO held" in html
+
+
+def test_a_stats_history_that_is_not_utf8_still_draws_its_chart(tmp_path: Path) -> None:
+    from harness.report import load_view
+
+    header = "Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,95%,Total Request Count,Total Failure Count"
+    rows = [header] + [f"{1_700_000_000 + 5 * i},5,,Aggregated,10.0,0.0,{10 * i},{20 * i},{10 * i},0"
+                       for i in range(1, 5)]
+    rows.insert(2, "1700000006,5,GET,/th\xf4ng-tin,1.0,0.0,1,2,1,0")    # a latin-1 byte in a request's name
+    (tmp_path / "locust_stats_history.csv").write_bytes("\n".join(rows).encode("latin-1") + b"\n")
+    (tmp_path / "load-summary.json").write_text("{}", encoding="utf-8")
+    view = load_view(tmp_path)
+    assert view is not None and view["points"] >= 2 and "<svg" in view["chart"]
+    assert view["problem"]      # and the empty summary is said to be unreadable

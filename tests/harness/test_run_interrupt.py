@@ -6,6 +6,7 @@ code is 2; pytest is stopped and nothing is left running.
 
 from __future__ import annotations
 
+import io
 import json
 import queue
 import signal
@@ -16,10 +17,14 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 
-from harness.stack import Stack
+from harness import load_cmd
+from harness import run as run_module
+from harness.run import Progress, RunOptions, StackHandle
+from harness.stack import Stack, StackInfo
 from tests.process_groups import end_group
 
 SLEEPY = '''
@@ -100,3 +105,68 @@ def test_an_interrupted_run_counts_the_unfinished_journeys_as_not_run(
     html = (reports / "summary.html").read_text(encoding="utf-8")
     assert "Interrupted" in html and "3 journey(s) not run" in html
     assert "KeyboardInterrupt" in (reports / "pytest.log").read_text(encoding="utf-8")   # pytest was stopped
+
+
+# -- interrupted during the smoke load, after every journey ran (pytest and the load stubbed) -----------------
+ONE_PASSED = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest" errors="0" failures="0" skipped="0" tests="1" time="0.1">
+ <testcase classname="suite.test_a" name="test_ok" file="suite/test_a.py" line="1" time="0.100"/>
+</testsuite></testsuites>"""
+
+
+def fake_stack(default_namespace: str = "default") -> StackHandle:
+    info = StackInfo(services={"provincial": "http://127.0.0.1:9"}, admin_token="t", oidc_client={},
+                     payment_partner={}, postal={}, sync={}, default_namespace=default_namespace)
+    return StackHandle(info, started_here=False)
+
+
+def stub_journeys(monkeypatch: pytest.MonkeyPatch, smoke: tuple[int, bool]) -> None:
+    """pytest runs one journey that passes, uninterrupted; the smoke load gives `smoke` (code, interrupted)."""
+
+    def run_pytest(cmd: list[str], log_path: Path, out: TextIO) -> tuple[int, bool, Progress]:
+        log_path.write_text("$ pytest\n1 passed\n", encoding="utf-8")
+        (log_path.parent / "junit.xml").write_text(ONE_PASSED, encoding="utf-8")
+        progress = Progress(io.StringIO())
+        progress.total = 1
+        return 0, False, progress
+
+    def run_smoke(state_dir: Path, report_dir: Path, **kwargs: object) -> tuple[int, bool]:
+        folder = report_dir / "load"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "load-summary.json").write_text(json.dumps({"exit_code": smoke[0], "interrupted": smoke[1]}),
+                                                  encoding="utf-8")
+        return smoke
+
+    monkeypatch.setattr(run_module, "open_stack", lambda state_dir: fake_stack())
+    monkeypatch.setattr(run_module, "run_pytest", run_pytest)
+    monkeypatch.setattr(load_cmd, "run_smoke", run_smoke)
+
+
+def test_a_smoke_load_interrupted_after_the_journeys_is_not_an_interrupted_journey_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stub_journeys(monkeypatch, smoke=(2, True))
+    reports = tmp_path / "reports"
+    code = run_module.run(RunOptions(state_dir=tmp_path / "state", report_dir=reports, suite=str(tmp_path)))
+    captured = capsys.readouterr()
+    assert code == 2, captured.out                                   # still 2: the run was stopped
+    data = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
+    assert data["exit_code"] == 2 and data["journeys_exit_code"] == 0 and data["run_error"] == ""
+    assert data["interrupted"] is False and data["totals"]["not_run"] == 0 and data["totals"]["passed"] == 1
+    assert data["smoke"]["verdict"] == "interrupted" and data["smoke"]["exit_code"] == 2
+    html = (reports / "summary.html").read_text(encoding="utf-8")
+    assert "journey(s) not run" not in html and "All journeys passed" in html
+    assert "Smoke load: interrupted (Ctrl-C / SIGTERM, after the journeys" in html
+    assert "INTERRUPTED during the smoke load" in captured.out and "INTERRUPTED —" not in captured.out
+    assert "the last lines of pytest.log" not in captured.err       # pytest did nothing wrong
+
+
+def test_a_smoke_load_that_finished_leaves_the_journeys_verdict_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stub_journeys(monkeypatch, smoke=(1, False))
+    reports = tmp_path / "reports"
+    assert run_module.run(RunOptions(state_dir=tmp_path / "state", report_dir=reports, suite=str(tmp_path))) == 1
+    data = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
+    assert data["smoke"]["verdict"] == "an SLO failed" and data["interrupted"] is False
+    assert "INTERRUPTED" not in capsys.readouterr().out
