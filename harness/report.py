@@ -129,6 +129,7 @@ class RunReport:
     journeys_exit_code: int | None = None  # the journeys' own verdict when a smoke run shares the exit code
     interrupted: bool = False       # Ctrl-C or SIGTERM stopped the journeys (pytest)
     not_run: int = 0                # journeys collected but not finished when the run was interrupted
+    repeat_note: str = ""           # what repeating needs beyond the command (a team's portal keeps its data)
 
     @property
     def smoke_interrupted(self) -> bool:
@@ -520,11 +521,13 @@ def terminal_summary(report: RunReport, report_dir: Path, listed: int = 20) -> s
         lines.append(f"Open the first failure's trace:  .venv/bin/{trace_command(shown_trace)}  "
                      "(then the URL it prints; or drop the file on https://trace.playwright.dev)")
     if failing:
-        lines.append("Repeat a failing journey (same data):" if len(failing) == 1 else
-                     f"Repeat a failing journey (same data; {len(failing)} failed, the first shown):")
+        note = f"; {report.repeat_note}" if report.repeat_note else ""
+        lines.append(f"Repeat a failing journey (same data{note}):" if len(failing) == 1 else
+                     f"Repeat a failing journey (same data; {len(failing)} failed, the first shown{note}):")
         lines.append(f"  {failing[0].repeat}")
     elif report.exit_code and report.repeat_all:
-        lines.append(f"Repeat the run:  {report.repeat_all}")
+        lines.append(f"Repeat the run{f' ({report.repeat_note})' if report.repeat_note else ''}:  "
+                     f"{report.repeat_all}")
     return "\n".join(lines)
 
 

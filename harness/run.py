@@ -57,6 +57,8 @@ REPORT_MARKER = ".dvc-harness-run"   # says the folder's report files are ours t
 OWN_FILES = (JUNIT, LOG, SUMMARY_HTML, SUMMARY_JSON)
 LOCK_WAIT_SECONDS = 15.0             # how long to wait for a `serve` that holds the folder to answer
 LOG_TAIL_LINES = 15
+# The same seed makes the same citizens, whose accounts the first run created on the team's portal (pinned mode).
+REPEAT_ON_OTHER_PORTAL = "on a fresh portal database: your portal keeps this run's accounts"
 PROGRESS_EVERY_S = 5.0               # without a terminal, a progress line at most this often (failures at once)
 WARNING_PREFIX = "dvc-harness: warning:"   # lines of pytest's output shown to the user as they come
 # Set when this command itself runs under pytest (or xdist): they must not leak into the suite's pytest.
@@ -171,6 +173,21 @@ def prepare_report_dir(report_dir: Path) -> None:
         raise RunError(f"cannot use {report_dir} as the report folder: {exc}") from exc
 
 
+def check_load_api(opts: RunOptions) -> None:
+    """A misspelt --load-api is said before the journeys run, not after them when the smoke load starts."""
+    if not (opts.smoke and opts.load_api):
+        return
+    from load.api import resolve_factory
+
+    try:
+        resolve_factory(opts.load_api)
+    except ValueError as exc:   # its message names load's own option, --api
+        said = str(exc)
+        raise RunError("--load-api" + said[len("--api"):] if said.startswith("--api") else said) from None
+    except Exception as exc:    # the team's module itself breaks on import
+        raise RunError(f"--load-api {opts.load_api}: cannot import it: {type(exc).__name__}: {exc}") from None
+
+
 # -- the pytest command ----------------------------------------------------------------------------
 def suite_arguments(suite: str | None) -> list[str]:
     """A path (or path::test) as it is; anything else as a dotted package or module (--pyargs)."""
@@ -228,8 +245,9 @@ def repeat_command(opts: RunOptions, seed: int, keyword: str | None, workers: in
         args += ["--hooks", opts.hooks]
     if opts.namespace:
         args += ["--namespace", opts.namespace]
-    if opts.load_host and smoke and opts.smoke:
-        args += ["--load-host", opts.load_host] + (["--load-api", opts.load_api] if opts.load_api else [])
+    if smoke and opts.smoke:     # --load-api alone is a load through that HTTP layer on the emulated portal
+        args += (["--load-host", opts.load_host] if opts.load_host else []) + (
+            ["--load-api", opts.load_api] if opts.load_api else [])
     args += ["--seed", str(seed)]
     if workers != DEFAULT_WORKERS:
         args += ["--workers", str(workers)]
@@ -418,6 +436,7 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
     seed = opts.seed if opts.seed is not None else random.SystemRandom().randrange(1, 2**31)
     report_dir, state_dir = opts.report_dir.absolute(), opts.state_dir.absolute()
     try:
+        check_load_api(opts)
         prepare_report_dir(report_dir)
     except RunError as exc:
         print(f"dvc-harness run: {exc}", file=sys.stderr)
@@ -477,6 +496,7 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
         command=shlex.join(cmd), exit_code=code if smoke_code is None else combined_exit(code, smoke_code),
         run_error=run_error, repeat_all=repeat_command(opts, seed, opts.keyword, opts.workers),
         smoke=smoke, journeys_exit_code=code, interrupted=interrupted,
+        repeat_note=REPEAT_ON_OTHER_PORTAL if opts.other_portal else "",
         # journeys collected but never finished: pytest's JUnit XML has no name for those it was running
         not_run=max((planned or 0) - len(journeys), 0) if interrupted else 0,
     )
@@ -515,6 +535,11 @@ def _journeys_and_smoke(opts: RunOptions, handle: StackHandle, cmd: list[str], s
     print(f"dvc-harness run: {opts.suite_shown} · seed {seed} · "
           f"{opts.workers} worker{'s' if opts.workers > 1 else ''} · portal {portal} "
           f"({'stack started here' if handle.started_here else 'stack already running'})", file=out, flush=True)
+    if opts.other_portal and opts.namespace and opts.namespace != info.default_namespace:
+        # The portal's back end names no namespace: its SSO, payment and sync calls land in the stack's default.
+        print(f"dvc-harness run: warning: --namespace {opts.namespace} but the stack's default namespace is "
+              f"{info.default_namespace}: your portal's back-end calls will land there and the journeys fail; start "
+              f"the stack with `serve --default-namespace {opts.namespace}` (docs/wiring.md)", file=out, flush=True)
     ran.rc, ran.interrupted, progress = run_pytest(cmd, report_dir / LOG, out)
     ran.planned = progress.total
     if not opts.smoke:

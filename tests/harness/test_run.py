@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -246,3 +247,88 @@ def test_the_emulator_s_smoke_load_is_not_run_for_journeys_on_another_portal(
     assert "no smoke load — the journeys ran on your portal" in out and "--load-host" in out
     assert "portal of team_pages:portal" in out   # not the emulator's address
     assert not (workdir / "reports" / "load").exists() and summary(workdir / "reports")["smoke"] is None
+
+
+# -- with pytest stubbed: what the run says around the journeys ------------------------------------------------
+ONE_FAILED = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest" errors="0" failures="1" skipped="0" tests="1" time="0.1">
+ <testcase classname="suite.test_a" name="test_nop_ho_so" file="suite/test_a.py" line="1" time="0.100">
+  <failure message="AssertionError: không thấy hồ sơ">tb</failure></testcase>
+</testsuite></testsuites>"""
+
+
+def stub_stack_and_pytest(monkeypatch: pytest.MonkeyPatch, default_namespace: str = "default") -> list[list[str]]:
+    """A stack that is only its stack.json (with this default namespace) and a pytest whose one journey fails."""
+    from harness.run import Progress, StackHandle
+    from harness.stack import StackInfo
+
+    info = StackInfo(services={"provincial": "http://127.0.0.1:9"}, admin_token="t", oidc_client={},
+                     payment_partner={}, postal={}, sync={}, default_namespace=default_namespace)
+    ran: list[list[str]] = []
+
+    def run_pytest(cmd: list[str], log_path: Path, out: object) -> tuple[int, bool, Progress]:
+        ran.append(cmd)
+        log_path.write_text("$ pytest\n", encoding="utf-8")
+        (log_path.parent / "junit.xml").write_text(ONE_FAILED, encoding="utf-8")
+        return 1, False, Progress(io.StringIO())
+
+    monkeypatch.setattr(run_module, "open_stack", lambda state_dir: StackHandle(info, started_here=False))
+    monkeypatch.setattr(run_module, "run_pytest", run_pytest)
+    return ran
+
+
+def test_repeat_command_repeats_load_api_whenever_given() -> None:
+    from harness.run import RunOptions, repeat_command
+
+    opts = RunOptions(load_api="team.load:api")
+    assert "--load-api team.load:api" in repeat_command(opts, 5, None, 2)
+    both = repeat_command(RunOptions(load_host="http://127.0.0.1:8200", load_api="team.load:api"), 5, None, 2)
+    assert "--load-host http://127.0.0.1:8200 --load-api team.load:api" in both
+    assert "--load-api" not in repeat_command(opts, 5, "test_x", 1, smoke=False)   # a journey alone: no load
+
+
+@pytest.mark.parametrize("api", ["no_such_module_dvc:factory", "harness.run:NO_SUCH_FACTORY"])
+def test_a_misspelt_load_api_is_refused_before_the_journeys(
+    workdir: Path, api: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ran = stub_stack_and_pytest(monkeypatch)
+    write_suite(workdir / "suite", "def test_x() -> None:\n    pass\n")
+    code = main(["run", "--suite", "suite", "--state-dir", "state", "--load-api", api])
+    err = capsys.readouterr().err
+    assert code == 2 and ran == [], err                            # no journey ran
+    assert err.count("\n") == 1 and err.startswith(f"dvc-harness run: --load-api {api}: "), err
+
+
+def test_a_namespace_other_than_the_stack_s_default_is_warned_of_with_a_team_s_pages(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stub_stack_and_pytest(monkeypatch, default_namespace="default")
+    write_suite(workdir / "suite", "def test_x() -> None:\n    pass\n")
+    args = ["run", "--suite", "suite", "--state-dir", "state", "--pages", "team_pages:portal", "--no-smoke"]
+    assert main([*args, "--namespace", "refportal", "--seed", "9"]) == 1
+    out = capsys.readouterr().out
+    assert ("warning: --namespace refportal but the stack's default namespace is default: your portal's back-end "
+            "calls will land there") in out and "serve --default-namespace refportal" in out
+    # the same seed makes the same citizens, whose accounts the portal kept: repeating needs a fresh database
+    assert "Repeat a failing journey (same data; on a fresh portal database: your portal keeps" in out
+    assert "--seed 9" in out
+
+
+@pytest.mark.parametrize("extra", [["--namespace", "refportal"], []], ids=["the-stack-s-default", "no-namespace"])
+def test_no_namespace_warning_when_the_portal_s_calls_land_in_the_journeys_namespace(
+    workdir: Path, extra: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stub_stack_and_pytest(monkeypatch, default_namespace="refportal")
+    write_suite(workdir / "suite", "def test_x() -> None:\n    pass\n")
+    main(["run", "--suite", "suite", "--state-dir", "state", "--pages", "team_pages:portal", "--no-smoke", *extra])
+    assert "warning: --namespace" not in capsys.readouterr().out
+
+
+def test_on_the_emulator_s_portal_a_repeat_needs_no_fresh_database(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stub_stack_and_pytest(monkeypatch)
+    write_suite(workdir / "suite", "def test_x() -> None:\n    pass\n")
+    assert main(["run", "--suite", "suite", "--state-dir", "state", "--no-smoke", "--namespace", "x"]) == 1
+    out = capsys.readouterr().out
+    assert "Repeat a failing journey (same data):" in out and "warning: --namespace" not in out
