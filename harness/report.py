@@ -420,25 +420,12 @@ def load_view(folder: Path) -> dict[str, Any] | None:
 
 
 def _history_points(path: Path) -> list[Any]:
-    """The chart's points; a history CSV that is not UTF-8 (a stray byte) is read with the bad bytes replaced."""
-    import csv
-    import tempfile
-
+    """The chart's points (none when the history cannot be read)."""
     from load.chart import read_history
 
     try:
         return read_history(path)
-    except UnicodeDecodeError:
-        pass
-    except (csv.Error, ValueError):
-        return []
-    try:    # load.chart reads UTF-8 strictly: give it a cleaned copy
-        text = path.read_text(encoding="utf-8", errors="replace")
-        with tempfile.TemporaryDirectory() as tmp:
-            clean = Path(tmp) / path.name
-            clean.write_text(text, encoding="utf-8")
-            return read_history(clean)
-    except (OSError, csv.Error, ValueError):
+    except ValueError:
         return []
 
 

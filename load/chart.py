@@ -40,9 +40,9 @@ def _number(text: str | None) -> float | None:
 def read_history(path: Path) -> list[Point]:
     """One point every few seconds from a `*_stats_history.csv`; [] when the file is missing or empty."""
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
+        with path.open(encoding="utf-8", errors="replace", newline="") as handle:   # a stray byte: still a chart
             rows = [r for r in csv.DictReader(handle) if r.get("Name") == "Aggregated"]
-    except OSError:
+    except (OSError, csv.Error):
         return []
     stamped = [(t, r) for r in rows if (t := _number(r.get("Timestamp"))) is not None]
     if not stamped:
