@@ -57,6 +57,11 @@ def describe(info: StackInfo, state_dir: Path) -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     if args.default_namespace:
         os.environ[DEFAULT_NAMESPACE_VARIABLE] = args.default_namespace  # `--workers` children inherit it
+    elif os.environ.get(DEFAULT_NAMESPACE_VARIABLE):  # checked as --default-namespace is, before any service starts
+        try:
+            check_namespace(os.environ[DEFAULT_NAMESPACE_VARIABLE])
+        except DomainError as exc:
+            return fail("serve", f"${DEFAULT_NAMESPACE_VARIABLE}={os.environ[DEFAULT_NAMESPACE_VARIABLE]!r}: {exc.en}")
     if args.workers > 1:
         return serve_workers(args)
     state_dir: Path = args.state_dir

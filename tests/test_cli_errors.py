@@ -23,9 +23,10 @@ COMMANDS = {
 }
 
 
-def dvc_harness(args: list[str], state_dir: Path, as_user: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
+def dvc_harness(args: list[str], state_dir: Path, as_user: Sequence[str] = (),
+                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*as_user, sys.executable, "-m", "harness.cli", *args, "--state-dir", str(state_dir)],
-                          capture_output=True, text=True, timeout=120, start_new_session=True)
+                          capture_output=True, text=True, timeout=120, start_new_session=True, env=env)
 
 
 def one_line(result: subprocess.CompletedProcess[str], command: str) -> str:
@@ -129,3 +130,14 @@ def test_seed_history_holds_the_folder_while_its_own_stack_runs(tmp_path: Path) 
         with pytest.raises(StateDirTaken, match=f"pid {os.getpid()}"):
             lock_state_dir(tmp_path)
     lock_state_dir(tmp_path).release()                      # and lets the folder go with it
+
+
+@pytest.mark.parametrize("command", ["serve", "serve --workers 2"])
+@pytest.mark.parametrize("bad", ["no spaces", "a\n", "x" * 65])
+def test_a_bad_default_namespace_in_the_environment(tmp_path: Path, command: str, bad: str) -> None:
+    from mocks.core.config import DEFAULT_NAMESPACE_VARIABLE
+
+    env = {**os.environ, DEFAULT_NAMESPACE_VARIABLE: bad}
+    line = one_line(dvc_harness(COMMANDS[command], tmp_path / "state", env=env), command)
+    assert f"${DEFAULT_NAMESPACE_VARIABLE}={bad!r}: Invalid namespace" in line
+    assert not (tmp_path / "state" / "stack.json").exists()     # refused before any service started

@@ -20,11 +20,11 @@ from .errors import DomainError
 HEADER = "X-DVC-Namespace"
 COOKIE = "dvc_ns"
 DEFAULT = "default"
-_VALID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+_VALID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 
 
 def check(ns: str) -> str:
-    if not _VALID.match(ns):
+    if not _VALID.fullmatch(ns):  # fullmatch: `$` would let a trailing newline through
         raise DomainError(
             "INVALID_NAMESPACE",
             "Tên không gian (namespace) không hợp lệ: 1–64 ký tự chữ, số, '.', '_' hoặc '-'.",
