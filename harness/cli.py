@@ -16,6 +16,7 @@ from mocks.core.errors import DomainError
 from mocks.core.namespace import check as check_namespace
 
 from . import load_cmd, seed_history
+from .arguments import namespace as _namespace
 from .stack import Stack, StackError, StackInfo, lock_state_dir
 from .workers import add_serve_workers_option, serve_workers
 
@@ -100,13 +101,6 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
     return value
-
-
-def _namespace(text: str) -> str:
-    try:
-        return check_namespace(text)
-    except DomainError as exc:
-        raise argparse.ArgumentTypeError(exc.en) from exc
 
 
 def _pages(text: str) -> str:

@@ -33,6 +33,7 @@ from typing import Any, TextIO
 
 from mocks.core.config import DEFAULT_STATE_DIR
 
+from .arguments import namespace as namespace_argument
 from .children import sigterm_as_interrupt, start_child, stop_child
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR, EXIT_DATA_LOST = 0, 1, 2, 3
@@ -96,7 +97,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help=f"state folder (default {DEFAULT_STATE_DIR})")
     p.add_argument("--report-dir", type=Path, default=Path(DEFAULT_REPORT_DIR),
                    help=f"where the reports go (default {DEFAULT_REPORT_DIR})")
-    p.add_argument("--namespace", default=None, metavar="NS",
+    p.add_argument("--namespace", type=namespace_argument, default=None, metavar="NS",
                    help="namespace of the run (default load-<time>); with --host, the one the portal's back end "
                         "lands in (the stack's --default-namespace), so the consistency check finds its payments")
     p.add_argument("--api", default=None, metavar="MODULE:FACTORY",

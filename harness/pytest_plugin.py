@@ -14,7 +14,6 @@ import importlib
 import json
 import os
 import random
-import re
 import shutil
 import uuid
 import zlib
@@ -24,6 +23,9 @@ from typing import Any
 
 import pytest
 import requests
+
+from mocks.core.errors import DomainError
+from mocks.core.namespace import check as check_namespace
 
 from . import playwright_settings, shared, steps
 from .clients import Platform
@@ -82,8 +84,10 @@ def _check_pinned_namespace(config: pytest.Config) -> None:
     pinned = config.getoption("dvc_namespace", None)
     if not pinned:
         return
-    if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", pinned):
-        raise pytest.UsageError(f"--dvc-namespace {pinned!r}: 1-64 letters, digits, '.', '_' or '-'")
+    try:
+        check_namespace(pinned)
+    except DomainError as exc:
+        raise pytest.UsageError(f"--dvc-namespace {pinned!r}: {exc.en}") from exc
     workers = config.getoption("numprocesses", None) if config.pluginmanager.has_plugin("xdist") else None
     if workers or getattr(config, "workerinput", None) is not None:
         raise pytest.UsageError(f"--dvc-namespace {pinned} runs the tests one at a time in one namespace: "

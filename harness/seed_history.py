@@ -55,6 +55,7 @@ from mocks.provincial.model import ProvincialPortal
 from mocks.provincial.officers import DESK, LEADER, SPECIALIST, Officer
 from mocks.provincial.sync import PUSH_DOSSIER, PUSH_PROGRESS, SYNC_KIND, dossier_record, progress_record
 
+from .arguments import namespace as namespace_argument
 from .stack import Stack, StackError, StackInfo, StateDirTaken, find_running, lock_state_dir, prepare_state_dir
 from .testdata import DataFactory
 
@@ -582,7 +583,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                              "(default quangnam-2022-01)")
     parser.add_argument("--state-dir", type=Path, default=Path(DEFAULT_STATE_DIR),
                         help=f"state folder of the stack (default {DEFAULT_STATE_DIR})")
-    parser.add_argument("--namespace", default="default", help="namespace to fill (default 'default')")
+    parser.add_argument("--namespace", type=namespace_argument, default="default",
+                        help="namespace to fill (default 'default')")
     parser.add_argument("--set-clock", action="store_true",
                         help="afterwards, run the namespace's clock from the last day of the period, 17:00")
     parser.set_defaults(func=run)

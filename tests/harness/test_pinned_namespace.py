@@ -96,6 +96,26 @@ def test_serve_refuses_a_bad_default_namespace(capsys: pytest.CaptureFixture[str
     assert "Invalid namespace" in capsys.readouterr().err
 
 
+
+def test_the_namespace_rule_refuses_a_trailing_newline() -> None:
+    from mocks.core.errors import DomainError
+    from mocks.core.namespace import check
+
+    assert check("a") == "a"
+    for bad in ("a\n", "", "x" * 65, "a b"):
+        with pytest.raises(DomainError):
+            check(bad)
+
+
+@pytest.mark.parametrize("command", [["load", "--profile", "smoke"], ["seed-history", "--profile", "quangnam-2022-01"]])
+@pytest.mark.parametrize("bad", ["not a name!", "a\n"])
+def test_load_and_seed_history_refuse_a_bad_namespace(capsys: pytest.CaptureFixture[str], command: list[str],
+                                                      bad: str) -> None:
+    with pytest.raises(SystemExit) as exited:            # argparse's error: nothing runs, no run of 400s
+        main([*command, "--namespace", bad])
+    assert exited.value.code == 2
+    assert "--namespace: Invalid namespace" in capsys.readouterr().err
+
 # -- `dvc-harness run --namespace` --------------------------------------------------------------------------
 def test_run_with_a_namespace_passes_it_on_with_one_worker(tmp_path: Path) -> None:
     opts = RunOptions(namespace=PINNED, workers=2, hooks="mypkg.hooks:back_office", pages="mypkg.pages:portal")
@@ -132,6 +152,13 @@ def test_every_test_runs_in_the_pinned_namespace_reset_before_it(pytester: pytes
     result = pytester.runpytest_inprocess(*INNER, "-p", "no:xdist", f"--dvc-namespace={PINNED}")
     result.assert_outcomes(passed=2)
     assert f"every test in the namespace {PINNED}" in result.stdout.str()
+
+
+def test_a_pinned_namespace_follows_the_services_rule(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_pinned=PINNED_TESTS)
+    result = pytester.runpytest_inprocess(*INNER, "-p", "no:xdist", "--dvc-namespace=a\n")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "Invalid namespace" in result.stderr.str() + result.stdout.str()
 
 
 def test_a_pinned_namespace_refuses_parallel_workers(pytester: pytest.Pytester) -> None:
