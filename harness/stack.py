@@ -342,6 +342,9 @@ class StateLock:
         if self._fallback is not None:
             self._fallback.release()
         if self.fd is not None:
+            # the names go first: a later holder through filelock (`run`) writes none, and ours would be stale
+            with contextlib.suppress(OSError):
+                os.ftruncate(self.fd, 0)
             fcntl.flock(self.fd, fcntl.LOCK_UN)  # for every holder: the workers are gone by now
             os.close(self.fd)
             self.fd = None

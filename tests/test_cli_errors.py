@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from harness import seed_history
-from harness.stack import StackError, StateDirTaken, StateLock, lock_state_dir, prepare_state_dir
+from harness.stack import StackError, StateDirTaken, StateLock, holders, lock_state_dir, prepare_state_dir
 from tests.process_groups import started
 
 COMMANDS = {
@@ -141,3 +142,23 @@ def test_a_bad_default_namespace_in_the_environment(tmp_path: Path, command: str
     line = one_line(dvc_harness(COMMANDS[command], tmp_path / "state", env=env), command)
     assert f"${DEFAULT_NAMESPACE_VARIABLE}={bad!r}: Invalid namespace" in line
     assert not (tmp_path / "state" / "stack.json").exists()     # refused before any service started
+
+
+def test_a_released_lock_names_no_holder(tmp_path: Path) -> None:
+    """`run` takes serve.lock through filelock and writes no pids: the last `serve`'s must not be left there,
+    or a refusal would name a process (maybe a reused pid, here a live one: ours) that holds nothing."""
+    from filelock import FileLock
+
+    lock_state_dir(tmp_path).release()
+    assert holders(tmp_path) == []
+    with FileLock(str(tmp_path / "serve.lock")):
+        with pytest.raises(StateDirTaken) as taken:
+            lock_state_dir(tmp_path)
+    assert "pid" not in str(taken.value)
+    assert str(taken.value).startswith("another `dvc-harness serve` already uses")
+
+
+def test_holders_are_the_live_processes_the_lock_names(tmp_path: Path) -> None:
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    (tmp_path / "serve.lock").write_text(json.dumps({"pids": [os.getpid(), int(gone.stdout)]}))
+    assert holders(tmp_path) == [os.getpid()]
