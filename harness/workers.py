@@ -112,12 +112,26 @@ def _socket(host: str, port: int, *, listen: bool) -> socket.socket:
     return sock
 
 
+def _resolve_prctl() -> Any:
+    """libc's prctl (Linux), else None. Looked up once, at import, in the parent: `die_with_parent` runs as a
+    preexec_fn, in a child forked from a process with threads, where a dlopen may deadlock on a held lock."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _resolve_prctl()
+
+
 def die_with_parent(parent: int) -> None:
     """Linux: the kernel sends this process SIGTERM when its parent dies. Asked for after the start, so the
-    parent may be gone already: then stop now (an orphan has a new parent)."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    parent may be gone already: then stop now (an orphan has a new parent). Safe after fork: it only calls
+    the prctl resolved at import."""
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
     if os.getppid() != parent:
         raise SystemExit(f"worker: the serve process {parent} is gone; not starting")
 

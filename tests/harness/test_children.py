@@ -43,3 +43,29 @@ def test_a_child_dies_when_its_parent_is_killed_outright() -> None:
         assert not _alive(child), "the child outlived its killed parent"
     finally:
         end_group(parent)
+
+
+AFTER_FORK = """
+import ctypes, os, sys
+from harness import workers
+
+def no_dlopen(*args, **kwargs):
+    raise OSError("dlopen after fork")
+
+ctypes.CDLL = no_dlopen          # what a forked child must not do: workers resolved prctl at its import
+workers.die_with_parent(os.getppid())
+signal = ctypes.c_int(0)
+workers._PRCTL(2, ctypes.byref(signal), 0, 0, 0)   # PR_GET_PDEATHSIG
+print(signal.value)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_dying_with_the_parent_opens_no_library_after_fork() -> None:
+    """start_child's preexec_fn runs in a child forked from a process that may have threads: it calls the prctl
+    looked up at import, and opens no library there (a dlopen after fork may deadlock)."""
+    import signal
+
+    done = subprocess.run([sys.executable, "-c", AFTER_FORK], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == signal.SIGTERM
