@@ -64,6 +64,10 @@ def minutes(seconds: int) -> int:
     return max(1, math.ceil(seconds / 60))
 
 
+def _locked(row: Any, now: float) -> bool:
+    return row is not None and row["locked_until"] is not None and row["locked_until"] > now
+
+
 class Throttle:
     def __init__(self, store: Store, clock: Clock, limit: Limit) -> None:
         self.store = store
@@ -85,18 +89,11 @@ class Throttle:
         limit, subject = self.limit, subject[:MAX_SUBJECT]
         now = self.clock.now(ns).timestamp()
         with self.store.transaction() as conn:
-            row = conn.execute("SELECT count, window_start, locked_until FROM throttle "
-                               "WHERE ns = ? AND scope = ? AND subject = ?", (ns, limit.scope, subject)).fetchone()
-            if row is not None and row["locked_until"] is not None and row["locked_until"] > now:
+            row = self._row(conn, ns, subject)
+            if _locked(row, now):
                 return 0  # already locked (a concurrent attempt): the lock is not extended
-            fresh = row is None or row["locked_until"] is not None or now - row["window_start"] >= limit.window_seconds
-            count, start = (1, now) if fresh else (row["count"] + 1, row["window_start"])
-            locked_until = now + limit.lock_seconds if count >= limit.max_count else None
-            conn.execute(
-                "INSERT INTO throttle(ns, scope, subject, count, window_start, locked_until) VALUES (?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT(ns, scope, subject) DO UPDATE SET count = excluded.count,"
-                " window_start = excluded.window_start, locked_until = excluded.locked_until",
-                (ns, limit.scope, subject, count, start, locked_until))
+            count, start = self._next_count(row, now)
+            self._write(conn, ns, subject, count, start, now + limit.lock_seconds if count >= limit.max_count else None)
         return max(0, limit.max_count - count)
 
     def take(self, ns: str, subject: str) -> int | None:
@@ -106,12 +103,10 @@ class Throttle:
         limit, subject = self.limit, subject[:MAX_SUBJECT]
         now = self.clock.now(ns).timestamp()
         with self.store.transaction() as conn:
-            row = conn.execute("SELECT count, window_start, locked_until FROM throttle "
-                               "WHERE ns = ? AND scope = ? AND subject = ?", (ns, limit.scope, subject)).fetchone()
-            if row is not None and row["locked_until"] is not None and row["locked_until"] > now:
+            row = self._row(conn, ns, subject)
+            if _locked(row, now):
                 return math.ceil(row["locked_until"] - now)
-            fresh = row is None or row["locked_until"] is not None or now - row["window_start"] >= limit.window_seconds
-            count, start = (1, now) if fresh else (row["count"] + 1, row["window_start"])
+            count, start = self._next_count(row, now)
             locked_until = now + limit.lock_seconds if count > limit.max_count else None
             self._write(conn, ns, subject, count, start, locked_until)
         return math.ceil(limit.lock_seconds) if locked_until is not None else None
@@ -121,8 +116,7 @@ class Throttle:
         limit, subject = self.limit, subject[:MAX_SUBJECT]
         now = self.clock.now(ns).timestamp()
         with self.store.transaction() as conn:
-            row = conn.execute("SELECT count, window_start, locked_until FROM throttle "
-                               "WHERE ns = ? AND scope = ? AND subject = ?", (ns, limit.scope, subject)).fetchone()
+            row = self._row(conn, ns, subject)
             if row is None:   # reset while the try was checked: count it as the window's first
                 self._write(conn, ns, subject, 1, now, None)
                 return limit.max_count - 1
@@ -139,13 +133,22 @@ class Throttle:
         subject = subject[:MAX_SUBJECT]
         now = self.clock.now(ns).timestamp()
         with self.store.transaction() as conn:
-            row = conn.execute("SELECT locked_until FROM throttle WHERE ns = ? AND scope = ? AND subject = ?",
-                               (ns, self.limit.scope, subject)).fetchone()
-            if row is not None and row["locked_until"] is not None and row["locked_until"] > now:
+            row = self._row(conn, ns, subject)
+            if _locked(row, now):
                 return math.ceil(row["locked_until"] - now)
             conn.execute("DELETE FROM throttle WHERE ns = ? AND scope = ? AND subject = ?",
                          (ns, self.limit.scope, subject))
         return None
+
+    def _row(self, conn: Any, ns: str, subject: str) -> Any:
+        return conn.execute("SELECT count, window_start, locked_until FROM throttle "
+                            "WHERE ns = ? AND scope = ? AND subject = ?", (ns, self.limit.scope, subject)).fetchone()
+
+    def _next_count(self, row: Any, now: float) -> tuple[int, float]:
+        """(count, window start) with one more event: a new window after a lock or when the old one is over."""
+        fresh = (row is None or row["locked_until"] is not None
+                 or now - row["window_start"] >= self.limit.window_seconds)
+        return (1, now) if fresh else (row["count"] + 1, row["window_start"])
 
     def _write(self, conn: Any, ns: str, subject: str, count: int, start: float, locked_until: float | None) -> None:
         conn.execute(
