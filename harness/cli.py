@@ -117,7 +117,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         state_dir=args.state_dir, report_dir=args.report_dir, suite=args.suite, workers=args.workers,
         seed=args.seed, keyword=args.keyword, headed=args.headed, pages=args.pages, pytest_args=extra,
         smoke=args.smoke, namespace=args.namespace, hooks=args.hooks, load_host=args.load_host,
-        load_api=args.load_api,
+        load_api=args.load_api, load_profile=args.load_profile,
     ))
 
 
@@ -165,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "--load-host the smoke load is skipped, since the emulator's would say nothing of yours")
     run.add_argument("--load-api", type=_pages, default=None, metavar="MODULE:FACTORY",
                      help="your portal's HTTP layer for the smoke load (load's --api; docs/wiring.md)")
+    run.add_argument("--load-profile", default=None, metavar="NAME|PATH",
+                     help="the load profile after the journeys (default smoke): a shipped name or your own TOML, "
+                          "e.g. with SLO groups that match your portal's requests (docs/load.md)")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     run.set_defaults(func=cmd_run)
 

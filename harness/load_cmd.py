@@ -293,6 +293,16 @@ def run_load(opts: LoadOptions) -> int:
     started = time.monotonic()
     interrupted = False
     try:
+        try:    # each journey of the mix gets its procedures, or the run stops here, before Locust starts
+            config["picks"] = _picks(opts, profile, services, admin_token, officers=bool(
+                profile.officers and admin_token and not no_check)).to_json()
+        except Exception as exc:
+            error = _preflight_error(exc, services["provincial"])
+            print(f"dvc-harness load: {error}", file=sys.stderr)
+            report.write_summary(summary_path, profile, None, None, None, EXIT_ERROR, error=error)
+            _write_html(opts.report_dir, out)
+            return EXIT_ERROR
+        clock = _clock(services, admin_token, opts.namespace)
         with open(opts.report_dir / LOG, "w", encoding="utf-8") as log, sigterm_as_interrupt():
             process = start_child(locust_command(opts, config), env=_child_env())
             reader = threading.Thread(target=_stream, args=(process, log, out), daemon=True)
@@ -320,9 +330,19 @@ def run_load(opts: LoadOptions) -> int:
             _write_html(opts.report_dir, out)
             return EXIT_ERROR
         results = json.loads(results_path.read_text(encoding="utf-8"))
+        results.update(host=services["provincial"], clock=clock)
         if interrupted:
             results["stop_reason"] = f"interrupted (Ctrl-C or SIGTERM) after {time.monotonic() - started:.0f} s"
         outcome = slo.evaluate(profile, results)
+        if not interrupted and not outcome.requests:
+            # nothing was measured: no verdict can be given, whatever the SLOs would say of nothing
+            error = (f"the run sent no request to {services['provincial']}: no verdict. Locust's log says why: "
+                     f"{opts.report_dir / LOG}")
+            print(f"dvc-harness load: {error}", file=sys.stderr)
+            report.write_summary(summary_path, profile, outcome, None, results, EXIT_ERROR, error=error)
+            report.write_junit(junit_path, profile, outcome, None, results, error=error)
+            _write_html(opts.report_dir, out)
+            return EXIT_ERROR
         checked: consistency.Report | None = None
         if opts.check:
             if interrupted:     # whoever pressed Ctrl-C wants out now; visits cut short are not data loss
@@ -363,17 +383,57 @@ def run_load(opts: LoadOptions) -> int:
                            error=results["stop_reason"] if interrupted else None)
         report.write_summary(summary_path, profile, outcome, checked, results, exit_code, interrupted=interrupted)
         html = _write_html(opts.report_dir, out)
-        failed = ", ".join(v.name for v in outcome.failed)
+        failed = ", ".join(v.name + (" (no data)" if v.state == slo.NO_DATA else "") for v in outcome.failed)
         verdict = {EXIT_OK: "every SLO held", EXIT_FAILED: f"an SLO failed: {failed}",
                    EXIT_DATA_LOST: "DATA LOST (the consistency check failed)",
                    EXIT_ERROR: "INTERRUPTED: partial reports (the SLOs measured on what ran)"}[exit_code]
         print(f"\ndvc-harness load: {verdict} — exit {exit_code} after {time.monotonic() - started:.0f} s; "
+              f"profile {profile.name} on {services['provincial']}, namespace {opts.namespace}, clock {clock}; "
               f"reports in {opts.report_dir} ({html.name if html else 'no HTML'} beside locust.html)",
               file=out, flush=True)
         return exit_code
     finally:
         if handle is not None:
             handle.close()
+
+
+def _picks(opts: LoadOptions, profile: Any, services: dict[str, str], admin_token: str | None, *,
+           officers: bool) -> Any:
+    """The procedures of each journey in the mix, read once from the portal's catalogue through its --api."""
+    import requests
+
+    from load.api import resolve_factory
+    from load.journeys import read_picks
+
+    with requests.Session() as session:
+        portals = resolve_factory(opts.api)(session, services, namespace=opts.namespace, admin_token=admin_token)
+        return read_picks(portals, profile.mix_shares(), officers=officers)
+
+
+def _preflight_error(exc: Exception, host: str) -> str:
+    from load.journeys import CatalogueCannotServe
+
+    if isinstance(exc, CatalogueCannotServe):
+        said = "; ".join(f"{kind} needs {what}" for kind, what in exc.missing.items())
+        return (f"the catalogue of {host} cannot serve every journey of the mix: {said}. Set their weight to 0 "
+                "in the profile's [mix] (and [officers] users = 0 for officers), or publish such a procedure")
+    return f"cannot read the catalogue of {host} before the run: {type(exc).__name__}: {exc}"
+
+
+def _clock(services: dict[str, str], admin_token: str | None, namespace: str) -> str:
+    """The date on the namespace's clock (the emulators'), for the verdict line; the real date without them."""
+    import requests
+
+    today = time.strftime("%Y-%m-%d")
+    if not admin_token:
+        return f"{today} (real time: no emulated stack)"
+    try:
+        answer = requests.get(f"{services['national']}/_admin/clock", timeout=10,
+                              headers={"X-Admin-Token": admin_token, "X-DVC-Namespace": namespace})
+        answer.raise_for_status()
+        return str(answer.json()["now"])[:10]
+    except (requests.RequestException, ValueError, KeyError, TypeError):
+        return f"{today} (real time: the emulators' clock did not answer)"
 
 
 def _write_html(report_dir: Path, out: TextIO) -> Path | None:
@@ -388,14 +448,15 @@ def _write_html(report_dir: Path, out: TextIO) -> Path | None:
 
 
 def run_smoke(state_dir: Path, report_dir: Path, *, echo: TextIO | None = None, host: str | None = None,
-              api: str | None = None, namespace: str | None = None) -> tuple[int, bool]:
-    """For `dvc-harness run`: the smoke profile after the journeys, reports in REPORT/load/ — on the emulated
-    portal, or on `host` through `api` (a team's portal); (exit code, interrupted)."""
+              api: str | None = None, namespace: str | None = None, profile: str | None = None) -> tuple[int, bool]:
+    """For `dvc-harness run`: a load profile (smoke unless `profile` names another) after the journeys, reports
+    in REPORT/load/ — on the emulated portal, or on `host` through `api` (a team's portal); (exit code,
+    interrupted)."""
     from load import profiles
 
     folder = report_dir / "load"
-    code = run_load(LoadOptions(profiles.load("smoke"), state_dir=state_dir, report_dir=folder, echo=echo,
-                                host=host, api=api, namespace=namespace))
+    code = run_load(LoadOptions(profiles.load(profile or DEFAULT_PROFILE), state_dir=state_dir, report_dir=folder,
+                                echo=echo, host=host, api=api, namespace=namespace))
     try:
         interrupted = bool(json.loads((folder / "load-summary.json").read_text(encoding="utf-8")).get("interrupted"))
     except (OSError, ValueError):

@@ -384,25 +384,26 @@ def _measure(value: float | None, unit: str = "") -> str:
 LOAD_SUMMARY_DEFAULTS: dict[str, Any] = {
     "error": None, "interrupted": False, "description": "", "mode": "?", "peak": None, "peak_unit": "",
     "officers": 0, "measured": None, "stop_reason": None, "slo": None, "consistency": None, "warnings": [],
+    "host": None, "clock": None, "namespace": None, "timeline": [],
 }
 
 
 def load_view(folder: Path) -> dict[str, Any] | None:
-    """What the HTML shows of a load run: its load-summary.json and the latency chart of its stats history.
+    """What the HTML shows of a load run: its load-summary.json, its verdicts by request group and the chart
+    of its timeline.
 
     None without a summary; a summary the section cannot show (not JSON of the expected shape) gives a view
     whose `problem` says so, never an exception: the run's own reports must still be written."""
-    from load.chart import history_csv, latency_svg
-    from load.report import SUMMARY
+    from load.chart import run_svg
+    from load.report import SUMMARY, group_rows, no_data_advice
+    from load.slo import Outcome, Verdict
 
     try:
         text = (folder / SUMMARY).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    history = history_csv(folder)
-    points = _history_points(history)
-    view: dict[str, Any] = {"summary": {}, "problem": "", "chart": Markup(latency_svg(points)),
-                            "points": len(points), "history": history.name}
+    view: dict[str, Any] = {"summary": {}, "problem": "", "chart": Markup(""), "general": [], "groups": [],
+                            "advice": [], "matches": {}}
     try:
         summary = json.loads(text)
     except ValueError as exc:
@@ -413,20 +414,21 @@ def load_view(folder: Path) -> dict[str, Any] | None:
         return view
     view["summary"] = {**LOAD_SUMMARY_DEFAULTS, **summary}
     try:    # a summary of another shape (missing figures, text for numbers) shows as unreadable, not a crash
+        slo = view["summary"]["slo"]
+        if slo:
+            outcome = Outcome([Verdict.from_json(v) for v in slo["verdicts"]], slo.get("window", "all"),
+                              seen=dict(slo.get("seen_requests") or {}), unmatched=list(slo.get("unmatched_groups")
+                                                                                         or []))
+            view["general"], view["groups"] = group_rows(outcome)
+            view["advice"] = no_data_advice(outcome)
+            view["matches"] = {g["name"]: list(g.get("match") or []) for g in slo.get("groups") or []}
+        view["chart"] = Markup(run_svg(view["summary"]["timeline"], (slo or {}).get("groups") or [],
+                                       arrival=view["summary"]["mode"] == "arrival"))
         _environment().get_template("load_section.html").render(load=view, load_prefix="")
     except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
-        view["summary"], view["problem"] = {}, f"{SUMMARY} has a shape this report does not know ({exc})"
+        view.update(summary={}, general=[], groups=[], advice=[], chart=Markup(""),
+                    problem=f"{SUMMARY} has a shape this report does not know ({exc})")
     return view
-
-
-def _history_points(path: Path) -> list[Any]:
-    """The chart's points (none when the history cannot be read)."""
-    from load.chart import read_history
-
-    try:
-        return read_history(path)
-    except ValueError:
-        return []
 
 
 def render_html(report: RunReport, report_dir: Path | None = None) -> str:

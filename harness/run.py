@@ -91,6 +91,7 @@ class RunOptions:
     hooks: str | None = None            # MODULE:FACTORY for --dvc-hooks; None: the plugin's default
     load_host: str | None = None        # the smoke load's target when the journeys ran on another portal
     load_api: str | None = None         # MODULE:FACTORY: that portal's HTTP layer for the load (load --api)
+    load_profile: str | None = None     # the load profile after the journeys (name or path); None: smoke
 
     @property
     def other_portal(self) -> bool:
@@ -174,8 +175,18 @@ def prepare_report_dir(report_dir: Path) -> None:
 
 
 def check_load_api(opts: RunOptions) -> None:
-    """A misspelt --load-api is said before the journeys run, not after them when the smoke load starts."""
-    if not (opts.smoke and opts.load_api):
+    """A misspelt --load-api or --load-profile is said before the journeys run, not after them when the smoke
+    load starts."""
+    if not opts.smoke:
+        return
+    if opts.load_profile:
+        from load.profiles import ProfileError, load
+
+        try:
+            load(opts.load_profile)
+        except ProfileError as exc:
+            raise RunError(f"--load-profile: {exc}") from None
+    if not opts.load_api:
         return
     from load.api import resolve_factory
 
@@ -247,7 +258,8 @@ def repeat_command(opts: RunOptions, seed: int, keyword: str | None, workers: in
         args += ["--namespace", opts.namespace]
     if smoke and opts.smoke:     # --load-api alone is a load through that HTTP layer on the emulated portal
         args += (["--load-host", opts.load_host] if opts.load_host else []) + (
-            ["--load-api", opts.load_api] if opts.load_api else [])
+            ["--load-api", opts.load_api] if opts.load_api else []) + (
+            ["--load-profile", opts.load_profile] if opts.load_profile else [])
     args += ["--seed", str(seed)]
     if workers != DEFAULT_WORKERS:
         args += ["--workers", str(workers)]
@@ -555,10 +567,11 @@ def _journeys_and_smoke(opts: RunOptions, handle: StackHandle, cmd: list[str], s
     from .load_cmd import run_smoke  # here: only a run with the smoke profile loads its code
 
     target = f" on {opts.load_host}" if opts.load_host else ""
-    print(f"dvc-harness run: the smoke load profile (Locust){target}, reports in {report_dir / 'load'}", file=out,
-          flush=True)
+    print(f"dvc-harness run: the {opts.load_profile or 'smoke'} load profile (Locust){target}, reports in "
+          f"{report_dir / 'load'}", file=out, flush=True)
     ran.smoke_code, ran.smoke_interrupted = run_smoke(state_dir, report_dir, echo=out, host=opts.load_host,
-                                                      api=opts.load_api, namespace=opts.namespace)
+                                                      api=opts.load_api, namespace=opts.namespace,
+                                                      profile=opts.load_profile)
 
 
 def smoke_summary(folder: Path, code: int, interrupted: bool = False) -> dict[str, Any]:

@@ -4,9 +4,11 @@ The ledger (load.journeys.Ledger, collected from every load process) lists each 
 that got a success answer, with its code, and each payment the checkout confirmed. The check
 reads the emulator's admin surface in the run's namespace:
 
-- every submitted code exists exactly once among the portal's dossiers, for the same
-  procedure and applicant (a code answered twice, or held by someone else's dossier, means
-  a dossier was lost and its code issued again);
+- every submitted code exists exactly once among the portal's dossiers (a code answered twice,
+  or held by someone else's dossier, means a dossier was lost and its code issued again), and
+  holds what the visitor sent: the procedure, the result delivery asked for, the catalogue's fee,
+  and the payment state (paid when the checkout confirmed it; unpaid when the fee was left to the
+  counter). A field the portal's records do not give is reported "not checked", never as held;
 - every confirmed payment exists once on the payment platform, paid, for its amount, and
   the portal's dossier records it as paid (after the outboxes had their chance to deliver).
 
@@ -41,6 +43,11 @@ class Problem:
         return {"kind": self.kind, "key": self.key, "detail": self.detail}
 
 
+# What the check compares of each acknowledged submission with the portal's record of it.
+FIELDS = ("procedure", "result_delivery", "fee_amount", "payment_state")
+NOT_GIVEN = "not checked: the portal's records do not give it"
+
+
 @dataclass
 class Report:
     checked_submissions: int = 0
@@ -49,6 +56,7 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     skipped: str = ""
     source: str = "the emulator"     # whose records were read
+    fields: dict[str, str] = field(default_factory=dict)    # FIELDS -> "checked on N dossiers" or why not
 
     @property
     def ok(self) -> bool:
@@ -57,17 +65,21 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "skipped": self.skipped, "checked_submissions": self.checked_submissions,
                 "checked_payments": self.checked_payments, "dossiers_in_namespace": self.dossiers_in_namespace,
-                "problems": [p.to_json() for p in self.problems]}
+                "fields": self.fields, "problems": [p.to_json() for p in self.problems]}
 
     def summary(self) -> str:
         if self.skipped:
             return f"consistency check skipped: {self.skipped}"
         head = (f"{self.checked_submissions} submissions and {self.checked_payments} confirmed payments checked "
                 f"against {self.source} ({self.dossiers_in_namespace} dossiers in the namespace)")
+        checked = [name.replace("_", " ") for name, state in self.fields.items() if state.startswith("checked")]
+        unchecked = [name.replace("_", " ") for name, state in self.fields.items() if state == NOT_GIVEN]
+        compared = (f"; compared: {', '.join(checked) or 'nothing (no acknowledged submission)'}"
+                    + (f"; not checked (the records do not give them): {', '.join(unchecked)}" if unchecked else ""))
         if self.ok:
-            return head + ": nothing lost"
+            return head + ": nothing lost" + compared
         kinds = Counter(p.kind for p in self.problems)
-        return head + ": " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in kinds.items())
+        return head + ": " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in kinds.items()) + compared
 
 
 class Admin:
@@ -106,12 +118,12 @@ def check(ledger: Mapping[str, Any], urls: Mapping[str, str], namespace: str, ad
             admin.post(service, "/_admin/outbox/flush")
     deadline = time.monotonic() + settle_s
     while True:
-        problems, count = _compare(admin, submissions, payments)
+        problems, count, fields = _compare(admin, submissions, payments)
         settling = [p for p in problems if p.kind == "payment_not_recorded_by_portal"]
         if not settling or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    report.problems, report.dossiers_in_namespace = problems, count
+    report.problems, report.dossiers_in_namespace, report.fields = problems, count, fields
     return report
 
 
@@ -129,37 +141,85 @@ def check_portal(ledger: Mapping[str, Any], back_office: Any, urls: Mapping[str,
         records = {code: back_office.dossier(code) for code in {s["code"] for s in submissions}
                    | {p["dossier_code"] for p in payments}}
         found = {code: [_as_summary(r)] for code, r in records.items() if r is not None}
-        problems = _check(found, submissions, payments,
-                          lambda: admin.get("payment", "/_admin/transactions")["transactions"])
+        problems, fields = _check(found, submissions, payments,
+                                  lambda: admin.get("payment", "/_admin/transactions")["transactions"])
         settling = [p for p in problems if p.kind == "payment_not_recorded_by_portal"]
         if not settling or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    report.problems, report.dossiers_in_namespace = problems, len(found)
+    report.problems, report.dossiers_in_namespace, report.fields = problems, len(found), fields
     return report
 
 
 def _as_summary(record: Any) -> dict[str, Any]:
-    """A DossierRecord in the shape of the emulator's dossier summaries."""
-    return {"code": record.code, "procedure_code": record.procedure_code, "status": record.status,
-            "payment": {"status": "paid" if record.paid else "unpaid"}}
+    """A DossierRecord in the shape of the emulator's dossier summaries (what it does not give stays out)."""
+    out: dict[str, Any] = {"code": record.code, "procedure_code": record.procedure_code, "status": record.status,
+                           "payment": {"status": "paid" if record.paid else "unpaid"}}
+    if getattr(record, "result_delivery", None) is not None:
+        out["result_delivery"] = record.result_delivery
+    if getattr(record, "fee_amount", None) is not None:
+        out["fee"] = {"amount": record.fee_amount}
+    return out
 
 
 def _compare(admin: Admin, submissions: list[dict[str, Any]], payments: list[dict[str, Any]]
-             ) -> tuple[list[Problem], int]:
+             ) -> tuple[list[Problem], int, dict[str, str]]:
     dossiers = admin.dossiers()
     by_code: dict[str, list[dict[str, Any]]] = {}
     for d in dossiers:
         by_code.setdefault(d["code"], []).append(d)
-    problems = _check(by_code, submissions, payments, lambda: admin.get("payment", "/_admin/transactions")[
+    problems, fields = _check(by_code, submissions, payments, lambda: admin.get("payment", "/_admin/transactions")[
         "transactions"])
-    return problems, len(dossiers)
+    return problems, len(dossiers), fields
+
+
+def _record_paid(record: Mapping[str, Any]) -> bool:
+    return (record.get("payment") or {}).get("status") == "paid"
+
+
+def _acknowledged(submission: Mapping[str, Any], record: Mapping[str, Any], asked: Counter[str],
+                  seen: Counter[str]) -> list[Problem]:
+    """What the visitor sent against what the portal recorded, field by field: `asked` counts the fields sent,
+    `seen` those the record gave as well (a field it does not give is not checked, and the report says so)."""
+    sent = submission.get("sent") or {}
+    code = submission["code"]
+    problems = []
+    wanted = {v for v in (sent.get("procedure_code"), sent.get("national_code"), submission.get("procedure_code"))
+              if v}
+    asked.update(name for name, present in (
+        ("procedure", wanted), ("result_delivery", sent.get("result_delivery")),
+        ("fee_amount", sent.get("fee_amount") is not None), ("payment_state", sent.get("payment_method") == "counter"))
+        if present)
+    if wanted and record.get("procedure_code") is not None:
+        seen["procedure"] += 1
+        if record["procedure_code"] not in wanted:
+            problems.append(Problem("wrong_dossier", code,
+                                    f"holds procedure {record['procedure_code']}, was {' / '.join(sorted(wanted))}"))
+    if sent.get("result_delivery") and record.get("result_delivery") is not None:
+        seen["result_delivery"] += 1
+        if record["result_delivery"] != sent["result_delivery"]:
+            problems.append(Problem("wrong_result_delivery", code, f"recorded {record['result_delivery']}, "
+                                                                   f"the visitor asked for {sent['result_delivery']}"))
+    if sent.get("fee_amount") is not None and (record.get("fee") or {}).get("amount") is not None:
+        seen["fee_amount"] += 1
+        if int(record["fee"]["amount"]) != int(sent["fee_amount"]):
+            problems.append(Problem("wrong_fee", code, f"recorded {record['fee']['amount']} đ, the catalogue "
+                                                       f"said {sent['fee_amount']} đ"))
+    if sent.get("payment_method") == "counter":     # a fee left to the counter cannot be paid online already
+        seen["payment_state"] += 1
+        if _record_paid(record):
+            problems.append(Problem("paid_unexpectedly", code, "recorded as paid; the visitor chose the counter "
+                                                               "and paid nothing online"))
+    return problems
 
 
 def _check(by_code: Mapping[str, list[dict[str, Any]]], submissions: list[dict[str, Any]],
-           payments: list[dict[str, Any]], transactions_of: Any) -> list[Problem]:
-    """The ledger against the portal's dossiers (by code) and the payment platform's transactions."""
+           payments: list[dict[str, Any]], transactions_of: Any) -> tuple[list[Problem], dict[str, str]]:
+    """The ledger against the portal's dossiers (by code) and the payment platform's transactions; with, for
+    each compared field, on how many dossiers it was checked or why it was not."""
     problems: list[Problem] = []
+    asked: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
     answered = Counter(s["code"] for s in submissions)
     for code, times in answered.items():
         if times > 1:
@@ -170,9 +230,8 @@ def _check(by_code: Mapping[str, list[dict[str, Any]]], submissions: list[dict[s
             problems.append(Problem("lost_submission", s["code"], "accepted (201) but not in the portal"))
         elif len(found) > 1:
             problems.append(Problem("duplicate_dossier", s["code"], f"{len(found)} dossiers share this code"))
-        elif answered[s["code"]] == 1 and s.get("procedure_code") and found[0]["procedure_code"] != s["procedure_code"]:
-            problems.append(Problem("wrong_dossier", s["code"],
-                                    f"holds procedure {found[0]['procedure_code']}, was {s['procedure_code']}"))
+        elif answered[s["code"]] == 1:
+            problems += _acknowledged(s, found[0], asked, seen)
     if payments:
         transactions: dict[str, list[dict[str, Any]]] = {}
         for t in transactions_of():
@@ -193,8 +252,19 @@ def _check(by_code: Mapping[str, list[dict[str, Any]]], submissions: list[dict[s
             dossier = (by_code.get(pay["dossier_code"]) or [None])[0]
             if dossier is None:
                 problems.append(Problem("lost_submission", pay["dossier_code"], f"paid ({ref}) but not in the portal"))
-            elif (dossier.get("payment") or {}).get("status") != "paid":
+                continue
+            asked["payment_state"] += 1
+            seen["payment_state"] += 1
+            if not _record_paid(dossier):
                 says = (dossier.get("payment") or {}).get("status")
                 problems.append(Problem("payment_not_recorded_by_portal", ref,
                                         f"dossier {pay['dossier_code']} says {says}"))
-    return problems
+    return problems, {name: _field_state(asked[name], seen[name]) for name in FIELDS}
+
+
+def _field_state(asked: int, seen: int) -> str:
+    if not asked:
+        return "not checked: no acknowledged submission of the run to compare"
+    if not seen:
+        return NOT_GIVEN
+    return f"checked on {seen} dossier(s)" + (f" of {asked}; {NOT_GIVEN} for the others" if seen < asked else "")

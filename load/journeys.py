@@ -22,15 +22,17 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from harness.clients import ClientError, sample_attachments, sample_form
+from harness.procedure_needs import NEEDS
 from harness.testdata import DataFactory
 from mocks.core.identifiers import compose_citizen_id
 
 from .api import Control, LoadPortals, OfficerClient
+from .profiles import SUBMITTING
 
 # The blocks of ID numbers: each load process (worker index) owns one, so citizens never collide
 # across processes and machines: 20 processes × 50,000 citizens per run (the namespace is the run's).
@@ -71,10 +73,12 @@ class Ledger:
         self.submissions: list[dict[str, Any]] = []
         self.payments: list[dict[str, Any]] = []
 
-    def submitted(self, dossier: Mapping[str, Any], applicant: str) -> None:
+    def submitted(self, dossier: Mapping[str, Any], applicant: str, sent: Mapping[str, Any] | None = None) -> None:
+        """A submission the portal acknowledged; `sent`: what the visitor asked for (procedure_code,
+        result_delivery, payment_method, fee_amount), which the consistency check compares with the record."""
         with self._lock:
             self.submissions.append({"code": dossier["code"], "procedure_code": dossier.get("procedure_code"),
-                                     "applicant": applicant, "at": time.time()})
+                                     "applicant": applicant, "at": time.time(), "sent": dict(sent or {})})
 
     def paid(self, dossier_code: str, reference: str, amount: int, transaction_id: str) -> None:
         with self._lock:
@@ -119,14 +123,30 @@ class AccountPool:
             return rng.choice(found) if found else None
 
 
+# What each journey needs of the catalogue (harness.procedure_needs): a journey is served when its need finds a
+# procedure. `track` falls back on browsing until the process has citizens with dossiers.
+JOURNEY_NEEDS = {"browse": NEEDS["browse"], "track": NEEDS["browse"], "level3": NEEDS["level3"],
+                 "level4": NEEDS["level4_online"], "level4_post": NEEDS["level4_post"]}
+BROWSE_KEYS = ("code", "national_code", "name", "tier")     # what a browsing visit reads of an item
+
+
+class CatalogueCannotServe(LookupError):
+    """Journeys of the mix that the portal's catalogue has no procedure for."""
+
+    def __init__(self, missing: Mapping[str, str]) -> None:
+        self.missing = dict(missing)
+        super().__init__("; ".join(f"the journey {kind} needs {what}, and the catalogue has none"
+                                   for kind, what in self.missing.items()))
+
+
 @dataclass(frozen=True)
 class Picks:
-    """The catalogue items the visitors submit to, read once per process (outside the measurements)."""
+    """The catalogue items each journey uses, read once before the run (outside the measurements)."""
 
-    level3: tuple[dict[str, Any], ...]
-    level4: tuple[dict[str, Any], ...]
-    level4_post: tuple[dict[str, Any], ...]
-    browse: tuple[dict[str, Any], ...]
+    level3: tuple[dict[str, Any], ...] = ()
+    level4: tuple[dict[str, Any], ...] = ()
+    level4_post: tuple[dict[str, Any], ...] = ()
+    browse: tuple[dict[str, Any], ...] = ()
 
     @property
     def agencies(self) -> list[str]:
@@ -137,24 +157,45 @@ class Picks:
         return list(seen)
 
     @classmethod
-    def from_catalogue(cls, items: list[dict[str, Any]], *, per_kind: int = 4) -> Picks:
-        def fits(item: dict[str, Any]) -> bool:
-            return 1 in item.get("applicant_types", [1]) and item["tier"] == "province" and not (
-                item.get("fee") or {}).get("per_copy")
+    def from_catalogue(cls, items: list[dict[str, Any]], journeys: Iterable[str] = JOURNEY_NEEDS, *,
+                       officers: bool = False, per_kind: int = 4) -> Picks:
+        """The procedures of the `journeys` (the mix's), each chosen by what that journey needs.
 
-        def fee(item: dict[str, Any]) -> int:
-            return int((item.get("fee") or {}).get("amount") or 0)
+        Raises CatalogueCannotServe naming every journey the catalogue has nothing for (and officer teams,
+        which need a submitting journey's agency)."""
+        wanted = set(journeys)
+        missing: dict[str, str] = {}
+        found: dict[str, list[dict[str, Any]]] = {}
+        for kind in ("level3", "level4", "level4_post", "browse"):
+            users = [k for k in wanted if k == kind or (kind == "browse" and k == "track")]
+            if not users:
+                continue
+            chosen = list(JOURNEY_NEEDS[kind].select(items))
+            if kind == "level4":    # a level-4 visit without the post, where the catalogue has one
+                chosen.sort(key=lambda item: bool(item.get("result_by_post")))
+            if not chosen:
+                missing.update({k: JOURNEY_NEEDS[k].describe() for k in users})
+            found[kind] = [dict(i) for i in chosen[: 200 if kind == "browse" else per_kind]]
+        if officers and not any(found.get(k) for k in SUBMITTING):
+            missing["officers"] = "dossiers to work on: a submitting journey (level3, level4, level4_post) in the mix"
+        if missing:
+            raise CatalogueCannotServe(missing)
+        browse = tuple({k: i.get(k) for k in BROWSE_KEYS} for i in found.get("browse", ()))
+        return cls(tuple(found.get("level3", ())), tuple(found.get("level4", ())), tuple(found.get("level4_post", ())),
+                   browse)
 
-        usable = [i for i in items if fits(i)]
-        level3 = [i for i in usable if i["level"] == 3]
-        online = [i for i in usable if i["level"] == 4 and fee(i) > 0 and i["fee"].get("timing") == "before"]
-        post = [i for i in online if i.get("result_by_post")]
-        level4 = [i for i in online if not i.get("result_by_post")] or online
-        if not (level3 and level4 and post):
-            raise LookupError("the catalogue has no province-level procedures to submit at levels 3 and 4 "
-                              "(with an online fee, and by post)")
-        browse = [i for i in items if i["level"] in (3, 4)]
-        return cls(tuple(level3[:per_kind]), tuple(level4[:per_kind]), tuple(post[:per_kind]), tuple(browse[:200]))
+    def to_json(self) -> dict[str, Any]:
+        return {"level3": list(self.level3), "level4": list(self.level4), "level4_post": list(self.level4_post),
+                "browse": list(self.browse)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Picks:
+        return cls(*(tuple(data.get(k) or ()) for k in ("level3", "level4", "level4_post", "browse")))
+
+
+def read_picks(portals: LoadPortals, journeys: Iterable[str], *, officers: bool = False) -> Picks:
+    """The mix's procedures from the portal's catalogue, through its own client (`--api`)."""
+    return Picks.from_catalogue(portals.provincial.procedures(limit=1000)["items"], journeys, officers=officers)
 
 
 @dataclass
@@ -243,7 +284,10 @@ def _submit(v: Visitor, kind: str) -> None:
         options.update(result_delivery="post", payment_method="online",
                        postal_address=v.data.postal_address({"full_name": citizen.full_name, "phone": citizen.phone}))
     dossier = p.submit(item["code"], **options)
-    v.ledger.submitted(dossier, citizen.username)
+    v.ledger.submitted(dossier, citizen.username, {
+        "procedure_code": item["code"], "national_code": item.get("national_code"),
+        "result_delivery": options["result_delivery"], "payment_method": options["payment_method"],
+        "fee_amount": int((item.get("fee") or {}).get("amount") or 0)})
     citizen.codes.append(dossier["code"])
     v.think()
     if kind != "level3":

@@ -114,6 +114,7 @@ class Run:
         self.step_snapshot: slo.Snapshot | None = None
         self.cpu: dict[str, list[float]] = {}
         self.watcher: Any = None
+        self.timeline: list[dict[str, Any]] = []       # the report's chart: a point every `timeline_step` s
 
     # -- configuration ----------------------------------------------------------------------------------
     def configure(self, env: Environment) -> bool:
@@ -169,9 +170,11 @@ class Run:
             self.rng = random.Random(None if seed is None else f"{seed}:{block}")
             self.data = journeys.LoadDataFactory(block, None if seed is None else int(seed) * 1000 + block,
                                                  scope=f"{cfg['namespace']}-w{block}")
-            # the catalogue, once, through the portal's own client but outside the measurements
-            catalogue = self.portals(requests.Session()).provincial.procedures(limit=1000)  # type: ignore[arg-type]
-            self.picks = journeys.Picks.from_catalogue(catalogue["items"])
+            # the procedures each journey uses: chosen once by `dvc-harness load` before Locust started
+            # (journeys.read_picks), or here, through the portal's own client but outside the measurements
+            self.picks = (journeys.Picks.from_json(cfg["picks"]) if cfg.get("picks") else
+                          journeys.read_picks(self.portals(requests.Session()), self.profile.mix_shares(),
+                                              officers=self.officers > 0))
             self.prepared = True
 
     def session(self, user: User | None, tolerated: tuple[int, ...] = ()) -> MeasuredSession:
@@ -476,13 +479,17 @@ def _watch() -> None:
     p = RUN.profile
     assert p is not None
     recent: deque[slo.Snapshot] = deque()
-    shown = RUN.start_snapshot
+    shown = plotted = RUN.start_snapshot
+    step = timeline_step(p.duration_s)
     while True:
         gevent.sleep(1.0)
         now = RUN.snapshot()
         if shown is not None and now.at - shown.at >= PROGRESS_EVERY_S:
             _progress(now, shown)
             shown = now
+        if plotted is not None and now.at - plotted.at >= step:
+            RUN.timeline.append(_point(now, plotted))
+            plotted = now
         t = now.at - RUN.started_at - _lag()
         recent.append(now)
         while recent and now.at - recent[0].at > p.slo.hard.window_s:
@@ -506,6 +513,27 @@ def _progress(now: slo.Snapshot, earlier: slo.Snapshot) -> None:
     users = RUN.env.runner.user_count if RUN.env.runner is not None else 0
     log.info("%3.0f s · %d users · %.1f req/s · %d failures of %d requests",
              now.at - RUN.started_at, users, recent.rps, so_far.f, so_far.n)
+
+
+def timeline_step(duration_s: float) -> float:
+    """Seconds between the chart's points: every 2 s for a short run, about 150 points for a long one."""
+    return max(2.0, round(duration_s / 150))
+
+
+def _point(now: slo.Snapshot, earlier: slo.Snapshot) -> dict[str, Any]:
+    """The chart's point for the window since `earlier`: the load offered, the throughput, each SLO group's
+    p95 and p99 (None: no request of the group in the window)."""
+    assert RUN.env is not None and RUN.profile is not None
+    window = now.minus(earlier)
+    total = window.total()
+    groups = {}
+    for group in RUN.profile.slo.groups:
+        counts = window.group(group.match)
+        groups[group.name] = {"n": counts.n, "p95": counts.percentile(0.95), "p99": counts.percentile(0.99)}
+    offered = RUN.rates[-1][1] if RUN.profile.mode == "arrival" and RUN.rates else None
+    return {"t": round(now.at - RUN.started_at, 1), "users": RUN.env.runner.user_count if RUN.env.runner else 0,
+            "offered": offered, "rps": round(window.rps, 2), "requests": total.n, "failures": total.f,
+            "groups": groups}
 
 
 def _step(now: slo.Snapshot, index: int | None, *, final: bool = False) -> None:
@@ -574,6 +602,7 @@ def _quitting(environment: Environment, **_: Any) -> None:
         "cpu": {"limit_percent": CPU_LIMIT, "max_by_process": {n: max(s) for n, s in cpu.items() if s},
                 "bound": bound},
         "exceptions": len(getattr(environment.runner, "exceptions", {}) or {}),
+        "timeline": RUN.timeline,
     }
     report_dir = Path(RUN.config.get("report_dir") or ".")
     report_dir.mkdir(parents=True, exist_ok=True)

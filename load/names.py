@@ -43,7 +43,11 @@ class Namer:
     """Names requests by the service whose origin they go to."""
 
     def __init__(self, services: Mapping[str, str]) -> None:
-        self.origins = {self._origin(url): name for name, url in services.items()}
+        # services sharing an origin (a portal alone: --host with no emulators) are the provincial portal
+        ordered = sorted(services.items(), key=lambda item: item[0] != "provincial")
+        self.origins: dict[str, str] = {}
+        for name, url in ordered:
+            self.origins.setdefault(self._origin(url), name)
 
     @staticmethod
     def _origin(url: str) -> str:

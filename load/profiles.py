@@ -12,7 +12,8 @@ hand the result to the Locust process as JSON.
     [mix]       relative weights of the citizen journeys (or "campaign": derived from [campaign])
     [think_time] min_s, max_s between a visitor's steps; [officers] users, think_min_s, think_max_s
     [slo]       failure_ratio, min_throughput_rps, min_arrival_ratio, max_dropped_arrivals, window;
-                [slo.groups.NAME] match (globs on request names), p95_ms, p99_ms;
+                [slo.groups.NAME] match (globs on request names), p95_ms, p99_ms, optional (a group
+                that matched no request is NO DATA, which fails the run unless optional = true);
                 [slo.hard] failure_ratio, p99_ms, window_s, min_requests: breached → stop early
 """
 
@@ -104,6 +105,7 @@ class SloGroup:
     match: tuple[str, ...]
     p95_ms: float | None = None
     p99_ms: float | None = None
+    optional: bool = False      # no request matched: NO DATA, which fails the run unless optional
 
 
 @dataclass(frozen=True)
@@ -349,7 +351,14 @@ def build(data: dict[str, Any], source: str = "") -> Profile:
         match = g.get("match")
         if not match or not isinstance(match, list):
             raise ProfileError(f"[slo.groups.{name}] needs match = [globs on request names]")
-        groups.append(SloGroup(name, tuple(str(m) for m in match), _num(g, "p95_ms"), _num(g, "p99_ms")))
+        optional = g.get("optional", False)
+        if not isinstance(optional, bool):
+            raise ProfileError(f"[slo.groups.{name}] optional is true or false, got {optional!r}")
+        unknown = set(g) - {"match", "p95_ms", "p99_ms", "optional"}
+        if unknown:
+            raise ProfileError(f"[slo.groups.{name}] has unknown keys: {', '.join(sorted(unknown))} "
+                               "(known: match, p95_ms, p99_ms, optional)")
+        groups.append(SloGroup(name, tuple(str(m) for m in match), _num(g, "p95_ms"), _num(g, "p99_ms"), optional))
     hard_t = slo_t.get("hard", {})
     hard = HardLimits(failure_ratio=_num(hard_t, "failure_ratio"), p99_ms=_num(hard_t, "p99_ms"),
                       window_s=_num(hard_t, "window_s", 10.0, low=1) or 10.0,

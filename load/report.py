@@ -9,7 +9,7 @@ from typing import Any
 
 from .consistency import Report as ConsistencyReport
 from .profiles import Profile
-from .slo import Outcome, Snapshot, arrivals_in
+from .slo import FAIL, NO_DATA, PASS, Outcome, Snapshot, Verdict, arrivals_in
 
 JUNIT = "load-junit.xml"
 SUMMARY = "load-summary.json"
@@ -26,28 +26,71 @@ def warnings(results: dict[str, Any]) -> list[str]:
     return out
 
 
+def group_rows(outcome: Outcome) -> tuple[list[Verdict], list[dict[str, Any]]]:
+    """The verdicts of the run as a capacity lead reads them: the run's own (failure ratio, throughput,
+    arrivals, ...), then one row per request group with its p95 and p99 side by side."""
+    general = [v for v in outcome.verdicts if v.group is None]
+    rows: dict[str, dict[str, Any]] = {}
+    for v in outcome.verdicts:
+        if v.group is None:
+            continue
+        row = rows.setdefault(v.group, {"name": v.group, "verdicts": {}, "samples": v.samples or 0,
+                                        "optional": v.optional, "detail": v.detail})
+        row["verdicts"][v.name.rsplit(" ", 1)[-1]] = v
+    for row in rows.values():
+        states = [v.state for v in row["verdicts"].values()]
+        row["state"] = FAIL if FAIL in states else (NO_DATA if NO_DATA in states else PASS)
+        row["ok"] = all(v.ok for v in row["verdicts"].values())
+        row["label"] = next(v.label for v in row["verdicts"].values() if v.state == row["state"])
+    return general, list(rows.values())
+
+
+def no_data_advice(outcome: Outcome) -> list[str]:
+    """What to tell a team whose SLO groups matched nothing: the groups, and the request names the run saw."""
+    if not outcome.unmatched:
+        return []
+    lines = [f"SLO groups that matched no request: {', '.join(outcome.unmatched)} — fix their match globs "
+             "([slo.groups.NAME] match), or mark a group optional = true"]
+    if outcome.seen:
+        lines.append("requests this run made (METHOD name: count):")
+        lines += [f"  {name}: {count}" for name, count in outcome.seen.items()]
+    else:
+        lines.append("this run made no request")
+    return lines
+
+
 def table(profile: Profile, outcome: Outcome, consistency: ConsistencyReport | None, results: dict[str, Any]) -> str:
     final = Snapshot.from_json(results["final"]).minus(Snapshot.from_json(results["start"]))
     total = final.total()
     started, dropped, offered = arrivals_in(results.get("arrivals") or {}, results.get("rates") or [],
                                             float(results["start"]["at"]), float(results["final"]["at"]))
-    lines = [f"dvc-harness load: profile {profile.name} ({profile.mode}), namespace {results.get('namespace')}",
+    lines = [f"dvc-harness load: profile {profile.name} ({profile.mode}) on {results.get('host', '?')}, "
+             f"namespace {results.get('namespace')}, clock {results.get('clock', '?')}",
              f"  {total.n} requests, {total.f} failed, {final.rps:.1f} req/s over {final.duration_s:.0f} s"
              + (f"; {started} visitors started of {offered:.0f} offered, {dropped} dropped"
                 if profile.mode == "arrival" else ""),
              f"  SLOs measured on: {'the hold, after the ramp' if outcome.window == 'hold' else 'the whole run'}", ""]
-    width = max([len(v.name) for v in outcome.verdicts] + [10])
-    lines.append(f"  {'SLO':<{width}}  {'verdict':<7}  measured (limit)")
-    for v in outcome.verdicts:
+    general, groups = group_rows(outcome)
+    width = max([len(v.name) for v in general] + [len(r["name"]) for r in groups] + [10])
+    lines.append(f"  {'SLO':<{width}}  {'verdict':<18}  measured (limit)")
+    for v in general:
         shown = v.text if v.measured is not None or v.limit is not None else ""
-        lines.append(f"  {v.name:<{width}}  {'PASS' if v.ok else 'FAIL':<7}  {shown}"
-                     + (f"  — {v.detail}" if v.detail and (not v.ok or v.name in ('breakpoint',)) else ""))
+        lines.append(f"  {v.name:<{width}}  {v.label:<18}  {shown}"
+                     + (f"  — {v.detail}" if v.detail and (not v.ok or v.state == NO_DATA or v.name == "breakpoint")
+                        else ""))
+    for row in groups:
+        figures = " · ".join(f"{q} {v.text}" for q, v in row["verdicts"].items())
+        lines.append(f"  {row['name']:<{width}}  {row['label']:<18}  {figures}"
+                     + (f"  — {row['detail']}" if row["state"] != PASS else f"  — {row['samples']} requests"))
     if outcome.breakpoint:
         lines.append("")
         for step in outcome.breakpoint["steps"]:
             state = "held" if step["ok"] else "broke: " + "; ".join(step["failed"])
             lines.append(f"  step {step['index'] + 1:>2}: {step['target']:g} {outcome.breakpoint['unit']}, "
                          f"{step['rps']:.1f} req/s — {state}")
+    advice = no_data_advice(outcome)
+    if advice:
+        lines += [""] + [f"  {line}" for line in advice]
     if consistency is not None:
         lines += ["", "  " + consistency.summary()]
         for problem in consistency.problems[:10]:
@@ -71,13 +114,22 @@ def write_junit(path: Path, profile: Profile, outcome: Outcome, consistency: Con
     failures = errors = 0
     props = ET.SubElement(suite, "properties")
     for name, value in (("profile", profile.name), ("mode", profile.mode), ("namespace", results.get("namespace", "")),
+                        ("host", results.get("host", "")), ("clock", results.get("clock", "")),
                         ("window", outcome.window), ("reliable", "false" if warnings(results) else "true")):
         ET.SubElement(props, "property", name=name, value=str(value))
     duration = max(float(results.get("ended_at", 0)) - float(results.get("started_at", 0)), 0.0)
+    advice = "\n".join(no_data_advice(outcome))
     for v in outcome.verdicts:
         case = ET.SubElement(suite, "testcase", classname=f"load.{profile.name}.slo", name=v.name, time="0")
         cases += 1
-        if not v.ok:
+        if v.state == NO_DATA:      # nothing measured: a failure, or a skip when the profile says optional
+            said = f"{v.name}: NO DATA — {v.detail}"
+            if v.optional:
+                ET.SubElement(case, "skipped", message=said + " (optional)")
+            else:
+                failures += 1
+                ET.SubElement(case, "failure", message=said).text = advice or v.detail
+        elif not v.ok:
             failures += 1
             failure = ET.SubElement(case, "failure", message=f"{v.name}: {v.text}")
             failure.text = v.detail
@@ -135,9 +187,14 @@ def write_summary(path: Path, profile: Profile, outcome: Outcome | None, consist
         "officers": profile.officers, "duration_s": profile.duration_s,
         "measured": measured(results),
         "namespace": (results or {}).get("namespace"),
+        "host": (results or {}).get("host"), "clock": (results or {}).get("clock"),
         "campaign": profile.campaign,
         "slo": {"ok": outcome.ok, "window": outcome.window, "verdicts": [v.to_json() for v in outcome.verdicts],
-                "breakpoint": outcome.breakpoint} if outcome else None,
+                "breakpoint": outcome.breakpoint, "unmatched_groups": outcome.unmatched,
+                "seen_requests": outcome.seen,
+                "groups": [{"name": g.name, "match": list(g.match), "p95_ms": g.p95_ms, "p99_ms": g.p99_ms,
+                            "optional": g.optional} for g in profile.slo.groups]} if outcome else None,
+        "timeline": (results or {}).get("timeline") or [],
         "consistency": consistency.to_json() if consistency else None,
         "journeys": (results or {}).get("journeys"),
         "stop_reason": (results or {}).get("stop_reason"),

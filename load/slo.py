@@ -132,17 +132,49 @@ class Window:
         return self.total().n / self.duration_s if self.duration_s > 0 else 0.0
 
 
+PASS, FAIL, NO_DATA = "pass", "fail", "no data"
+
+
 @dataclass
 class Verdict:
+    """One limit on one window: it held (pass), broke (fail), or had nothing to judge (no data).
+
+    No data fails the gate unless the limit is optional: a verdict on nothing never passes."""
+
     name: str           # e.g. "catalogue p95", "failure ratio"
-    ok: bool
+    state: str          # PASS, FAIL or NO_DATA
     measured: float | None
     limit: float | None
     unit: str = ""
     detail: str = ""
+    group: str | None = None        # the request group of a latency limit
+    samples: int | None = None      # requests the value was measured on
+    optional: bool = False          # NO_DATA does not fail the gate
+
+    @classmethod
+    def judge(cls, name: str, held: bool, measured: float | None, limit: float | None, unit: str = "",
+              detail: str = "", **more: Any) -> Verdict:
+        return cls(name, PASS if held else FAIL, measured, limit, unit, detail, **more)
+
+    @property
+    def ok(self) -> bool:
+        return self.state == PASS or (self.state == NO_DATA and self.optional)
+
+    @property
+    def label(self) -> str:
+        """PASS, FAIL, NO DATA, or NO DATA (optional)."""
+        if self.state == NO_DATA:
+            return "NO DATA (optional)" if self.optional else "NO DATA"
+        return self.state.upper()
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "ok": self.ok}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Verdict:
+        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        fields.setdefault("state", PASS if data.get("ok") else FAIL)
+        return cls(**fields)
 
     @property
     def text(self) -> str:
@@ -164,22 +196,32 @@ def gate(slo: Slo, window: Window, *, arrival: bool, throughput: bool = True) ->
     verdicts: list[Verdict] = []
     total = window.total()
     if slo.failure_ratio is not None:
-        ratio = _ratio(total.f, total.n)
-        verdicts.append(Verdict("failure ratio", ratio <= slo.failure_ratio, ratio, slo.failure_ratio, "%",
-                                f"{total.f} of {total.n} requests failed"))
+        if total.n == 0:
+            verdicts.append(Verdict("failure ratio", NO_DATA, None, slo.failure_ratio, "%",
+                                    "no request in the window", samples=0))
+        else:
+            ratio = _ratio(total.f, total.n)
+            verdicts.append(Verdict.judge("failure ratio", ratio <= slo.failure_ratio, ratio, slo.failure_ratio, "%",
+                                          f"{total.f} of {total.n} requests failed", samples=total.n))
     if throughput and slo.min_throughput_rps is not None:
-        verdicts.append(Verdict("throughput", window.rps >= slo.min_throughput_rps, window.rps,
-                                slo.min_throughput_rps, "req/s", f"{total.n} requests in {window.duration_s:.0f} s"))
+        verdicts.append(Verdict.judge("throughput", window.rps >= slo.min_throughput_rps, window.rps,
+                                      slo.min_throughput_rps, "req/s",
+                                      f"{total.n} requests in {window.duration_s:.0f} s", samples=total.n))
     if arrival and slo.min_arrival_ratio is not None:
-        # each load process starts its visitors on a schedule of its own: a window's edges cut at most
-        # one start of each short, whatever the rate
-        ratio = _ratio(window.started, window.offered)
-        held = window.started + window.sources >= slo.min_arrival_ratio * window.offered
-        verdicts.append(Verdict("arrivals started", held, ratio, slo.min_arrival_ratio, "%",
-                                f"{window.started} visitors started of {window.offered:.0f} offered"))
+        if window.offered <= 0:
+            verdicts.append(Verdict("arrivals started", NO_DATA, None, slo.min_arrival_ratio, "%",
+                                    "no visitor was offered in the window", samples=0))
+        else:
+            # each load process starts its visitors on a schedule of its own: a window's edges cut at most
+            # one start of each short, whatever the rate
+            ratio = _ratio(window.started, window.offered)
+            held = window.started + window.sources >= slo.min_arrival_ratio * window.offered
+            verdicts.append(Verdict.judge("arrivals started", held, ratio, slo.min_arrival_ratio, "%",
+                                          f"{window.started} visitors started of {window.offered:.0f} offered",
+                                          samples=window.started))
     if arrival and slo.max_dropped_arrivals is not None:
-        verdicts.append(Verdict("arrivals dropped", window.dropped <= slo.max_dropped_arrivals, window.dropped,
-                                slo.max_dropped_arrivals, "", "visitors not started: too many in flight"))
+        verdicts.append(Verdict.judge("arrivals dropped", window.dropped <= slo.max_dropped_arrivals, window.dropped,
+                                      slo.max_dropped_arrivals, "", "visitors not started: too many in flight"))
     for group in slo.groups:
         counts = window.group(group.match)
         for label, q, limit in (("p95", 0.95, group.p95_ms), ("p99", 0.99, group.p99_ms)):
@@ -187,10 +229,13 @@ def gate(slo: Slo, window: Window, *, arrival: bool, throughput: bool = True) ->
                 continue
             value = counts.percentile(q)
             if value is None:
-                verdicts.append(Verdict(f"{group.name} {label}", True, None, limit, "ms", "no request in the window"))
+                verdicts.append(Verdict(f"{group.name} {label}", NO_DATA, None, limit, "ms",
+                                        "no request matched " + ", ".join(group.match), group=group.name,
+                                        samples=0, optional=group.optional))
             else:
-                verdicts.append(Verdict(f"{group.name} {label}", value <= limit, value, limit, "ms",
-                                        f"{counts.n} requests, {counts.f} failed"))
+                verdicts.append(Verdict.judge(f"{group.name} {label}", value <= limit, value, limit, "ms",
+                                              f"{counts.n} requests, {counts.f} failed", group=group.name,
+                                              samples=counts.n, optional=group.optional))
     return verdicts
 
 
@@ -215,6 +260,12 @@ class Outcome:
     verdicts: list[Verdict]
     window: str                      # which window the SLOs were measured on
     breakpoint: dict[str, Any] | None = None
+    seen: dict[str, int] = field(default_factory=dict)     # `METHOD name` -> requests, over the whole run
+    unmatched: list[str] = field(default_factory=list)     # the SLO groups that matched none of them
+
+    @property
+    def requests(self) -> int:
+        return sum(self.seen.values())
 
     @property
     def ok(self) -> bool:
@@ -260,10 +311,13 @@ def evaluate(profile: Profile, results: Mapping[str, Any]) -> Outcome:
                 broken.get("failed", []))
         else:
             detail += "; no step broke (raise max_steps to find the limit)"
-        verdicts.append(Verdict("breakpoint", must is None or reached >= must, reached, must, unit, detail))
+        verdicts.append(Verdict.judge("breakpoint", must is None or reached >= must, reached, must, unit, detail))
     else:
         verdicts += gate(profile.slo, measured, arrival=arrival)
     stopped = results.get("stop_reason")
     if stopped and not (profile.steps is not None and str(stopped).startswith("breakpoint")):
-        verdicts.insert(0, Verdict("ran to the end", False, None, None, "", str(stopped)))
-    return Outcome(verdicts, window_name, bp)
+        verdicts.insert(0, Verdict("ran to the end", FAIL, None, None, "", str(stopped)))
+    whole = final.minus(start)
+    seen = {key: counts.n for key, counts in sorted(whole.requests.items())}
+    unmatched = [g.name for g in profile.slo.groups if whole.group(g.match).n == 0]
+    return Outcome(verdicts, window_name, bp, seen, unmatched)

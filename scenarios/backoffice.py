@@ -48,7 +48,9 @@ class EmulatorBackOffice:
                 return None
             raise
         return DossierRecord(code=found["code"], procedure_code=found["procedure_code"], status=int(found["status"]),
-                             paid=(found.get("payment") or {}).get("status") == "paid")
+                             paid=(found.get("payment") or {}).get("status") == "paid",
+                             result_delivery=found.get("result_delivery"),
+                             fee_amount=int((found.get("fee") or {}).get("amount") or 0))
 
 
 def emulator_back_office(urls: Mapping[str, str], *, namespace: str, admin_token: str) -> EmulatorBackOffice:

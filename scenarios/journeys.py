@@ -28,6 +28,7 @@ from typing import Any
 import requests
 
 from harness.clients import Platform
+from harness.procedure_needs import NEEDS, ProcedureNeed
 from harness.steps import step
 from scenarios.portal import DossierView, PortalBackOffice, Portals, PostalAddress, Submission
 
@@ -91,34 +92,26 @@ def pick_procedure(source: Any, *, level: int, fee: bool | None = None, by_post:
 
     The journeys then find it through the pages, by its name: nothing depends on a code.
     """
-    filters: dict[str, Any] = {"level": level, "limit": 1000}
-    if tier:
-        filters["tier"] = tier
-    for item in _catalogue_items(source, filters):
-        if int(item["level"]) != level or (tier and item.get("tier") != tier):
-            continue
-        amount = int((item.get("fee") or {}).get("amount") or 0)
-        if fee is not None and (amount > 0) != fee:
-            continue
-        if fee_timing is not None and (item.get("fee") or {}).get("timing") != fee_timing:
-            continue
-        if by_post is not None and bool(item["result_by_post"]) != by_post:
-            continue
-        if applicant_type is not None and applicant_type not in item.get("applicant_types", [applicant_type]):
-            continue
-        if item["national_code"] in excluding or item["code"] in excluding:
-            continue
-        return ProcedurePick.from_item(item)
-    raise LookupError(f"no level-{level} procedure with fee={fee}, by_post={by_post}, tier={tier} in the catalogue")
+    need = ProcedureNeed((level,), fee=fee, fee_timing=fee_timing, by_post=by_post, tier=tier,
+                         applicant_type=applicant_type)
+    return pick_for(source, need, excluding=excluding)
 
 
-# What each procedure of `Catalogue` is, as pick_procedure's filters.
-CATALOGUE_KINDS: dict[str, dict[str, Any]] = {
-    "level4_post": {"level": 4, "fee": True, "by_post": True, "fee_timing": "before"},
-    "level3_fee": {"level": 3, "fee": True, "fee_timing": "before"},
-    "level2": {"level": 2, "applicant_type": None},
-    "commune": {"level": 4, "tier": "commune"},
-}
+def pick_for(source: Any, need: ProcedureNeed, *, excluding: Sequence[str] = ()) -> ProcedurePick:
+    """The first procedure of the catalogue that meets a journey's need (harness.procedure_needs)."""
+    filters: dict[str, Any] = {"limit": 1000, **({"level": need.levels[0]} if len(need.levels) == 1 else {})}
+    if need.tier:
+        filters["tier"] = need.tier
+    for item in need.select(_catalogue_items(source, filters)):
+        if item["national_code"] not in excluding and item["code"] not in excluding:
+            return ProcedurePick.from_item(item)
+    raise LookupError(f"the catalogue has no {need.describe().removeprefix('a ')}")
+
+
+# The procedures of `Catalogue`, each by what the journeys that use it need: a payment needs a fee paid online,
+# only a postal return needs the post.
+CATALOGUE_KINDS: dict[str, ProcedureNeed] = {
+    kind: NEEDS[kind] for kind in ("level4_online", "level4_post", "level3_fee", "level2", "commune")}
 
 
 @dataclass(frozen=True)
@@ -129,7 +122,8 @@ class Catalogue:
     journeys that need it (scenarios.suites.conftest.need) rather than fail them.
     """
 
-    level4_post: ProcedurePick | None     # level 4, a fee, result by post (Quảng Nam: 2.000488, Sở Tư pháp)
+    level4_online: ProcedurePick | None   # level 4, a fee paid online (the post not needed)
+    level4_post: ProcedurePick | None     # level 4, a fee paid online, result by post (Quảng Nam: 2.000488)
     level3_fee: ProcedurePick | None      # level 3, a fee paid at the counter
     level2: ProcedurePick | None          # level 2: no online submission
     commune: ProcedurePick | None         # a commune-tier level-4 procedure (browsing by tier)
@@ -139,9 +133,9 @@ class Catalogue:
         """From a PortalBackOffice's catalogue (or a Platform: the provincial emulator's catalogue API)."""
         items = _catalogue_items(source, {}) if hasattr(source, "catalogue") else None
         picks: dict[str, ProcedurePick | None] = {}
-        for kind, wanted in CATALOGUE_KINDS.items():
+        for kind, need in CATALOGUE_KINDS.items():
             try:
-                picks[kind] = pick_procedure(items if items is not None else source, **wanted)
+                picks[kind] = pick_for(items if items is not None else source, need)
             except LookupError:
                 picks[kind] = None
         return cls(**picks)

@@ -323,6 +323,10 @@ class DossierRecord:
     procedure_code: str        # the national code (MaTTHC) or the portal's own code of the procedure
     status: int                # TrangThaiHoSo
     paid: bool                 # the fee due online is paid (False when none is due)
+    # Optional: what the load's consistency check compares with what the visitor sent; None where the
+    # back office does not give it (the check then says "not checked" for it).
+    result_delivery: str | None = None     # "counter", "online" or "post"
+    fee_amount: int | None = None          # the fee due, in đồng (0 when none)
 
 
 @runtime_checkable

@@ -63,7 +63,8 @@ class ReferenceBackOffice:
             return None
         found = answer.json()
         return DossierRecord(code=found["code"], procedure_code=found["procedure_code"], status=int(found["status"]),
-                             paid=bool(found["paid"]) if found.get("fee") else False)
+                             paid=bool(found["paid"]) if found.get("fee") else False,
+                             result_delivery=found.get("result_delivery"), fee_amount=int(found.get("fee") or 0))
 
 
 def back_office(urls: Mapping[str, str], *, namespace: str, admin_token: str) -> ReferenceBackOffice:

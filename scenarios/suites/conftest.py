@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from scenarios.journeys import Catalogue, ProcedurePick, SampleFiles, make_sample_files, postal_address
+from scenarios.journeys import CATALOGUE_KINDS, Catalogue, ProcedurePick, SampleFiles, make_sample_files, postal_address
 from scenarios.portal import PostalAddress
 
 
@@ -22,16 +22,12 @@ def journey_catalogue(pytestconfig: pytest.Config, dvc_back_office_factory: Any)
     return Catalogue.pick(dvc_back_office_factory(namespace))
 
 
-WHAT = {"level4_post": "level-4 procedure with a fee paid online and the result by post",
-        "level3_fee": "level-3 procedure with a fee paid at the counter",
-        "level2": "level-2 procedure (not online)", "commune": "commune-tier level-4 procedure"}
-
-
 def need(catalogue: Catalogue, kind: str) -> ProcedurePick:
-    """The catalogue's procedure of this kind; the test is skipped, saying so, when the portal has none."""
+    """The catalogue's procedure of this kind (scenarios.journeys.CATALOGUE_KINDS); the test is skipped, saying
+    what it needs, when the portal has none."""
     pick = getattr(catalogue, kind)
     if pick is None:
-        pytest.skip(f"the portal's catalogue has no {WHAT.get(kind, kind)}")
+        pytest.skip(f"the portal's catalogue has no {CATALOGUE_KINDS[kind].describe().removeprefix('a ')}")
     return pick
 
 

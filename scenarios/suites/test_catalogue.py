@@ -13,11 +13,11 @@ pytestmark = pytest.mark.dvc_journey
 
 
 def test_find_a_procedure_by_search(dvc_pages: Portals, journey_catalogue: Catalogue) -> None:
-    assert journeys.find_by_search(dvc_pages, need(journey_catalogue, "level4_post")) <= journeys.MAX_CLICKS
+    assert journeys.find_by_search(dvc_pages, need(journey_catalogue, "level4_online")) <= journeys.MAX_CLICKS
 
 
 def test_find_a_procedure_by_agency(dvc_pages: Portals, journey_catalogue: Catalogue) -> None:
-    assert journeys.find_by_agency(dvc_pages, need(journey_catalogue, "level4_post")) <= journeys.MAX_CLICKS
+    assert journeys.find_by_agency(dvc_pages, need(journey_catalogue, "level4_online")) <= journeys.MAX_CLICKS
 
 
 def test_find_a_procedure_by_tier(dvc_pages: Portals, journey_catalogue: Catalogue) -> None:

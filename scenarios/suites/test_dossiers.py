@@ -25,7 +25,7 @@ def test_level_3_dossier_with_payment_at_the_counter(dvc_pages: Portals, dvc_pla
 
 def test_level_4_dossier_paid_online(dvc_pages: Portals, dvc_platform: Platform, dvc_citizen: dict[str, Any],
                                      journey_catalogue: Catalogue, sample_files: SampleFiles) -> None:
-    procedure = need(journey_catalogue, "level4_post")
+    procedure = need(journey_catalogue, "level4_online")
     journeys.log_in_provincial(dvc_pages, dvc_citizen)
     journeys.submit_level4_and_pay(dvc_pages, dvc_platform, procedure, sample_files)
 

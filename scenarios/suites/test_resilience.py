@@ -19,6 +19,7 @@ from scenarios.journeys import Catalogue, SampleFiles
 from scenarios.officers import make_officer
 from scenarios.pages.officer import ApplicantBackOfficePages, OfficerPages
 from scenarios.portal import Portals, PostalAddress
+from scenarios.suites.conftest import need
 
 pytestmark = [pytest.mark.dvc_journey,
               pytest.mark.dvc_emulator_only("the provincial emulator's faults, clock and outbox, and its officers' "
@@ -35,7 +36,7 @@ def test_a_payment_confirmation_sent_twice_is_recorded_once(
         dvc_journal: Journal, journey_catalogue: Catalogue, sample_files: SampleFiles) -> None:
     journeys.log_in_provincial(dvc_pages, dvc_citizen)
     resilience.payment_confirmed_twice(dvc_pages, dvc_platform, dvc_faults, dvc_journal,
-                                       journey_catalogue.level4_post, sample_files, dvc_citizen)
+                                       need(journey_catalogue, "level4_online"), sample_files, dvc_citizen)
 
 
 def test_a_lost_payment_confirmation_is_recovered_by_query(
@@ -43,7 +44,7 @@ def test_a_lost_payment_confirmation_is_recovered_by_query(
         dvc_journal: Journal, journey_catalogue: Catalogue, sample_files: SampleFiles) -> None:
     journeys.log_in_provincial(dvc_pages, dvc_citizen)
     resilience.lost_confirmation_recovered_by_query(dvc_pages, dvc_platform, dvc_faults, dvc_journal,
-                                                    journey_catalogue.level4_post, sample_files)
+                                                    need(journey_catalogue, "level4_online"), sample_files)
 
 
 def test_the_national_look_up_catches_up_after_a_sync_outage(

@@ -24,13 +24,13 @@ def logged_in(dvc_pages: Portals, dvc_citizen: dict[str, Any]) -> Portals:
 
 def test_payment_cancelled_then_retried(logged_in: Portals, dvc_platform: Platform, journey_catalogue: Catalogue,
                                         sample_files: SampleFiles) -> None:
-    journeys.payment_cancelled_then_retried(logged_in, dvc_platform, need(journey_catalogue, "level4_post"),
+    journeys.payment_cancelled_then_retried(logged_in, dvc_platform, need(journey_catalogue, "level4_online"),
                                             sample_files)
 
 
 def test_payment_pending_at_a_bank_time_out(logged_in: Portals, dvc_platform: Platform,
                                             journey_catalogue: Catalogue, sample_files: SampleFiles) -> None:
-    journeys.payment_pending_at_bank_timeout(logged_in, dvc_platform, need(journey_catalogue, "level4_post"),
+    journeys.payment_pending_at_bank_timeout(logged_in, dvc_platform, need(journey_catalogue, "level4_online"),
                                              sample_files)
 
 
@@ -48,5 +48,5 @@ def test_a_text_file_named_pdf_is_refused(logged_in: Portals, journey_catalogue:
 
 def test_a_forged_payment_confirmation_is_refused(logged_in: Portals, dvc_platform: Platform,
                                                   journey_catalogue: Catalogue, sample_files: SampleFiles) -> None:
-    journeys.forged_payment_confirmation_refused(logged_in, dvc_platform, need(journey_catalogue, "level4_post"),
+    journeys.forged_payment_confirmation_refused(logged_in, dvc_platform, need(journey_catalogue, "level4_online"),
                                                  sample_files)

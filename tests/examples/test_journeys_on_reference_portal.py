@@ -90,19 +90,39 @@ def test_the_citizen_journeys_pass_on_the_reference_portal(pinned: tuple[Path, P
     # Which ran and which were skipped, with their reasons: the portal has no level-2 nor commune level-4
     # procedure, and the resilience journeys need the emulator itself.
     assert "8 passed" in summary and "3 skipped" in summary, ran.stdout[-3000:]
-    assert "emulator only" in ran.stdout and "no level-2 procedure" in ran.stdout, ran.stdout[-3000:]
+    assert "emulator only" in ran.stdout and "level-2 procedure" in ran.stdout, ran.stdout[-3000:]
 
 
-def test_the_smoke_load_passes_on_the_reference_portal(pinned: tuple[Path, PortalServer]) -> None:
-    folder, portal = pinned
-    reports = folder / "load"
-    cmd = [sys.executable, "-m", "harness.cli", "load", "--profile", "smoke", "--duration", "8",
+def _load(folder: Path, portal: PortalServer, profile: str, reports: Path, duration: str) -> tuple[
+        subprocess.CompletedProcess[str], dict[str, Any]]:
+    cmd = [sys.executable, "-m", "harness.cli", "load", "--profile", profile, "--duration", duration,
            "--host", portal.url, "--api", "examples.reference_portal.load_api:reference_api",
            "--namespace", NAMESPACE, "--state-dir", str(folder / "state"), "--report-dir", str(reports)]
     ran = _run(cmd, _child_env(portal), timeout=150)
+    return ran, json.loads((reports / "load-summary.json").read_text(encoding="utf-8"))
+
+
+def test_the_smoke_load_passes_on_the_reference_portal_with_its_own_profile(pinned: tuple[Path, PortalServer]) -> None:
+    folder, portal = pinned
+    ran, summary = _load(folder, portal, "examples/reference_portal/load-smoke.toml", folder / "load", "8")
     assert ran.returncode == 0, ran.stdout[-6000:]
-    summary: dict[str, Any] = json.loads((reports / "load-summary.json").read_text(encoding="utf-8"))
+    # every SLO group measured this portal's requests
+    assert not summary["slo"]["unmatched_groups"] and all(v["state"] == "pass" for v in summary["slo"]["verdicts"])
     checked = summary.get("consistency") or {}
-    # The check read the portal's records through its back office, and found everything.
+    # The check read the portal's records through its back office, and found everything, field by field.
     assert checked.get("ok") and not checked.get("skipped"), checked
     assert checked.get("checked_submissions", 0) >= 1, checked
+    assert set(checked["fields"]) == {"procedure", "result_delivery", "fee_amount", "payment_state"}
+    assert all(state.startswith("checked on") for state in checked["fields"].values()), checked
+
+
+def test_the_emulator_s_smoke_profile_measures_nothing_of_the_portal_s_submissions(
+        pinned: tuple[Path, PortalServer]) -> None:
+    """The shipped smoke's groups name the emulator's routes: on another portal its submit group matches
+    nothing, which is NO DATA and fails the run, with the request names the run saw to fix the globs."""
+    folder, portal = pinned
+    ran, summary = _load(folder, portal, "smoke", folder / "load-emulator-profile", "4")
+    assert ran.returncode == 1, ran.stdout[-6000:]
+    assert "submit" in summary["slo"]["unmatched_groups"]
+    assert any(name.startswith("POST provincial /nop-ho-so/") for name in summary["slo"]["seen_requests"])
+    assert "SLO groups that matched no request: submit" in ran.stdout and "every SLO held" not in ran.stdout

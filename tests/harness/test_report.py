@@ -392,17 +392,3 @@ def test_an_older_load_summary_with_the_figures_shown_still_renders(tmp_path: Pa
     (tmp_path / "load" / "load-summary.json").write_text(json.dumps(older), encoding="utf-8")
     html = render_html(_smoke_report(), tmp_path)
     assert "could not be read" not in html and "Load (smoke)" in html and "Every SLO held" in html
-
-
-def test_a_stats_history_that_is_not_utf8_still_draws_its_chart(tmp_path: Path) -> None:
-    from harness.report import load_view
-
-    header = "Timestamp,User Count,Type,Name,Requests/s,Failures/s,50%,95%,Total Request Count,Total Failure Count"
-    rows = [header] + [f"{1_700_000_000 + 5 * i},5,,Aggregated,10.0,0.0,{10 * i},{20 * i},{10 * i},0"
-                       for i in range(1, 5)]
-    rows.insert(2, "1700000006,5,GET,/th\xf4ng-tin,1.0,0.0,1,2,1,0")    # a latin-1 byte in a request's name
-    (tmp_path / "locust_stats_history.csv").write_bytes("\n".join(rows).encode("latin-1") + b"\n")
-    (tmp_path / "load-summary.json").write_text("{}", encoding="utf-8")
-    view = load_view(tmp_path)
-    assert view is not None and view["points"] >= 2 and "<svg" in view["chart"]
-    assert view["problem"]      # and the empty summary is said to be unreadable

@@ -287,6 +287,45 @@ def test_repeat_command_repeats_load_api_whenever_given() -> None:
     assert "--load-api" not in repeat_command(opts, 5, "test_x", 1, smoke=False)   # a journey alone: no load
 
 
+def test_repeat_command_repeats_the_load_profile() -> None:
+    from harness.run import RunOptions, repeat_command
+
+    opts = RunOptions(load_host="http://127.0.0.1:8200", load_profile="team/smoke.toml")
+    assert "--load-profile team/smoke.toml" in repeat_command(opts, 5, None, 2)
+    assert "--load-profile" not in repeat_command(opts, 5, "test_x", 1, smoke=False)
+
+
+def test_a_misspelt_load_profile_is_refused_before_the_journeys(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ran = stub_stack_and_pytest(monkeypatch)
+    write_suite(workdir / "suite", "def test_x() -> None:\n    pass\n")
+    code = main(["run", "--suite", "suite", "--state-dir", "state", "--load-profile", "smok"])
+    err = capsys.readouterr().err
+    assert code == 2 and ran == [], err                            # no journey ran
+    assert err.count("\n") == 1 and err.startswith("dvc-harness run: --load-profile: no profile named 'smok'"), err
+
+
+def test_run_passes_its_load_profile_to_the_load(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from harness import load_cmd
+
+    stub_stack_and_pytest(monkeypatch)
+    asked: list[str] = []
+
+    def run_load(opts: load_cmd.LoadOptions) -> int:
+        asked.append(opts.profile.name)
+        return load_cmd.EXIT_OK
+
+    monkeypatch.setattr(load_cmd, "run_load", run_load)
+    (workdir / "mine.toml").write_text('extends = "smoke"\nname = "mine"\n', encoding="utf-8")
+    write_suite(workdir / "suite", "def test_x() -> None:\n    pass\n")
+    code = main(["run", "--suite", "suite", "--state-dir", "state", "--load-profile", "mine.toml"])
+    assert code == 1        # the stubbed journey failed; the load held
+    assert asked == ["mine"] and "the mine.toml load profile" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("api", ["no_such_module_dvc:factory", "harness.run:NO_SUCH_FACTORY"])
 def test_a_misspelt_load_api_is_refused_before_the_journeys(
     workdir: Path, api: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]

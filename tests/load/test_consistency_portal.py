@@ -43,3 +43,34 @@ def test_a_missing_a_reissued_and_a_wrong_dossier_are_reported() -> None:
     report = consistency.check_portal(ledger, back_office, NOWHERE, "ns", "token", settle_s=0)
     kinds = {(p.kind, p.key) for p in report.problems}
     assert kinds == {("duplicate_code", "A-1"), ("lost_submission", "A-2"), ("wrong_dossier", "A-3")}
+
+
+def sent(code: str, **what: Any) -> dict[str, Any]:
+    return {"code": code, "procedure_code": "P-1", "applicant": "x",
+            "sent": {"procedure_code": "P-1", "national_code": "2.000488", "result_delivery": "post",
+                     "payment_method": "online", "fee_amount": 200000, **what}}
+
+
+def test_a_postal_return_turned_into_counter_pick_up_is_caught() -> None:
+    back_office = Records(DossierRecord("A-1", "2.000488", 1, False, result_delivery="counter", fee_amount=200000),
+                          DossierRecord("A-2", "P-1", 1, False, result_delivery="post", fee_amount=150000),
+                          DossierRecord("A-3", "P-1", 1, True, result_delivery="counter", fee_amount=200000))
+    ledger = {"submissions": [sent("A-1"), sent("A-2"),
+                              sent("A-3", result_delivery="counter", payment_method="counter")], "payments": []}
+    report = consistency.check_portal(ledger, back_office, NOWHERE, "ns", "token", settle_s=0)
+    assert {(p.kind, p.key) for p in report.problems} == {
+        ("wrong_result_delivery", "A-1"), ("wrong_fee", "A-2"), ("paid_unexpectedly", "A-3")}
+    assert report.fields["result_delivery"] == "checked on 3 dossier(s)"
+    assert report.fields["payment_state"] == "checked on 1 dossier(s)"
+
+
+def test_what_the_back_office_does_not_give_is_said_not_checked_never_held() -> None:
+    back_office = Records(DossierRecord("A-1", "2.000488", 1, False))        # no delivery, no fee amount
+    report = consistency.check_portal({"submissions": [sent("A-1")], "payments": []}, back_office, NOWHERE, "ns",
+                                      "token", settle_s=0)
+    assert report.ok
+    assert report.fields["procedure"] == "checked on 1 dossier(s)"
+    assert report.fields["result_delivery"] == report.fields["fee_amount"] == consistency.NOT_GIVEN
+    summary = report.summary()
+    assert "compared: procedure" in summary
+    assert "not checked (the records do not give them): result delivery, fee amount" in summary

@@ -100,3 +100,31 @@ def test_the_consistency_check_finds_what_the_emulator_does_not_have(world: dict
     ledger["payments"].append({**ledger["payments"][0], "reference": "NO-SUCH-REF"})
     report = consistency.check(ledger, info.services, ns, info.admin_token, settle_s=0)
     assert {p.kind for p in report.problems} == {"lost_submission", "duplicate_code", "lost_payment"}
+
+
+def _without_post(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**item, "result_by_post": False} for item in items]
+
+
+def test_each_journey_picks_by_its_own_needs_and_the_post_is_needed_only_by_the_postal_one(
+        world: dict[str, Any]) -> None:
+    items = _without_post(world["control"].procedures(limit=1000)["items"])
+    picks = journeys.Picks.from_catalogue(items, ("browse", "level3", "level4", "track"), officers=True)
+    assert picks.level4 and all(i["level"] == 4 and i["fee"]["timing"] == "before" for i in picks.level4)
+    assert picks.level3 and picks.browse and not picks.level4_post
+    with pytest.raises(journeys.CatalogueCannotServe) as refused:
+        journeys.Picks.from_catalogue(items, ("level3", "level4_post"))
+    assert set(refused.value.missing) == {"level4_post"} and "result by post" in refused.value.missing["level4_post"]
+    with pytest.raises(journeys.CatalogueCannotServe) as refused:
+        journeys.Picks.from_catalogue(items, ("browse",), officers=True)
+    assert set(refused.value.missing) == {"officers"}
+
+
+def test_a_level_4_visit_goes_without_the_post_when_the_catalogue_has_one(world: dict[str, Any]) -> None:
+    items = world["control"].procedures(limit=1000)["items"]
+    online = [i for i in items if i["level"] == 4 and i["tier"] == "province" and i["fee"]["timing"] == "before"]
+    assert len(online) >= 2 and all(i["result_by_post"] for i in online)     # the emulator's: all by post
+    without = online[-1]["code"]
+    items = [{**i, "result_by_post": False} if i["code"] == without else i for i in items]
+    picks = journeys.Picks.from_catalogue(items, ("level4",))
+    assert picks.level4[0]["code"] == without        # the one without the post comes first

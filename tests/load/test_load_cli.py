@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import socket
 import statistics
 import subprocess
@@ -22,7 +23,7 @@ import pytest
 import requests
 
 from harness.control import Faults
-from harness.load_cmd import EXIT_DATA_LOST, EXIT_FAILED, EXIT_OK, LoadOptions, run_load
+from harness.load_cmd import EXIT_DATA_LOST, EXIT_ERROR, EXIT_FAILED, EXIT_OK, LoadOptions, run_load
 from harness.stack import Stack
 from load import profiles
 from tests.process_groups import end_group
@@ -43,12 +44,9 @@ def run(stack: Stack, report: Path, profile: profiles.Profile, **options: object
     return code, out.getvalue(), summary
 
 
-def test_smoke_passes_within_a_minute_and_leaves_the_reports(load_stack: Stack, tmp_path: Path) -> None:
-    started = time.monotonic()
+def test_smoke_passes_and_leaves_the_reports(load_stack: Stack, tmp_path: Path) -> None:
     code, out, summary = run(load_stack, tmp_path, profiles.load("smoke"))
-    took = time.monotonic() - started
     assert code == EXIT_OK, out
-    assert took < 60, f"smoke took {took:.0f} s"
     for name in ("locust.html", "locust_stats.csv", "locust_failures.csv", "load-junit.xml", "load-results.json",
                  "load.log"):
         assert (tmp_path / name).stat().st_size > 0, name
@@ -60,7 +58,12 @@ def test_smoke_passes_within_a_minute_and_leaves_the_reports(load_stack: Stack, 
     journeys = summary["journeys"]
     assert all(journeys.get(k, {}).get("ok", 0) >= 1 for k in (*profiles.JOURNEYS, "officer")), journeys
     assert summary["consistency"]["ok"] and summary["consistency"]["checked_payments"] >= 1
-    assert "SLO" in out and "PASS" in out
+    assert all(state.startswith("checked on") for state in summary["consistency"]["fields"].values()), summary
+    assert "SLO" in out and "PASS" in out and "NO DATA" not in out
+    # the verdict line says what was judged: the profile, the host, the namespace, the date on its clock
+    verdict = next(line for line in out.splitlines() if "every SLO held" in line)
+    assert re.search(rf"profile smoke on {re.escape(load_stack.urls['provincial'])}, namespace load-[\w-]+, "
+                     r"clock \d{4}-\d{2}-\d{2}", verdict), verdict
 
 
 def test_failing_requests_fail_the_run_and_name_the_slo(load_stack: Stack, tmp_path: Path) -> None:
@@ -124,7 +127,13 @@ def test_a_master_and_two_workers_on_loopback(load_stack: Stack, tmp_path: Path)
                                 start_new_session=True)
                for _ in range(2)]
     try:
-        profile = profiles.load("campaign-peak").with_overrides(duration_s=16, rate=4)
+        # the campaign's mix with short thoughts, so that visits end within the run; the groups that chance may
+        # leave empty in 16 s are optional (a group with no request is NO DATA, which fails a run)
+        profile_file = tmp_path / "distributed.toml"
+        profile_file.write_text('extends = "campaign-peak"\n[think_time]\nmin_s = 0.05\nmax_s = 0.2\n'
+                                + "".join(f"[slo.groups.{g}]\noptional = true\n"
+                                          for g in ("register", "tracking", "officer", "payment")), encoding="utf-8")
+        profile = profiles.load(str(profile_file)).with_overrides(duration_s=16, rate=4)
         code, out, _summary = run(load_stack, tmp_path, profile, expect_workers=2, master_bind_host="127.0.0.1",
                                  master_bind_port=port)
         assert code == EXIT_OK, out
@@ -139,6 +148,9 @@ def test_a_master_and_two_workers_on_loopback(load_stack: Stack, tmp_path: Path)
 
 
 def test_the_arrival_rate_holds_when_latency_rises_tenfold(load_stack: Stack, tmp_path: Path) -> None:
+    """An open model: visitors keep arriving at the offered rate however slow the answers. A closed model (a
+    visitor starts when the previous one ends) would start about a tenth as many here. The margins hold on a
+    machine ten times slower than a quiet one: no timing is asserted, only starts against offers."""
     ns = "load-arrivals-test"
     base = load_stack.urls["provincial"]
     # what a catalogue read takes now, unfaulted
@@ -148,14 +160,14 @@ def test_the_arrival_rate_holds_when_latency_rises_tenfold(load_stack: Stack, tm
         started = time.perf_counter()
         http.get(f"{base}/api/v1/procedures", params={"q": "ho tich"}, headers={"X-DVC-Namespace": ns}, timeout=10)
         baseline.append((time.perf_counter() - started) * 1000)
-    added_ms = max(10 * statistics.median(baseline), 200.0)
+    added_ms = max(10 * statistics.median(baseline), 400.0)
     Faults(load_stack.info, ns).latency("provincial", "/api/v1/*", ms=added_ms)
     profile_file = tmp_path / "arrivals.toml"
     profile_file.write_text("""
 name = "arrivals"
 mode = "arrival"
 [load]
-rate = 8
+rate = 4
 ramp_s = 0
 hold_s = 14
 [mix]
@@ -165,24 +177,24 @@ min_s = 0
 max_s = 0
 [slo]
 window = "all"
-min_arrival_ratio = 0.95
+min_arrival_ratio = 0.5
 """, encoding="utf-8")
     report = tmp_path / "report"
     code, out, _summary = run(load_stack, report, profiles.load(str(profile_file)), namespace=ns)
     results = json.loads((report / "load-results.json").read_text(encoding="utf-8"))
-    # starts per second over the run, against the offered 8 a second
     from load.slo import arrivals_in
 
     t0 = results["started_at"] + 2
     t1 = results["shape_ended_at"]
     started, dropped, offered = arrivals_in(results["arrivals"], results["rates"], t0, t1)
-    assert offered == pytest.approx(8 * (t1 - t0), rel=0.02)
-    assert abs(started / offered - 1) <= 0.05, (started, offered)
+    assert offered == pytest.approx(4 * (t1 - t0), rel=0.05)
+    # each visit takes at least 3 slowed reads (≥ 1.2 s): one visitor at a time would start < 1 a second
+    assert started >= 0.6 * offered, (started, offered)
     assert dropped == 0
     # and the answers were at least ten times slower than without the fault
     rt = results["final"]["requests"]["GET provincial /api/v1/procedures"]["rt"]
     median = sorted(int(k) for k, n in rt.items() for _ in range(n))[sum(rt.values()) // 2]
-    assert median >= 10 * statistics.median(baseline), (median, baseline)
+    assert median >= added_ms >= 10 * statistics.median(baseline), (median, baseline)
     assert code == EXIT_OK, out
 
 
@@ -192,9 +204,13 @@ def test_a_host_without_a_stack_gets_anonymous_browsing_and_no_check(load_stack:
     code = run_load(LoadOptions(profiles.load("smoke").with_overrides(duration_s=6), host=load_stack.urls["provincial"],
                                 state_dir=tmp_path / "no-stack-here", report_dir=tmp_path / "report", echo=out))
     summary = json.loads((tmp_path / "report" / "load-summary.json").read_text(encoding="utf-8"))
-    assert code == EXIT_OK, out.getvalue()
     assert set(summary["journeys"]) == {"browse"} and summary["journeys"]["browse"]["ok"] >= 1
     assert summary["consistency"]["skipped"].endswith("is not the emulator")
+    # browsing alone measured no submission nor payment: those SLOs are NO DATA, and the gate fails on them
+    assert code == EXIT_FAILED, out.getvalue()
+    assert summary["slo"]["unmatched_groups"] == ["submit", "payment"]
+    assert "SLO groups that matched no request: submit, payment" in out.getvalue()
+    assert "GET provincial /api/v1/procedures: " in out.getvalue()
 
 
 def test_an_outside_portal_whose_api_gives_no_back_office_skips_the_check_in_one_line(load_stack: Stack,
@@ -204,7 +220,9 @@ def test_an_outside_portal_whose_api_gives_no_back_office_skips_the_check_in_one
     visitors run, the check says in one line why it is skipped, and the exit code is not 3."""
     host = load_stack.urls["provincial"].replace("127.0.0.1", "localhost")
     smoke = profiles.load("smoke").with_overrides(duration_s=5)
-    browsing = type(smoke).from_json({**smoke.to_json(), "mix": {"browse": 1.0}, "officers": 0})
+    data = smoke.to_json()      # browsing only: the catalogue's SLO alone (a submission's would measure nothing)
+    data["slo"]["groups"] = [g for g in data["slo"]["groups"] if g["name"] == "catalogue"]
+    browsing = type(smoke).from_json({**data, "mix": {"browse": 1.0}, "officers": 0})
     code, out, summary = run(load_stack, tmp_path / "report", browsing, host=host, namespace="outside-portal")
     assert code == EXIT_OK, out
     skipped = [line for line in out.splitlines() if line.startswith("dvc-harness load: consistency check skipped")]
@@ -214,9 +232,41 @@ def test_an_outside_portal_whose_api_gives_no_back_office_skips_the_check_in_one
 
 def test_an_api_that_cannot_be_imported_is_refused_at_once(tmp_path: Path) -> None:
     out = io.StringIO()
-    started = time.monotonic()
     code = run_load(LoadOptions(profiles.load("smoke"), api="no_such_package.load:portal", state_dir=tmp_path / "s",
                                 report_dir=tmp_path / "report", echo=out))
     summary = json.loads((tmp_path / "report" / "load-summary.json").read_text(encoding="utf-8"))
     assert code == 2 and "no_such_package" in summary["error"]
-    assert time.monotonic() - started < 10, "Locust was started for an --api that does not exist"
+    assert not (tmp_path / "report" / "load.log").exists(), "Locust was started for an --api that does not exist"
+
+
+def test_a_journey_the_catalogue_cannot_serve_stops_the_run_before_locust(load_stack: Stack, tmp_path: Path) -> None:
+    """A portal without postal return and a mix that wants one: exit 2 at once, naming the journey."""
+    code, out, summary = run(load_stack, tmp_path, profiles.load("smoke"), api="tests.load.portals:no_postal_return")
+    assert code == EXIT_ERROR, out
+    assert "level4_post needs a province-level, level-4 procedure with a fee paid online (not by copy) and the " \
+           "result by post" in summary["error"]
+    # Locust never started: no log of it, no results
+    assert not (tmp_path / "load.log").exists() and not (tmp_path / "load-results.json").exists()
+
+
+def test_without_the_postal_journey_the_same_portal_is_loaded(load_stack: Stack, tmp_path: Path) -> None:
+    profile_file = tmp_path / "no-post.toml"
+    profile_file.write_text('extends = "smoke"\nname = "no-post"\n[mix]\nlevel4_post = 0\n[load]\nhold_s = 6\n',
+                            encoding="utf-8")
+    code, out, summary = run(load_stack, tmp_path / "report", profiles.load(str(profile_file)),
+                             api="tests.load.portals:no_postal_return")
+    assert code == EXIT_OK, out
+    assert summary["measured"]["requests"] > 0 and "level4_post" not in summary["journeys"]
+    assert summary["journeys"]["level4"]["ok"] >= 1        # paid online, with no post in the catalogue
+
+
+def test_a_run_that_sends_no_request_gives_no_verdict(load_stack: Stack, tmp_path: Path) -> None:
+    profile_file = tmp_path / "browse.toml"
+    profile_file.write_text('extends = "smoke"\nname = "browse"\n[mix]\nbrowse = 1\nlevel3 = 0\nlevel4 = 0\n'
+                            'level4_post = 0\ntrack = 0\n[officers]\nusers = 0\n[load]\nhold_s = 4\n',
+                            encoding="utf-8")
+    code, out, summary = run(load_stack, tmp_path, profiles.load(str(profile_file)),
+                             api="tests.load.portals:unreachable")
+    assert code == EXIT_ERROR, out
+    assert summary["error"].startswith("the run sent no request to ") and summary["measured"]["requests"] == 0
+    assert "every SLO held" not in out and "PASS" not in out

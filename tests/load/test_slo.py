@@ -24,6 +24,9 @@ def test_request_names_group_every_visitor_on_one_line() -> None:
         "provincial /api/v1/lookup/{code}"
     assert namer("http://127.0.0.1:8100/api/v1/lookup/X") == "national /api/v1/lookup/X"
     assert namer("https://staging.example/api") == "staging.example /api"
+    # a portal alone (--host without the emulators) stands for every service: its requests are the portal's
+    alone = Namer({"provincial": "http://p:1", "national": "http://p:1", "payment": "http://p:1", "postal": "http://p:1"})
+    assert alone("http://p:1/api/v1/procedures") == "provincial /api/v1/procedures"
     assert matches("GET", "provincial /api/v1/procedures", ["GET provincial /api/v1/procedures*"])
     assert not matches("POST", "provincial /api/v1/procedures", ["GET provincial /api/v1/procedures*"])
 
@@ -50,11 +53,15 @@ def test_arrivals_are_counted_in_tenths_of_a_second_against_the_offered_rate() -
 def test_gates_name_the_slo_that_failed() -> None:
     smoke = profiles.load("smoke")
     ok = slo.Window(10, {"GET provincial /api/v1/procedures": counts([20] * 100),
-                         "POST provincial /api/v1/dossiers": counts([50] * 10)})
+                         "POST provincial /api/v1/dossiers": counts([50] * 10),
+                         "POST provincial /api/v1/dossiers/{code}/payments": counts([60] * 5)})
     assert all(v.ok for v in slo.gate(smoke.slo, ok, arrival=False))
     bad = slo.Window(10, {"GET provincial /api/v1/procedures": counts([20] * 90 + [9000] * 10, failures=3)})
-    failed = {v.name for v in slo.gate(smoke.slo, bad, arrival=False) if not v.ok}
-    assert failed == {"failure ratio", "catalogue p95", "catalogue p99"}
+    verdicts = slo.gate(smoke.slo, bad, arrival=False)
+    assert {v.name for v in verdicts if v.state == slo.FAIL} == {"failure ratio", "catalogue p95", "catalogue p99"}
+    # the groups that measured nothing fail too, as NO DATA, not as a breach
+    assert {v.name for v in verdicts if v.state == slo.NO_DATA} == {"submit p95", "submit p99", "payment p95",
+                                                                    "payment p99"}
     assert slo.hard_breach(smoke.slo, slo.Window(10, {"GET x": counts([1] * 20, failures=15)})) is not None
     assert slo.hard_breach(smoke.slo, slo.Window(10, {"GET x": counts([1] * 5, failures=5)})) is None  # too few
 
@@ -63,7 +70,11 @@ def test_a_run_is_judged_on_its_hold_and_an_early_stop_fails_it() -> None:
     peak = profiles.load("campaign-peak").with_overrides(duration_s=20)
     start = slo.Snapshot(0.0, {})
     hold = slo.Snapshot(4.0, {"GET provincial /api/v1/procedures": counts([5000] * 10)})   # a slow ramp
-    final = slo.Snapshot(20.0, {"GET provincial /api/v1/procedures": counts([5000] * 10 + [20] * 300)})
+    others = {name: counts([30] * 20) for name in (  # a request of every other group of the profile
+        "GET provincial /dang-nhap", "POST national /api/v1/accounts", "POST provincial /api/v1/dossiers",
+        "POST provincial /api/v1/dossiers/{code}/payments", "GET provincial /api/v1/lookup/{code}",
+        "POST provincial /api/v1/officer/dossiers/{code}/receive")}
+    final = slo.Snapshot(20.0, {"GET provincial /api/v1/procedures": counts([5000] * 10 + [20] * 300), **others})
     arrivals = {str(k): [1, 0] for k in range(40, 200, 2)}                                  # 5 a second
     results = {"start": start.to_json(), "hold_start": hold.to_json(), "final": final.to_json(),
                "shape_ended_at": 20.0, "arrivals": arrivals, "rates": [(0.0, 5.0), (20.0, 0.0)], "stop_reason": None}

@@ -1,0 +1,42 @@
+"""`--api` factories for the load tests: the emulator's portal as other portals would look to the load."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+
+from load.api import LoadPortals, LoadProvincialClient, emulator_api
+
+
+class NoPostalReturn(LoadProvincialClient):
+    """A portal that offers no postal return: its catalogue says so of every procedure."""
+
+    def procedures(self, **filters: Any) -> dict[str, Any]:
+        found = super().procedures(**filters)
+        return {**found, "items": [{**item, "result_by_post": False} for item in found["items"]]}
+
+
+class Unreachable(LoadProvincialClient):
+    """A team's HTTP layer that breaks before sending anything, after the catalogue was read."""
+
+    def home(self) -> int:
+        raise requests.ConnectionError("the team's client was never wired to its portal")
+
+
+def _with(kind: type, session: requests.Session, urls: Mapping[str, str], namespace: str,
+          admin_token: str | None) -> LoadPortals:
+    portals = emulator_api(session, urls, namespace=namespace, admin_token=admin_token)
+    portals.provincial = kind(urls["provincial"], namespace=namespace, admin_token=None, session=session)
+    return portals
+
+
+def no_postal_return(session: requests.Session, urls: Mapping[str, str], *, namespace: str,
+                     admin_token: str | None = None) -> LoadPortals:
+    return _with(NoPostalReturn, session, urls, namespace, admin_token)
+
+
+def unreachable(session: requests.Session, urls: Mapping[str, str], *, namespace: str,
+                admin_token: str | None = None) -> LoadPortals:
+    return _with(Unreachable, session, urls, namespace, admin_token)
