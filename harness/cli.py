@@ -117,7 +117,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         state_dir=args.state_dir, report_dir=args.report_dir, suite=args.suite, workers=args.workers,
         seed=args.seed, keyword=args.keyword, headed=args.headed, pages=args.pages, pytest_args=extra,
         smoke=args.smoke, namespace=args.namespace, hooks=args.hooks, load_host=args.load_host,
-        load_api=args.load_api, load_profile=args.load_profile,
+        load_api=args.load_api, load_profile=args.load_profile, driver=args.driver, api=args.api,
     ))
 
 
@@ -151,6 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=None, metavar="N", help="test data seed (default: a new one, shown)")
     run.add_argument("-k", dest="keyword", default=None, metavar="EXPR", help="only the journeys pytest's -k selects")
     run.add_argument("--headed", action="store_true", help="show the browser")
+    run.add_argument("--driver", choices=("browser", "api"), default="browser",
+                     help="how the journeys reach the portals: browser (Playwright, the default) or api (HTTP, no "
+                          "browser: the fast tier; the browser-only suites skip)")
+    run.add_argument("--api", type=_pages, default=None, metavar="MODULE:FACTORY",
+                     help="your portal's HTTP layer (pytest's --dvc-api; scenarios.api.seam): the api driver runs on "
+                          "it, the browser journeys log in through it, and the smoke load uses it (docs/wiring.md)")
     run.add_argument("--pages", type=_pages, default=None, metavar="MODULE:FACTORY",
                      help="page objects of the portal under test (pytest's --dvc-pages)")
     run.add_argument("--hooks", type=_pages, default=None, metavar="MODULE:FACTORY",
@@ -173,7 +179,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     seed_history.add_parser(sub)
     load_cmd.add_parser(sub)
+    journeys = sub.add_parser("journeys", help="the citizen journeys: what each needs, and the drivers that run it")
+    journeys.add_argument("--json", action="store_true", help="as JSON")
+    journeys.set_defaults(func=cmd_journeys)
     return parser
+
+
+def cmd_journeys(args: argparse.Namespace) -> int:
+    from .journeys_cmd import listing  # here: the registry is the scenarios' (only this command reads it)
+
+    print(listing(as_json=args.json))
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None) -> int:

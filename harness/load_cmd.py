@@ -294,8 +294,8 @@ def run_load(opts: LoadOptions) -> int:
     interrupted = False
     try:
         try:    # each journey of the mix gets its procedures, or the run stops here, before Locust starts
-            config["picks"] = _picks(opts, profile, services, admin_token, officers=bool(
-                profile.officers and admin_token and not no_check)).to_json()
+            config["catalogue"] = _catalogue(opts, profile, services, admin_token, officers=bool(
+                profile.officers and admin_token and not no_check))
         except Exception as exc:
             error = _preflight_error(exc, services["provincial"])
             print(f"dvc-harness load: {error}", file=sys.stderr)
@@ -397,17 +397,17 @@ def run_load(opts: LoadOptions) -> int:
             handle.close()
 
 
-def _picks(opts: LoadOptions, profile: Any, services: dict[str, str], admin_token: str | None, *,
-           officers: bool) -> Any:
+def _catalogue(opts: LoadOptions, profile: Any, services: dict[str, str], admin_token: str | None, *,
+               officers: bool) -> dict[str, Any]:
     """The procedures of each journey in the mix, read once from the portal's catalogue through its --api."""
     import requests
 
     from load.api import resolve_factory
-    from load.journeys import read_picks
+    from load.journeys import catalogue_json, read_catalogue
 
     with requests.Session() as session:
         portals = resolve_factory(opts.api)(session, services, namespace=opts.namespace, admin_token=admin_token)
-        return read_picks(portals, profile.mix_shares(), officers=officers)
+        return catalogue_json(read_catalogue(portals, profile.mix_shares(), officers=officers))
 
 
 def _preflight_error(exc: Exception, host: str) -> str:

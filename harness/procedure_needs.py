@@ -77,7 +77,6 @@ class ProcedureNeed:
 # The kinds of procedure the journeys use. The browser's journeys name them in scenarios.journeys.Catalogue,
 # the load's in load.journeys.JOURNEY_NEEDS.
 NEEDS: dict[str, ProcedureNeed] = {
-    "level3": ProcedureNeed((3,), per_copy=False),
     "level3_fee": ProcedureNeed((3,), fee=True, fee_timing="before"),
     "level4_online": ProcedureNeed((4,), fee=True, fee_timing="before", per_copy=False),
     "level4_post": ProcedureNeed((4,), fee=True, fee_timing="before", by_post=True, per_copy=False),

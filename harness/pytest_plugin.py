@@ -10,7 +10,6 @@ uses Locust's names (`session`, `fastsession`, `--host`).
 
 from __future__ import annotations
 
-import functools
 import importlib
 import json
 import os
@@ -37,6 +36,9 @@ from .testdata import DataFactory
 NAMESPACE_HEADER = "X-DVC-Namespace"
 DEFAULT_PAGES = "scenarios.pages:emulator_pages"
 DEFAULT_HOOKS = "scenarios.backoffice:emulator_back_office"
+DEFAULT_API = "scenarios.api:emulator_api"
+DRIVERS = ("browser", "api")
+BROWSER_FIXTURES = ("page", "context", "browser")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,6 +56,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--dvc-namespace", default=None, metavar="NAME",
                     help="run every test in this one namespace, reset before each (one worker only): for a portal "
                          "whose back end sends no X-DVC-Namespace (start the stack with --default-namespace NAME)")
+    group.addoption("--dvc-driver", default="browser", choices=DRIVERS,
+                    help="how the journeys reach the portals: browser (page objects in Playwright, the default) or "
+                         "api (the portal's HTTP layer, no browser: the fast tier; tests that need a browser skip)")
+    group.addoption("--dvc-api", default=None, metavar="MODULE:FACTORY",
+                    help=f"the portal's HTTP layer (scenarios.api.seam; default {DEFAULT_API} on the emulators): the "
+                         "api driver runs on it, and the browser journeys log in and set up through it")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -62,6 +70,8 @@ def pytest_configure(config: pytest.Config) -> None:
                             "(harness/fault_profiles/NAME.toml) in its namespace")
     config.addinivalue_line("markers", "dvc_emulator_only(reason): the journey needs the provincial emulator itself "
                             "(its faults, its officers' pages); skipped when --dvc-pages names other pages")
+    config.addinivalue_line("markers", "dvc_browser_only(reason): the journey needs the browser driver (what only a "
+                            "page shows); skipped with --dvc-driver api")
     _check_pinned_namespace(config)
     if config.getoption("dvc_seed", None) is None:
         config.option.dvc_seed = random.SystemRandom().randrange(1, 2**31)
@@ -96,15 +106,39 @@ def _check_pinned_namespace(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Journeys marked dvc_emulator_only are skipped, saying why, when the pages are not the emulator's."""
-    pages = config.getoption("dvc_pages", DEFAULT_PAGES)
-    if pages == DEFAULT_PAGES:
-        return
+    """Journeys marked dvc_emulator_only are skipped, saying why, when the portal under test is not the emulator;
+    with the api driver, the tests that need a browser are skipped, saying so."""
+    pages, api_layer = config.getoption("dvc_pages", DEFAULT_PAGES), config.getoption("dvc_api", None)
+    under_test = pages if pages != DEFAULT_PAGES else (api_layer if api_layer not in (None, DEFAULT_API) else None)
+    api = config.getoption("dvc_driver", "browser") == "api"
     for item in items:
         marker = item.get_closest_marker("dvc_emulator_only")
-        if marker is not None:
+        if under_test and marker is not None:
             why = marker.args[0] if marker.args else marker.kwargs.get("reason", "it needs the provincial emulator")
-            item.add_marker(pytest.mark.skip(reason=f"emulator only ({why}); the pages under test are {pages}"))
+            item.add_marker(pytest.mark.skip(reason=f"emulator only ({why}); the portal under test is {under_test}"))
+        elif api and (set(BROWSER_FIXTURES) & set(getattr(item, "fixturenames", ()))
+                      or item.get_closest_marker("dvc_browser_only") is not None):
+            only = item.get_closest_marker("dvc_browser_only")
+            why = f" ({only.args[0]})" if only is not None and only.args else ""
+            item.add_marker(pytest.mark.skip(reason=f"a browser test{why}: the api driver runs no browser "
+                                                    "(--dvc-driver)"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Any:
+    """A journey step the driver or the portal cannot do (harness.steps.StepUnavailable) skips the test, saying so."""
+    try:
+        return (yield)
+    except steps.StepUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Any:
+    try:
+        return (yield)
+    except steps.StepUnavailable as exc:
+        pytest.skip(str(exc))
 
 
 class _XdistHooks:
@@ -182,9 +216,50 @@ def dvc_platform(dvc_stack: Stack | RemoteStack, dvc_namespace: str) -> Platform
 
 
 @pytest.fixture
-def dvc_pages(request: pytest.FixtureRequest, page: Any, dvc_stack: Stack | RemoteStack) -> Any:
-    """The page objects of the portals under test, on the test's browser page (see --dvc-pages)."""
-    return _factory(request, "dvc_pages")(page, dict(dvc_stack.urls))
+def dvc_pages(request: pytest.FixtureRequest, dvc_stack: Stack | RemoteStack, dvc_namespace: str) -> Any:
+    """The portals under test as the journeys drive them (scenarios.portal.Portals): with the browser driver the
+    page objects on the test's browser page (--dvc-pages), with the api driver the portal's HTTP layer (--dvc-api).
+    A method they raise NotImplementedError for skips the test, naming it."""
+    if request.config.getoption("dvc_driver") == "api":
+        from scenarios.api import api_portals  # the driver chosen: only now is the API driver loaded
+
+        portals = api_portals(request.getfixturevalue("dvc_api")())
+        owner = "the portal's HTTP layer"
+    else:
+        page = request.getfixturevalue("page")
+        page.context.set_extra_http_headers({NAMESPACE_HEADER: dvc_namespace})
+        request.node._dvc_page = page       # for the failure's page.html (_keep_page_html)
+        portals = _factory(request, "dvc_pages")(page, dict(dvc_stack.urls))
+        owner = "the page objects"
+    return _Portals(*(steps.lacking(getattr(portals, part), f"{owner} ({part})")
+                      for part in ("national", "provincial", "payment", "postal")))
+
+
+class _Portals:
+    def __init__(self, national: Any, provincial: Any, payment: Any, postal: Any) -> None:
+        self.national, self.provincial, self.payment, self.postal = national, provincial, payment, postal
+
+
+@pytest.fixture
+def dvc_api(request: pytest.FixtureRequest, dvc_stack: Stack | RemoteStack, dvc_namespace: str) -> Any:
+    """A function giving a new citizen's HTTP clients of the portals (scenarios.api.seam.ApiPortals, each call a
+    new session: a new cookie jar), in the test's namespace (--dvc-api); None when the portal under test has
+    its own page objects (--dvc-pages) and no HTTP layer was given."""
+    target = request.config.getoption("dvc_api")
+    if target is None and request.config.getoption("dvc_pages") != DEFAULT_PAGES:
+        return None
+    from scenarios.api import resolve_factory
+
+    try:
+        factory = resolve_factory(target, "--dvc-api")
+    except (ValueError, ImportError) as exc:
+        raise pytest.UsageError(str(exc)) from exc
+    info = dvc_stack.info
+
+    def portals() -> Any:
+        return factory(requests.Session(), dict(dvc_stack.urls), namespace=dvc_namespace, admin_token=info.admin_token)
+
+    return portals
 
 
 def _factory(request: pytest.FixtureRequest, option: str) -> Any:
@@ -204,36 +279,12 @@ def dvc_back_office_factory(request: pytest.FixtureRequest, dvc_stack: Stack | R
     factory = _factory(request, "dvc_hooks")
 
     def back_office(namespace: str) -> Any:
-        return SkipsWhatItLacks(factory(dict(dvc_stack.urls), namespace=namespace,
-                                        admin_token=dvc_stack.info.admin_token))
+        # a method the portal cannot offer raises NotImplementedError: the test (or the session fixture, e.g. the
+        # suites' catalogue) that needs it is skipped, naming it (scenarios.portal.PortalBackOffice promises so)
+        return steps.lacking(factory(dict(dvc_stack.urls), namespace=namespace, admin_token=dvc_stack.info.admin_token),
+                             "the portal's back office")
 
     return back_office
-
-
-class SkipsWhatItLacks:
-    """A back office as the tests get it: a method the portal cannot offer raises NotImplementedError, and the
-    test (or the session fixture, e.g. the suites' catalogue) that needs it is skipped, saying which method
-    (scenarios.portal.PortalBackOffice promises so)."""
-
-    def __init__(self, back_office: Any) -> None:
-        self.wrapped = back_office
-
-    def __getattr__(self, name: str) -> Any:
-        found = getattr(self.wrapped, name)
-        if not callable(found):
-            return found
-
-        @functools.wraps(found)
-        def call(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return found(*args, **kwargs)
-            except NotImplementedError as exc:
-                pytest.skip(f"the portal's back office does not implement {name}" + (f": {exc}" if str(exc) else ""))
-
-        return call
-
-    def __repr__(self) -> str:
-        return f"SkipsWhatItLacks({self.wrapped!r})"
 
 
 @pytest.fixture
@@ -349,7 +400,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
 def _keep_page_html(item: pytest.Item) -> None:
     """Save the failed page's HTML next to pytest-playwright's trace and screenshot."""
     funcargs = getattr(item, "funcargs", {})
-    page, folder = funcargs.get("page"), funcargs.get("output_path")
+    page, folder = getattr(item, "_dvc_page", None) or funcargs.get("page"), funcargs.get("output_path")
+    if page is not None and not folder:     # the page came through dvc_pages: ask pytest-playwright where
+        try:
+            folder = item._request.getfixturevalue("output_path")  # type: ignore[attr-defined]
+        except Exception:  # no pytest-playwright output folder: nothing to keep
+            return
     if page is None or not folder:
         return
     try:

@@ -220,7 +220,7 @@ def _steps(value: str) -> list[Step]:
         except (TypeError, ValueError):
             seconds = 0.0
         ok, error = bool(item.get("ok", True)), str(item.get("error") or "")
-        steps.append(Step(str(item.get("name", "?")), seconds, ok, error))
+        steps.append(Step(str(item.get("name", "?")), seconds, ok, error, str(item.get("skipped") or "")))
     return steps
 
 

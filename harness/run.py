@@ -35,6 +35,7 @@ from mocks.core.config import DEFAULT_STATE_DIR
 
 from .children import sigterm_as_interrupt, start_child, stop_child
 from .cli import EXIT_ERROR, EXIT_FAILED, EXIT_OK
+from .pytest_plugin import DEFAULT_API
 from .pytest_plugin import DEFAULT_PAGES as EMULATOR_PAGES
 from .report import (
     SUMMARY_HTML,
@@ -48,6 +49,8 @@ from .report import (
     write_reports,
 )
 from .stack import Stack, StackInfo, find_running
+
+EMULATOR_APIS = (DEFAULT_API, "load.api:emulator_api")
 
 DEFAULT_SUITE = "scenarios.suites"
 DEFAULT_REPORT_DIR = "reports"
@@ -92,11 +95,19 @@ class RunOptions:
     load_host: str | None = None        # the smoke load's target when the journeys ran on another portal
     load_api: str | None = None         # MODULE:FACTORY: that portal's HTTP layer for the load (load --api)
     load_profile: str | None = None     # the load profile after the journeys (name or path); None: smoke
+    driver: str = "browser"             # how the journeys reach the portals: browser or api (pytest's --dvc-driver)
+    api: str | None = None              # MODULE:FACTORY: the portal's HTTP layer (pytest's --dvc-api)
 
     @property
     def other_portal(self) -> bool:
-        """The journeys ran on a portal that is not the emulator's (its own page objects)."""
-        return self.pages is not None and self.pages != EMULATOR_PAGES
+        """The journeys ran on a portal that is not the emulator's (its own page objects or HTTP layer)."""
+        return (self.pages is not None and self.pages != EMULATOR_PAGES) or (
+            self.api is not None and self.api not in EMULATOR_APIS)
+
+    @property
+    def smoke_api(self) -> str | None:
+        """The smoke load's HTTP layer: --load-api, else the journeys' --api."""
+        return self.load_api or self.api
 
     def __post_init__(self) -> None:
         if self.namespace:  # one namespace holds one journey at a time (the plugin resets it before each)
@@ -175,8 +186,10 @@ def prepare_report_dir(report_dir: Path) -> None:
 
 
 def check_load_api(opts: RunOptions) -> None:
-    """A misspelt --load-api or --load-profile is said before the journeys run, not after them when the smoke
-    load starts."""
+    """A misspelt --api, --load-api or --load-profile is said before the journeys run, not after them when the
+    smoke load starts."""
+    if opts.api:
+        _check_factory("--api", opts.api)
     if not opts.smoke:
         return
     if opts.load_profile:
@@ -186,17 +199,19 @@ def check_load_api(opts: RunOptions) -> None:
             load(opts.load_profile)
         except ProfileError as exc:
             raise RunError(f"--load-profile: {exc}") from None
-    if not opts.load_api:
-        return
-    from load.api import resolve_factory
+    if opts.load_api:
+        _check_factory("--load-api", opts.load_api)
+
+
+def _check_factory(option: str, target: str) -> None:
+    from scenarios.api import resolve_factory
 
     try:
-        resolve_factory(opts.load_api)
-    except ValueError as exc:   # its message names load's own option, --api
-        said = str(exc)
-        raise RunError("--load-api" + said[len("--api"):] if said.startswith("--api") else said) from None
+        resolve_factory(target, option)
+    except ValueError as exc:
+        raise RunError(str(exc)) from None
     except Exception as exc:    # the team's module itself breaks on import
-        raise RunError(f"--load-api {opts.load_api}: cannot import it: {type(exc).__name__}: {exc}") from None
+        raise RunError(f"{option} {target}: cannot import it: {type(exc).__name__}: {exc}") from None
 
 
 # -- the pytest command ----------------------------------------------------------------------------
@@ -225,6 +240,10 @@ def pytest_command(opts: RunOptions, seed: int, report_dir: Path, state_dir: Pat
         cmd.append(f"--dvc-hooks={opts.hooks}")
     if opts.namespace:
         cmd.append(f"--dvc-namespace={opts.namespace}")
+    if opts.driver != "browser":
+        cmd.append(f"--dvc-driver={opts.driver}")
+    if opts.api:
+        cmd.append(f"--dvc-api={opts.api}")
     cmd += [f"--junitxml={report_dir / JUNIT}", "-o", "junit_family=xunit1",
             f"--output={report_dir / ARTIFACTS}", "--tracing=retain-on-failure", "--screenshot=only-on-failure",
             "-p", "no:cacheprovider", "-v", "--color=no",
@@ -256,6 +275,10 @@ def repeat_command(opts: RunOptions, seed: int, keyword: str | None, workers: in
         args += ["--hooks", opts.hooks]
     if opts.namespace:
         args += ["--namespace", opts.namespace]
+    if opts.driver != "browser":
+        args += ["--driver", opts.driver]
+    if opts.api:
+        args += ["--api", opts.api]
     if smoke and opts.smoke:     # --load-api alone is a load through that HTTP layer on the emulated portal
         args += (["--load-host", opts.load_host] if opts.load_host else []) + (
             ["--load-api", opts.load_api] if opts.load_api else []) + (
@@ -543,8 +566,8 @@ def _journeys_and_smoke(opts: RunOptions, handle: StackHandle, cmd: list[str], s
                         out: TextIO, state_dir: Path, ran: Ran) -> None:
     """pytest, then the smoke load unless interrupted."""
     info = handle.info
-    portal = f"of {opts.pages}" if opts.other_portal else info.services.get("provincial", "?")
-    print(f"dvc-harness run: {opts.suite_shown} · seed {seed} · "
+    portal = f"of {opts.pages or opts.api}" if opts.other_portal else info.services.get("provincial", "?")
+    print(f"dvc-harness run: {opts.suite_shown} · {opts.driver} driver · seed {seed} · "
           f"{opts.workers} worker{'s' if opts.workers > 1 else ''} · portal {portal} "
           f"({'stack started here' if handle.started_here else 'stack already running'})", file=out, flush=True)
     if opts.other_portal and opts.namespace and opts.namespace != info.default_namespace:
@@ -561,8 +584,8 @@ def _journeys_and_smoke(opts: RunOptions, handle: StackHandle, cmd: list[str], s
     if opts.other_portal and not opts.load_host:
         # A smoke load on the emulated portal would say nothing of the portal the journeys ran on.
         _forget_old_smoke(report_dir)
-        print("dvc-harness run: no smoke load — the journeys ran on your portal (--pages); give --load-host URL "
-              "and --load-api MODULE:FACTORY to load it too (docs/wiring.md)", file=out, flush=True)
+        print("dvc-harness run: no smoke load — the journeys ran on your portal (--pages or --api); give --load-host "
+              "URL and --load-api MODULE:FACTORY to load it too (docs/wiring.md)", file=out, flush=True)
         return
     from .load_cmd import run_smoke  # here: only a run with the smoke profile loads its code
 
@@ -570,7 +593,7 @@ def _journeys_and_smoke(opts: RunOptions, handle: StackHandle, cmd: list[str], s
     print(f"dvc-harness run: the {opts.load_profile or 'smoke'} load profile (Locust){target}, reports in "
           f"{report_dir / 'load'}", file=out, flush=True)
     ran.smoke_code, ran.smoke_interrupted = run_smoke(state_dir, report_dir, echo=out, host=opts.load_host,
-                                                      api=opts.load_api, namespace=opts.namespace,
+                                                      api=opts.smoke_api, namespace=opts.namespace,
                                                       profile=opts.load_profile)
 
 

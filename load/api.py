@@ -1,121 +1,39 @@
-"""The HTTP layer of the load users, behind a per-portal seam (like `--dvc-pages` for the page objects).
+"""The HTTP layer of the load users: the API driver's seam (scenarios.api.seam), and the emulators' test control.
 
-The journeys (load.journeys) talk to the portals through `LoadPortals`: the harness's own
-clients (harness.clients) over whatever `requests.Session` they are given — Locust's
-HttpSession under load, a plain session in tests. A team whose portal has its own API
-writes a factory of the same shape that puts its client (satisfying `ProvincialApi`) in
-place of `LoadProvincialClient`, and runs `dvc-harness load --api mypkg.load:my_portal`.
+The load's visitors run the journeys (scenarios.registry) on the API driver over Locust's measured session.
+The seam for a team's portal is `scenarios.api.seam.ProvincialApi`, given by an `--api MODULE:FACTORY`
+factory of the shape
 
-    def my_portal(session, urls, *, namespace, admin_token) -> LoadPortals: ...
+    def my_portal(session, urls, *, namespace, admin_token) -> ApiPortals: ...
 
-The national portal, the payment checkout and the postal service stay the emulators'
-unless the team has its own too. Test control (one-time codes, officer accounts) is not
-part of the seam: it is the emulators' admin surface (`Control`), outside the measurements.
+(docs/wiring.md documents every method; `dvc-harness load --check-api` tries them before a long run). The
+names below are the seam's, kept here for the factories teams wrote against `load.api` before it moved:
+`LoadPortals` is `ApiPortals`, `LoadProvincialClient` is `EmulatorProvincialApi`.
 
-`LoadPortals.back_office` (a scenarios.portal.PortalBackOffice, optional) is how the consistency check
-reads an outside portal's records after the run (`--host`); without it the check is skipped, saying so.
+Test control (one-time codes, officer accounts) is not part of the seam: it is the emulators' admin surface
+(`Control`), outside the measurements.
 """
 
 from __future__ import annotations
 
-import importlib
-import os
-import sys
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from collections.abc import Mapping
+from typing import Any
 
 import requests
 
-from harness.clients import ClientError, NationalClient, OfficerClient, PaymentClient, PostalClient, ProvincialClient
+from harness.clients import ClientError, OfficerClient
+from scenarios.api.seam import (
+    ApiPortals,
+    EmulatorProvincialApi,
+    Factory,
+    ProvincialApi,
+    emulator_api,
+    resolve_factory,
+)
 
 DEFAULT_API = "load.api:emulator_api"
-
-
-@runtime_checkable
-class ProvincialApi(Protocol):
-    """What the citizen journeys need from a provincial portal."""
-
-    session: requests.Session
-
-    def home(self) -> Any: ...
-    def procedures(self, **filters: Any) -> dict[str, Any]: ...
-    def procedure(self, code: str) -> dict[str, Any]: ...
-    def agencies(self, tier: str | None = None) -> dict[str, Any]: ...
-    def login_sso(self, username: str, password: str) -> dict[str, Any]: ...
-    def submit(self, procedure_code: str, **kwargs: Any) -> dict[str, Any]: ...
-    def dossier(self, code: str) -> dict[str, Any]: ...
-    def dossiers(self) -> dict[str, Any]: ...
-    def start_payment(self, code: str) -> dict[str, Any]: ...
-    def payment_return(self, return_url: str) -> Any: ...
-    def lookup(self, code: str) -> dict[str, Any]: ...
-
-
-class LoadProvincialClient(ProvincialClient):
-    """The emulator's portal, with the few reads the journeys make that the test client has no method for."""
-
-    def home(self) -> int:
-        return self._page("/")
-
-    def _page(self, path: str) -> int:
-        response = self.request("GET", path, headers={"Accept": "text/html"})
-        if response.status_code != 200:
-            raise ClientError(response)
-        return len(response.content or b"")
-
-    def agencies(self, tier: str | None = None) -> dict[str, Any]:
-        return self.call("GET", "/api/v1/agencies", params={"tier": tier} if tier else None)
-
-    def payment_return(self, return_url: str) -> int:
-        """The citizen's browser comes back from the checkout (the portal asks the platform when it must)."""
-        return self._page(return_url)
-
-
-@dataclass
-class LoadPortals:
-    """The clients one visitor (or one officer) uses, all over one session: one browser-like cookie jar."""
-
-    national: NationalClient
-    provincial: ProvincialApi
-    payment: PaymentClient
-    postal: PostalClient
-    officer: OfficerClient | None = None
-    back_office: Any = None     # scenarios.portal.PortalBackOffice: the portal's records, for the consistency check
-
-
-Factory = Callable[..., LoadPortals]
-
-
-def emulator_api(session: requests.Session, urls: Mapping[str, str], *, namespace: str,
-                 admin_token: str | None = None) -> LoadPortals:
-    """The default factory: the four emulators at `urls` (service -> origin)."""
-
-    def make(kind: type, service: str) -> Any:
-        return kind(urls[service], namespace=namespace, admin_token=None, session=session)
-
-    return LoadPortals(national=make(NationalClient, "national"), provincial=make(LoadProvincialClient, "provincial"),
-                       payment=make(PaymentClient, "payment"), postal=make(PostalClient, "postal"),
-                       officer=make(OfficerClient, "provincial"))
-
-
-def resolve_factory(target: str | None) -> Factory:
-    """`MODULE:FACTORY` -> the factory (default: the emulators'). MODULE is looked for on the path and, as
-    `python -m` does for the Locust process, in the current folder."""
-    target = target or DEFAULT_API
-    module_name, _, attr = target.partition(":")
-    if not module_name or not attr:
-        raise ValueError(f"--api wants MODULE:FACTORY, got {target!r}")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if os.getcwd() in sys.path:
-            raise ValueError(f"--api {target}: {exc} (run from the folder that holds it, or set PYTHONPATH)") from exc
-        sys.path.append(os.getcwd())
-        return resolve_factory(target)
-    factory = getattr(module, attr, None)
-    if not callable(factory):
-        raise ValueError(f"--api {target}: {attr} is not a callable in {module_name}")
-    return factory  # type: ignore[no-any-return]
+LoadPortals = ApiPortals
+LoadProvincialClient = EmulatorProvincialApi
 
 
 class Control:
@@ -148,3 +66,7 @@ class Control:
     def procedures(self, **filters: Any) -> dict[str, Any]:
         """The catalogue, read once per process to pick the procedures the visitors submit."""
         return self._call("GET", "provincial", "/api/v1/procedures", params=filters)
+
+
+__all__ = ["DEFAULT_API", "ClientError", "Control", "Factory", "LoadPortals", "LoadProvincialClient", "OfficerClient",
+           "ProvincialApi", "emulator_api", "resolve_factory"]

@@ -154,7 +154,7 @@ def check_portal(ledger: Mapping[str, Any], back_office: Any, urls: Mapping[str,
 def _as_summary(record: Any) -> dict[str, Any]:
     """A DossierRecord in the shape of the emulator's dossier summaries (what it does not give stays out)."""
     out: dict[str, Any] = {"code": record.code, "procedure_code": record.procedure_code, "status": record.status,
-                           "payment": {"status": "paid" if record.paid else "unpaid"}}
+                           "payment": {"status": "paid" if record.paid else "unpaid", "paid_online": record.paid}}
     if getattr(record, "result_delivery", None) is not None:
         out["result_delivery"] = record.result_delivery
     if getattr(record, "fee_amount", None) is not None:
@@ -174,7 +174,9 @@ def _compare(admin: Admin, submissions: list[dict[str, Any]], payments: list[dic
 
 
 def _record_paid(record: Mapping[str, Any]) -> bool:
-    return (record.get("payment") or {}).get("status") == "paid"
+    """Paid online (a fee the desk collected at the counter is paid, but not online)."""
+    payment = record.get("payment") or {}
+    return bool(payment.get("paid_online", payment.get("status") == "paid"))
 
 
 def _acknowledged(submission: Mapping[str, Any], record: Mapping[str, Any], asked: Counter[str],
@@ -208,8 +210,8 @@ def _acknowledged(submission: Mapping[str, Any], record: Mapping[str, Any], aske
     if sent.get("payment_method") == "counter":     # a fee left to the counter cannot be paid online already
         seen["payment_state"] += 1
         if _record_paid(record):
-            problems.append(Problem("paid_unexpectedly", code, "recorded as paid; the visitor chose the counter "
-                                                               "and paid nothing online"))
+            problems.append(Problem("paid_unexpectedly", code, "recorded as paid online; the visitor chose the "
+                                                               "counter and paid nothing online"))
     return problems
 
 

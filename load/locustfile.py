@@ -6,8 +6,8 @@ master and its workers (`--processes N`, or `--master` / `--worker` across machi
 master hands the run's configuration to the workers with the spawn message.
 
 Users (weights from the profile's [mix], think times from [think_time]):
-- users mode: one class per citizen journey (`BrowseVisitor`, `Level3Visitor`, `Level4Visitor`,
-  `PostalReturnVisitor`, `TrackingVisitor`), each visit a new visitor with a fresh cookie jar;
+- users mode: one class per journey of scenarios.registry (`Visitor_level4`, ...), each visit a new
+  visitor with a fresh cookie jar running that journey on the API driver (load.journeys.Visits);
 - arrival mode: one `ArrivalSource` per load process starts visitors at the offered rate
   (the master broadcasts it every second) in greenlets of their own, so a slow answer never
   slows the arrivals (an open model); beyond `max_in_flight` an arrival is dropped and counted;
@@ -45,12 +45,14 @@ from load import journeys, slo
 from load.api import Control, LoadPortals, OfficerClient, resolve_factory
 from load.names import Namer
 from load.profiles import Profile
+from scenarios.registry import JOURNEYS, Journey
 
 log = logging.getLogger("dvc-load")
 RESULTS_FILE = "load-results.json"
 CPU_LIMIT = 90.0        # percent of one core, Locust's own threshold for "CPU-bound"
 RATE_MESSAGE = "dvc_rate"
 PROGRESS_EVERY_S = 5.0  # a progress line this often: readable in a CI log, enough to see a run going wrong
+MAX_REASONS = 5         # the distinct reasons kept per journey and outcome (a failure's first line)
 
 
 # -- the measured HTTP session ---------------------------------------------------------------------------
@@ -63,14 +65,16 @@ class MeasuredSession(HttpSession):
         super().__init__(**kwargs)
         self.namer = namer
         self.tolerated = frozenset(tolerated)
+        self.expecting: frozenset[int] = frozenset()     # set by the API driver around a step expecting them
 
     def request(self, method: Any, url: Any, name: str | None = None, catch_response: bool = False,
                 context: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         name = name or self.request_name or self.namer(self._build_url(url))
-        if self.tolerated and not catch_response:
+        accepted = self.tolerated | self.expecting
+        if accepted and not catch_response:
             with super().request(method, url, name=name, catch_response=True, context=context or {},
                                  **kwargs) as response:
-                if response.status_code in self.tolerated or 0 < response.status_code < 400:
+                if response.status_code in accepted or 0 < response.status_code < 400:
                     response.success()
         else:
             response = super().request(method, url, name=name, catch_response=catch_response, context=context or {},
@@ -92,7 +96,7 @@ class Run:
         self.namer: Namer | None = None
         self.factory: Callable[..., LoadPortals] | None = None
         self.control: Control | None = None
-        self.picks: journeys.Picks | None = None
+        self.visits: journeys.Visits | None = None
         self.pool = journeys.AccountPool()
         self.data: journeys.LoadDataFactory | None = None
         self.rng = random.Random()
@@ -152,13 +156,14 @@ class Run:
         return self.profile.officers if self.profile and usable else 0
 
     def ensure_ready(self) -> None:
-        """This process's share of the set-up (once): clients, test data, the catalogue picks."""
+        """This process's share of the set-up (once): clients, test data, the journeys' procedures."""
         if self.prepared:
             return
         with self._ready:
             if self.prepared:
                 return
             cfg = self.config
+            assert self.profile is not None
             services = cfg["services"]
             self.namer = Namer(services)
             self.factory = resolve_factory(cfg.get("api"))
@@ -171,10 +176,15 @@ class Run:
             self.data = journeys.LoadDataFactory(block, None if seed is None else int(seed) * 1000 + block,
                                                  scope=f"{cfg['namespace']}-w{block}")
             # the procedures each journey uses: chosen once by `dvc-harness load` before Locust started
-            # (journeys.read_picks), or here, through the portal's own client but outside the measurements
-            self.picks = (journeys.Picks.from_json(cfg["picks"]) if cfg.get("picks") else
-                          journeys.read_picks(self.portals(requests.Session()), self.profile.mix_shares(),
-                                              officers=self.officers > 0))
+            # (journeys.read_catalogue), or here, through the portal's own client but outside the measurements
+            catalogue = (journeys.catalogue_from_json(cfg["catalogue"]) if cfg.get("catalogue") else
+                         journeys.read_catalogue(self.portals(requests.Session()), self.profile.mix_shares(),
+                                                 officers=self.officers > 0))
+            self.visits = journeys.Visits.build(
+                self.factory, services, cfg["namespace"], cfg.get("admin_token"), catalogue, self.data, pool=self.pool,
+                ledger=self.local.ledger, emulator=cfg.get("emulator", True),
+                new_account_share=self.profile.new_account_share, rng=self.rng,
+                think_s=(self.profile.think_min_s, self.profile.think_max_s), sleep=gevent.sleep)
             self.prepared = True
 
     def session(self, user: User | None, tolerated: tuple[int, ...] = ()) -> MeasuredSession:
@@ -191,23 +201,17 @@ class Run:
     def visit(self, kind: str, user: User | None) -> None:
         """One visitor's journey; a failed request ends it (Locust counted the failure already)."""
         self.ensure_ready()
-        assert self.profile is not None and self.data is not None and self.picks is not None
+        assert self.visits is not None
         session = self.session(user)
-        visitor = journeys.Visitor(self.portals(session), self.data, self.picks, self.pool, self.local.ledger,
-                                   self.control, self.rng, (self.profile.think_min_s, self.profile.think_max_s),
-                                   self.profile.new_account_share, sleep=gevent.sleep)
-        outcome = "error"
+        outcome, why = "error", None
         try:
-            journeys.JOURNEYS[kind](visitor)
-            outcome = "ok"
-        except (ClientError, requests.RequestException):
-            outcome = "failed"          # Locust counted the failed request already; the visitor gives up
+            outcome, why = self.visits.run(kind, session)
         except gevent.GreenletExit:
             outcome = "interrupted"     # the run ended during the visit
             raise
         finally:
             session.close()
-            self.local.journey(kind, outcome)
+            self.local.journey(kind, outcome, why)
 
     def choose_journey(self) -> str:
         assert self.profile is not None
@@ -246,18 +250,24 @@ class _Counters:
         self.arrivals: dict[int, list[int]] = {}       # tenth of a second -> [started, dropped]
         self.ledger = journeys.Ledger()
         self.journeys: dict[str, dict[str, int]] = {}
+        self.reasons: dict[str, dict[str, int]] = {}     # "kind outcome" -> why -> visits
 
     def arrival(self, dropped: bool = False) -> None:
         bucket = self.arrivals.setdefault(int(time.time() * 10), [0, 0])
         bucket[1 if dropped else 0] += 1
 
-    def journey(self, kind: str, outcome: str) -> None:
+    def journey(self, kind: str, outcome: str, why: str | None = None) -> None:
         counts = self.journeys.setdefault(kind, {"ok": 0, "failed": 0})
         counts[outcome] = counts.get(outcome, 0) + 1
+        if why:     # the first reasons of each kind of failure or skip, for the report
+            said = self.reasons.setdefault(f"{kind} {outcome}", {})
+            if why in said or len(said) < MAX_REASONS:
+                said[why] = said.get(why, 0) + 1
 
     def drain(self) -> dict[str, Any]:
-        out = {"arrivals": self.arrivals, "ledger": self.ledger.drain(), "journeys": self.journeys}
-        self.arrivals, self.journeys = {}, {}
+        out = {"arrivals": self.arrivals, "ledger": self.ledger.drain(), "journeys": self.journeys,
+               "reasons": self.reasons}
+        self.arrivals, self.journeys, self.reasons = {}, {}, {}
         return out
 
     def merge(self, part: dict[str, Any]) -> None:
@@ -270,6 +280,11 @@ class _Counters:
             mine = self.journeys.setdefault(kind, {"ok": 0, "failed": 0})
             for k, v in counts.items():
                 mine[k] = mine.get(k, 0) + v
+        for key, said in part.get("reasons", {}).items():
+            mine_reasons = self.reasons.setdefault(key, {})
+            for why, n in said.items():
+                if why in mine_reasons or len(mine_reasons) < MAX_REASONS:
+                    mine_reasons[why] = mine_reasons.get(why, 0) + n
 
 
 RUN = Run()
@@ -287,33 +302,14 @@ class _Visitor(User):
         RUN.visit(self.journey, self)
 
 
-class BrowseVisitor(_Visitor):
-    """Anonymous: the home page and the catalogue."""
-    journey = "browse"
+def _visitor_class(journey: Journey) -> type[_Visitor]:
+    return type(f"Visitor_{journey.name}", (_Visitor,), {"journey": journey.name, "__doc__": journey.title,
+                                                        "__module__": __name__})
 
 
-class Level3Visitor(_Visitor):
-    """Logs in (registers when new), submits a level-3 dossier with its documents, tracks it."""
-    journey = "level3"
-
-
-class Level4Visitor(_Visitor):
-    """Logs in, submits a level-4 dossier, pays the fee online, tracks it."""
-    journey = "level4"
-
-
-class PostalReturnVisitor(_Visitor):
-    """Logs in, submits a level-4 dossier with the result by public post, pays online, tracks it."""
-    journey = "level4_post"
-
-
-class TrackingVisitor(_Visitor):
-    """A returning citizen: logs in, lists their dossiers, looks one up (nationally too)."""
-    journey = "track"
-
-
-VISITOR_CLASSES: tuple[type[_Visitor], ...] = (BrowseVisitor, Level3Visitor, Level4Visitor, PostalReturnVisitor,
-                                               TrackingVisitor)
+# One class per journey the load can run, at module level: Locust's workers find them by name.
+VISITOR_CLASSES: tuple[type[_Visitor], ...] = tuple(_visitor_class(j) for j in JOURNEYS if "load" in j.drivers)
+globals().update({cls.__name__: cls for cls in VISITOR_CLASSES})
 
 
 class ArrivalSource(User):
@@ -361,9 +357,9 @@ class OfficerTeam(User):
 
     def on_start(self) -> None:
         RUN.ensure_ready()
-        assert RUN.control is not None and RUN.picks is not None and RUN.profile is not None and RUN.data is not None
+        assert RUN.control is not None and RUN.visits is not None and RUN.profile is not None and RUN.data is not None
         RUN.officers_made += 1
-        agencies = RUN.picks.agencies
+        agencies = journeys.agencies_of(RUN.visits.catalogue)
         block = RUN.data.block
         agency = agencies[(block + RUN.officers_made - 1) % len(agencies)]
         self.sessions: list[MeasuredSession] = []
@@ -579,11 +575,8 @@ def _quitting(environment: Environment, **_: Any) -> None:
     ledger = journeys.Ledger()
     ledger.extend(RUN.totals.ledger.drain())
     ledger.extend(RUN.local.ledger.drain())
-    journeys_count = dict(RUN.totals.journeys)
-    for kind, counts in RUN.local.journeys.items():
-        mine = journeys_count.setdefault(kind, {"ok": 0, "failed": 0})
-        for k, v in counts.items():
-            mine[k] = mine.get(k, 0) + v
+    RUN.totals.merge({"journeys": RUN.local.journeys, "reasons": RUN.local.reasons})
+    journeys_count, reasons = RUN.totals.journeys, RUN.totals.reasons
     cpu = {node: samples for node, samples in RUN.cpu.items()}
     if "self" in cpu:
         cpu["master" if isinstance(environment.runner, MasterRunner) else "local"] = cpu.pop("self")
@@ -598,7 +591,7 @@ def _quitting(environment: Environment, **_: Any) -> None:
         "hold_start": RUN.hold_snapshot.to_json() if RUN.hold_snapshot else None,
         "steps": RUN.steps, "stop_reason": RUN.stop_reason,
         "ledger": {"submissions": ledger.submissions, "payments": ledger.payments},
-        "journeys": journeys_count, "nodes": RUN.nodes,
+        "journeys": journeys_count, "journey_reasons": reasons, "nodes": RUN.nodes,
         "cpu": {"limit_percent": CPU_LIMIT, "max_by_process": {n: max(s) for n, s in cpu.items() if s},
                 "bound": bound},
         "exceptions": len(getattr(environment.runner, "exceptions", {}) or {}),

@@ -27,10 +27,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-# The citizen journeys (load.journeys) and the reads each makes itself (catalogue, look-up, tracking).
-JOURNEYS = ("browse", "level3", "level4", "level4_post", "track")
+from scenarios import registry
+
+# The journeys a profile's [mix] may weigh: every journey of scenarios.registry the load driver runs. The
+# campaign model's five, and the reads each makes itself (catalogue, look-up, tracking: counted by
+# tests/load/test_journeys.py).
+JOURNEYS = tuple(j.name for j in registry.JOURNEYS if "load" in j.drivers)
+CAMPAIGN_JOURNEYS = ("browse", "level3", "level4", "level4_post", "track")
 SUBMITTING = ("level3", "level4", "level4_post")
-READS_PER_JOURNEY = {"browse": 5, "track": 4, "level3": 4, "level4": 4, "level4_post": 4}
+READS_PER_JOURNEY = {"browse": 7, "track": 9, "level3": 5, "level4": 6, "level4_post": 8}
 MODES = ("users", "arrival")
 
 
@@ -84,7 +89,7 @@ class CampaignModel:
 
     def mix(self) -> dict[str, float]:
         d = self.derived()
-        return {k: d[f"rate_{k}"] for k in JOURNEYS}
+        return {k: d[f"rate_{k}"] for k in CAMPAIGN_JOURNEYS}
 
 
 # -- the profile ------------------------------------------------------------------------------------

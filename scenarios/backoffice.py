@@ -48,7 +48,7 @@ class EmulatorBackOffice:
                 return None
             raise
         return DossierRecord(code=found["code"], procedure_code=found["procedure_code"], status=int(found["status"]),
-                             paid=(found.get("payment") or {}).get("status") == "paid",
+                             paid=bool((found.get("payment") or {}).get("paid_online")),
                              result_delivery=found.get("result_delivery"),
                              fee_amount=int((found.get("fee") or {}).get("amount") or 0))
 

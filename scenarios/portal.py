@@ -78,7 +78,7 @@ class ProcedureView:
     level: str                 # as shown, e.g. "Mức độ 4 — Toàn trình"
     fee: str                   # as shown, e.g. "200.000 đ — ..." or "Không thu"
     online: bool               # an online submission is offered (a submit button or link)
-    notice: str = ""           # what the page says when it is not
+    notice: str | None = ""    # what the page says when it is not (None: a driver that reads no wording)
 
 
 @dataclass(frozen=True)
@@ -201,19 +201,20 @@ class ProvincialPortal(Protocol):
         """Open the home page: where the clicks are counted from."""
         ...
 
-    def search(self, text: str) -> int:
-        """Search the catalogue for `text` from the page shown."""
+    def search(self, text: str) -> int | None:
+        """Search the catalogue for `text` from the page shown. These four return the clicks they took (the
+        3-click rule), or None for a driver that has no clicks."""
         ...
 
-    def browse_agency(self, agency_name: str) -> int:
+    def browse_agency(self, agency_name: str) -> int | None:
         """From the home page, list the procedures of an agency."""
         ...
 
-    def browse_tier(self, tier_name: str) -> int:
+    def browse_tier(self, tier_name: str) -> int | None:
         """From the home page, list the procedures of a tier ("Cấp tỉnh", "Cấp huyện", "Cấp xã")."""
         ...
 
-    def open_procedure(self, name: str) -> int:
+    def open_procedure(self, name: str) -> int | None:
         """From a list of procedures, open the one with this name."""
         ...
 

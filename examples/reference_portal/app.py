@@ -189,6 +189,14 @@ def create_app(config: Config) -> FastAPI:
         answer.set_cookie(SESSION_COOKIE, accounts.open_session(store, account_id), httponly=True, samesite="lax")
         return answer
 
+    @app.get("/api/me")
+    def me(request: Request) -> Response:
+        """The logged-in account as JSON, for programs (the harness's API driver checks who is logged in)."""
+        user = accounts.account_of(store, request.cookies.get(SESSION_COOKIE))
+        if user is None:
+            return error("NOT_LOGGED_IN", "Chưa đăng nhập.", "Not logged in.", 401)
+        return JSONResponse({"full_name": user["full_name"], "id_number": user["id_number"]})
+
     @app.get("/dang-xuat")
     def log_out(request: Request) -> Response:
         accounts.close_session(store, request.cookies.get(SESSION_COOKIE))

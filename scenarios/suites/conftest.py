@@ -1,17 +1,31 @@
 """Fixtures of the scenario suites, on top of the dvc-harness plugin's (`dvc_pages`, `dvc_platform`, ...).
 
 The procedures come from the portal's back office (`--dvc-hooks`); override `journey_catalogue` in your
-own conftest.py to name the procedures of your portal instead.
+own conftest.py to name the procedures of your portal instead. `dvc_journey` is what a journey of
+scenarios.registry runs with, in the driver `--dvc-driver` chose.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
-from scenarios.journeys import CATALOGUE_KINDS, Catalogue, ProcedurePick, SampleFiles, make_sample_files, postal_address
+from harness.clients import Platform
+from harness.steps import StepUnavailable, step
+from scenarios import journeys
+from scenarios.context import JourneyContext
+from scenarios.journeys import (
+    CATALOGUE_KINDS,
+    Catalogue,
+    ProcedurePick,
+    SampleFiles,
+    make_sample_files,
+    postal_address,
+)
 from scenarios.portal import PostalAddress
 
 
@@ -41,3 +55,83 @@ def sample_files(tmp_path: Path) -> SampleFiles:
 def citizen_address(dvc_citizen: dict[str, Any], dvc_data: Any) -> PostalAddress:
     """Where the citizen's result goes by post: a Quảng Nam address."""
     return postal_address(dvc_citizen, dvc_data)
+
+
+# -- the journeys of scenarios.registry ---------------------------------------------------------------------------
+class SuiteCitizens:
+    """The citizens of a test: registered through the national emulator's API (set-up, not the journey).
+
+    With an HTTP layer for the portal under test (`dvc_api`: the emulator's, or `--dvc-api`), the browser
+    journeys that are not about the log-in log in over HTTP, through the same national SSO, and hand the
+    cookies to the browser; the returning citizen's dossier is submitted over HTTP as well. Without one (a
+    team's own page objects only), both go through the pages.
+    """
+
+    def __init__(self, http: Callable[[], Any] | None, to_browser: Callable[[requests.Session], None] | None) -> None:
+        self.http = http
+        self.to_browser = to_browser
+        self.logged_in = ""     # the citizen the set-up left logged in through the pages
+
+    def new(self, ctx: JourneyContext, *, fresh: bool = False) -> dict[str, Any]:
+        account = ctx.data.citizen()
+        return {**account, "username": ctx.platform.national.register_active(account)["username"]}
+
+    def registered(self, ctx: JourneyContext, citizen: Mapping[str, Any]) -> None:
+        return None
+
+    def _over_http(self) -> Any:
+        from scenarios.api import api_portals
+
+        assert self.http is not None
+        return api_portals(self.http())
+
+    def log_in(self, ctx: JourneyContext, citizen: Mapping[str, Any]) -> None:
+        if self.logged_in == citizen["username"]:       # the set-up logged in through the pages already
+            ctx.portals.provincial.home()
+            ctx.portals.provincial.expect_logged_in(str(citizen["full_name"]))
+        elif ctx.driver == "browser" and self.http is not None and self.to_browser is not None:
+            portals = self._over_http()
+            journeys.log_in_provincial(portals, citizen)
+            with step("Trao phiên đăng nhập cho trình duyệt: trang chủ hiện tên công dân"):
+                self.to_browser(portals.seam.national.session)
+                ctx.portals.provincial.home()
+                ctx.portals.provincial.expect_logged_in(str(citizen["full_name"]))
+        else:
+            journeys.log_in_provincial(ctx.portals, citizen)
+
+    def returning(self, ctx: JourneyContext) -> tuple[dict[str, Any], str]:
+        citizen = self.new(ctx)
+        procedure = ctx.procedure("level3_fee")
+        portals = self._over_http() if self.http is not None else ctx.portals
+        with step("Chuẩn bị: công dân đã nộp một hồ sơ mức độ 3"):
+            journeys.log_in_provincial(portals, citizen)
+            code = journeys.submit_level3_dossier(portals, ctx.platform, procedure, ctx.files)
+            if portals is ctx.portals:
+                self.logged_in = str(citizen["username"])
+        return citizen, code
+
+
+def _cookies_to(context: Any) -> Callable[[requests.Session], None]:
+    """Hand a requests session's cookies to a Playwright browser context (cookies are by host, not port)."""
+
+    def hand(session: requests.Session) -> None:
+        context.add_cookies([
+            {"name": c.name, "value": c.value or "", "url": f"http://{c.domain.lstrip('.')}{c.path or '/'}",
+             "httpOnly": bool(c.has_nonstandard_attr("HttpOnly")), "secure": bool(c.secure)}
+            for c in session.cookies])
+
+    return hand
+
+
+@pytest.fixture
+def dvc_journey(request: pytest.FixtureRequest, dvc_pages: Any, dvc_platform: Platform, dvc_back_office: Any,
+                journey_catalogue: Catalogue, dvc_data: Any, sample_files: SampleFiles, dvc_api: Any) -> JourneyContext:
+    """What a journey of scenarios.registry runs with, in the driver --dvc-driver chose."""
+    driver = request.config.getoption("dvc_driver")
+    to_browser = _cookies_to(request.getfixturevalue("context")) if driver == "browser" else None
+    return JourneyContext(driver=driver, portals=dvc_pages, platform=dvc_platform, back_office=dvc_back_office,
+                          catalogue=journey_catalogue, data=dvc_data, files=sample_files,
+                          citizens=SuiteCitizens(dvc_api, to_browser))
+
+
+__all__ = ["StepUnavailable", "SuiteCitizens", "need"]

@@ -22,7 +22,7 @@ from scenarios.officers import Officer, log_in_officer, switch_officer
 from scenarios.pages.officer import RECEIVE, REFUSE, STOP, Applicant, ApplicantBackOfficePages, OfficerPages
 from scenarios.portal import Portals, PostalAddress, Submission
 
-pytestmark = [pytest.mark.dvc_journey,
+pytestmark = [pytest.mark.dvc_journey, pytest.mark.dvc_browser_only("the officers' pages"),
               pytest.mark.dvc_emulator_only("the provincial emulator's back office: its officers' pages and accounts")]
 
 RECEIVED = "Được tiếp nhận"

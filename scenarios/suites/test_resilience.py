@@ -22,6 +22,7 @@ from scenarios.portal import Portals, PostalAddress
 from scenarios.suites.conftest import need
 
 pytestmark = [pytest.mark.dvc_journey,
+              pytest.mark.dvc_browser_only("they read the citizen's page: its payment attempts and history"),
               pytest.mark.dvc_emulator_only("the provincial emulator's faults, clock and outbox, and its officers' "
                                             "pages")]
 

@@ -184,7 +184,7 @@ def test_emulator_only_journeys_are_skipped_with_their_reason_on_other_pages(pyt
     pytester.makepyfile(test_marked=EMULATOR_ONLY_TESTS)
     result = pytester.runpytest_inprocess(*INNER, "-p", "no:xdist", "-rs", "--dvc-pages=mypkg.pages:portal")
     result.assert_outcomes(passed=1, skipped=1)
-    assert "emulator only (the emulator's officers' pages); the pages under test are mypkg.pages:portal" in (
+    assert "emulator only (the emulator's officers' pages); the portal under test is mypkg.pages:portal" in (
         result.stdout.str())
     pytester.runpytest_inprocess(*INNER, "-p", "no:xdist").assert_outcomes(passed=2)
 

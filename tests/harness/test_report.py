@@ -202,7 +202,7 @@ def test_html_and_json_summaries(folders: tuple[Path, Path]) -> None:
     assert [a["kind"] for a in failed["artifacts"]] == ["trace", "screenshot", "page_html"]
     assert failed["repeat_command"].startswith("dvc-harness run")
     assert data["slowest_steps"][0] == {"journey": failed["id"], "name": "Nộp hồ sơ", "seconds": 3.5, "ok": False,
-                                        "error": "TimeoutError: Nút 'Nộp hồ sơ' không hiện"}
+                                        "error": "TimeoutError: Nút 'Nộp hồ sơ' không hiện", "skipped": ""}
 
 
 def test_html_of_a_run_that_failed_before_any_journey() -> None:
@@ -280,7 +280,8 @@ def test_suite_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert suite_arguments(None) == ["--pyargs", "scenarios.suites"]
     assert suite_arguments("mine") == ["mine"]
     assert suite_arguments("mine/test_a.py::test_x[a b]") == ["mine/test_a.py::test_x[a b]"]
-    assert suite_arguments("scenarios.suites.test_accounts") == ["--pyargs", "scenarios.suites.test_accounts"]
+    assert suite_arguments("scenarios.suites.test_citizen_journeys") == ["--pyargs",
+                                                                        "scenarios.suites.test_citizen_journeys"]
 
 
 def test_progress_follows_plain_and_xdist_output() -> None:

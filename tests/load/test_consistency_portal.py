@@ -74,3 +74,16 @@ def test_what_the_back_office_does_not_give_is_said_not_checked_never_held() -> 
     summary = report.summary()
     assert "compared: procedure" in summary
     assert "not checked (the records do not give them): result delivery, fee amount" in summary
+
+
+def test_a_fee_the_desk_collected_at_the_counter_is_not_a_payment_made_online() -> None:
+    """The emulator records a counter payment as paid, not paid online: the visitor who chose the counter is
+    not told of a payment it never made."""
+    record = {"code": "A-1", "procedure_code": "P-1", "result_delivery": "counter", "fee": {"amount": 200000},
+              "payment": {"status": "paid", "paid_online": False, "method": "counter"}}
+    ledger = [sent("A-1", result_delivery="counter", payment_method="counter")]
+    problems, fields = consistency._check({"A-1": [record]}, ledger, [], lambda: [])
+    assert problems == [] and fields["payment_state"] == "checked on 1 dossier(s)"
+    online = {**record, "payment": {"status": "paid", "paid_online": True}}
+    problems, _ = consistency._check({"A-1": [online]}, ledger, [], lambda: [])
+    assert [p.kind for p in problems] == ["paid_unexpectedly"]

@@ -251,8 +251,8 @@ def test_a_journey_the_catalogue_cannot_serve_stops_the_run_before_locust(load_s
 
 def test_without_the_postal_journey_the_same_portal_is_loaded(load_stack: Stack, tmp_path: Path) -> None:
     profile_file = tmp_path / "no-post.toml"
-    profile_file.write_text('extends = "smoke"\nname = "no-post"\n[mix]\nlevel4_post = 0\n[load]\nhold_s = 6\n',
-                            encoding="utf-8")
+    profile_file.write_text('extends = "smoke"\nname = "no-post"\n[mix]\nlevel4_post = 0\n'
+                            'postal_return_paid_at_counter = 0\n[load]\nhold_s = 6\n', encoding="utf-8")
     code, out, summary = run(load_stack, tmp_path / "report", profiles.load(str(profile_file)),
                              api="tests.load.portals:no_postal_return")
     assert code == EXIT_OK, out
@@ -262,9 +262,8 @@ def test_without_the_postal_journey_the_same_portal_is_loaded(load_stack: Stack,
 
 def test_a_run_that_sends_no_request_gives_no_verdict(load_stack: Stack, tmp_path: Path) -> None:
     profile_file = tmp_path / "browse.toml"
-    profile_file.write_text('extends = "smoke"\nname = "browse"\n[mix]\nbrowse = 1\nlevel3 = 0\nlevel4 = 0\n'
-                            'level4_post = 0\ntrack = 0\n[officers]\nusers = 0\n[load]\nhold_s = 4\n',
-                            encoding="utf-8")
+    profile_file.write_text('name = "browse"\n[mix]\nbrowse = 1\n[load]\nusers = 2\nramp_s = 1\nhold_s = 4\n'
+                            '[slo]\nfailure_ratio = 0.0\n', encoding="utf-8")
     code, out, summary = run(load_stack, tmp_path, profiles.load(str(profile_file)),
                              api="tests.load.portals:unreachable")
     assert code == EXIT_ERROR, out

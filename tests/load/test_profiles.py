@@ -27,7 +27,7 @@ def test_the_campaign_model_follows_domain_section_7() -> None:
     assert d["submissions_per_s"] == pytest.approx(409.09 / 3600, rel=1e-3)
     assert d["reads_per_s"] == pytest.approx(20 * d["submissions_per_s"])
     # the journeys' own reads plus the browsing and tracking visits make the 20 reads per submission
-    reads = sum(d[f"rate_{k}"] * profiles.READS_PER_JOURNEY[k] for k in profiles.JOURNEYS)
+    reads = sum(d[f"rate_{k}"] * profiles.READS_PER_JOURNEY[k] for k in profiles.CAMPAIGN_JOURNEYS)
     assert reads == pytest.approx(d["reads_per_s"])
     assert sum(d[f"rate_{k}"] for k in profiles.SUBMITTING) == pytest.approx(d["submissions_per_s"])
     # every assumption is a parameter: headroom scales everything

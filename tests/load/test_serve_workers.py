@@ -44,15 +44,15 @@ def test_both_workers_serve_and_share_sessions_data_and_faults(two_workers: Any,
     assert seen == {"0", "1"}
 
     control = Control(info.services, ns, info.admin_token)
-    picks = journeys.Picks.from_catalogue(control.procedures(limit=1000)["items"])
+    catalogue = journeys.plan_catalogue(control.procedures(limit=1000)["items"], ["level4"])
     ledger, pool = journeys.Ledger(), journeys.AccountPool()
 
     def citizen(block: int) -> None:
-        data = journeys.LoadDataFactory(block)
+        visits = journeys.Visits.build(emulator_api, info.services, ns, info.admin_token, catalogue,
+                                       journeys.LoadDataFactory(block), pool=pool, ledger=ledger,
+                                       new_account_share=1.0, rng=random.Random(block))
         for _ in range(3):  # register, SSO, submit, pay, track: every request on a new connection
-            v = journeys.Visitor(emulator_api(closing_session(), info.services, namespace=ns), data, picks, pool,
-                                 ledger, control, random.Random(block), new_account_share=1.0)
-            journeys.level4(v)
+            assert visits.run("level4", closing_session()) == ("ok", None)
 
     threads = [threading.Thread(target=citizen, args=(b,)) for b in range(2)]
     for t in threads:

@@ -13,13 +13,10 @@ from harness.procedure_needs import NEEDS
 from scenarios.journeys import Catalogue
 
 ROOT = Path(__file__).resolve().parents[2]
-PAYMENT_JOURNEYS = [
-    "scenarios/suites/test_dossiers.py::test_level_4_dossier_paid_online",
-    "scenarios/suites/test_unhappy_paths.py::test_payment_cancelled_then_retried",
-    "scenarios/suites/test_unhappy_paths.py::test_payment_pending_at_a_bank_time_out",
-    "scenarios/suites/test_unhappy_paths.py::test_a_forged_payment_confirmation_is_refused",
-]
-POSTAL_JOURNEY = "scenarios/suites/test_dossiers.py::test_level_4_dossier_with_the_result_by_post"
+SUITE = "scenarios/suites/test_citizen_journeys.py::test_journey"
+PAYMENT_JOURNEYS = [f"{SUITE}[{name}]" for name in ("level4", "payment_cancelled", "payment_pending",
+                                                    "forged_confirmation")]
+POSTAL_JOURNEY = f"{SUITE}[level4_post]"
 
 
 def test_a_catalogue_without_the_post_still_has_what_the_payments_need() -> None:
