@@ -7,7 +7,6 @@ import logging
 import os
 import signal
 import sqlite3
-import sys
 import threading
 from pathlib import Path
 
@@ -17,42 +16,14 @@ from mocks.core.namespace import check as check_namespace
 
 from . import load_cmd, seed_history
 from .arguments import namespace as _namespace
-from .stack import Stack, StackError, StackInfo, lock_state_dir
+from .exits import EXIT_OK, fail
+from .stack import Stack, StackError, describe, lock_state_dir
 from .workers import add_serve_workers_option, serve_workers
-
-EXIT_OK, EXIT_FAILED, EXIT_ERROR, EXIT_DATA_LOST = 0, 1, 2, 3
-
-SERVICE_TITLES = {
-    "national": "Cổng Dịch vụ công Quốc gia (national portal, SSO, sync gateway)",
-    "provincial": "Cổng Dịch vụ công tỉnh Quảng Nam (provincial portal)",
-    "payment": "Nền tảng thanh toán (payment platform)",
-    "postal": "Bưu chính công ích (postal service)",
-}
 
 
 def _add_state_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--state-dir", type=Path, default=Path(DEFAULT_STATE_DIR),
                         help=f"state folder (default {DEFAULT_STATE_DIR})")
-
-
-def describe(info: StackInfo, state_dir: Path) -> str:
-    lines = ["dvc-harness: the emulated stack is up", ""]
-    for name, url in info.services.items():
-        lines.append(f"  {name:<11} {url:<28} {SERVICE_TITLES.get(name, '')}")
-    prov, nat = info.url("provincial"), info.url("national")
-    lines += [
-        "",
-        f"  Browse the provincial portal:  {prov}/",
-        f"  Register a citizen:            {nat}/dang-ky   (one-time codes: GET {nat}/_admin/messages)",
-        f"  Look a dossier up:             {nat}/tra-cuu",
-        "  API documents:                 <service>/openapi.json (and /docs where a CDN is reachable)",
-        "",
-        f"  stack.json (admin token, clients): {state_dir.resolve() / 'stack.json'}",
-        "  Stop with Ctrl-C.",
-    ]
-    if info.default_namespace != "default":
-        lines.insert(-2, f"  Requests naming no X-DVC-Namespace work in: {info.default_namespace}")
-    return "\n".join(lines)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -89,11 +60,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("dvc-harness: stopped", flush=True)
     return EXIT_OK
 
-
-def fail(command: str, error: BaseException | str) -> int:
-    """One line on stderr (never a traceback) for a command that cannot do its work; the exit code."""
-    print(f"dvc-harness {command}: {error}", file=sys.stderr, flush=True)
-    return EXIT_ERROR
 
 
 def _positive(text: str) -> int:

@@ -105,6 +105,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None, metavar="N", help="test data seed")
     p.add_argument("--no-check", action="store_true", help="skip the consistency check")
     p.add_argument("--explain", action="store_true", help="print the profile and its campaign model, do not run")
+    p.add_argument("--check-api", default=None, metavar="MODULE:FACTORY",
+                   help="do not run: call each method of this HTTP layer once against --host (the emulator by "
+                        "default) and say what is missing or mis-shaped (exit 0 or 2); the stack must be running")
     p.set_defaults(func=cmd_load)
     return p
 
@@ -115,6 +118,9 @@ def cmd_load(args: argparse.Namespace) -> int:
 
     if args.worker:
         return run_worker(args.master_host, args.master_port, args.report_dir)
+    if args.check_api:
+        return check_api(args.check_api, host=args.host, state_dir=args.state_dir,
+                         namespace=args.namespace or f"check-api-{uuid.uuid4().hex[:8]}")
     try:
         profile = profiles.load(args.profile).with_overrides(users=args.users, duration_s=args.duration,
                                                                rate=args.rate)
@@ -183,8 +189,7 @@ def _prepare_report_dir(report_dir: Path) -> None:
 
 def _services(opts: LoadOptions) -> tuple[dict[str, str], str | None, Any, str]:
     """(service URLs, admin token, a handle to close, why the consistency check cannot run or "")."""
-    from .run import RunError, open_stack
-    from .stack import find_running
+    from .stack import StackError, find_running, open_stack
 
     if opts.host:
         info = find_running(opts.state_dir)
@@ -196,7 +201,7 @@ def _services(opts: LoadOptions) -> tuple[dict[str, str], str | None, Any, str]:
         return services, info.admin_token, None, "" if same else f"{opts.host} is not the emulator"
     try:
         handle = open_stack(opts.state_dir)
-    except RunError as exc:
+    except StackError as exc:
         raise RuntimeError(str(exc)) from exc
     return dict(handle.info.services), handle.info.admin_token, handle, ""
 
@@ -434,6 +439,48 @@ def _clock(services: dict[str, str], admin_token: str | None, namespace: str) ->
         return str(answer.json()["now"])[:10]
     except (requests.RequestException, ValueError, KeyError, TypeError):
         return f"{today} (real time: the emulators' clock did not answer)"
+
+
+def check_api(target: str, *, host: str | None, state_dir: Path, namespace: str, out: TextIO | None = None) -> int:
+    """`load --check-api`: the seam's preflight (scenarios.api.check) against --host, or the emulated portal."""
+    import requests
+
+    from harness.clients import Platform
+    from harness.testdata import DataFactory
+    from scenarios.api import resolve_factory
+    from scenarios.api.check import check_seam, report
+
+    from .stack import find_running
+
+    out = out or sys.stdout
+    try:
+        factory = resolve_factory(target, "--check-api")
+    except (ValueError, ImportError) as exc:
+        print(f"dvc-harness load: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    info = find_running(state_dir)
+    if info is None and host is None:
+        print(f"dvc-harness load: --check-api needs a running stack in {state_dir} (dvc-harness serve), or --host",
+              file=sys.stderr)
+        return EXIT_ERROR
+    services = {**(info.services if info else {}), **({"provincial": host.rstrip("/")} if host else {})}
+    for name in ("national", "payment", "postal"):
+        services.setdefault(name, services["provincial"])
+    register = None
+    if info is not None:
+        platform = Platform.connect(info, namespace=namespace)
+        data = DataFactory(scope=namespace)
+
+        def register() -> dict[str, Any]:
+            account = data.citizen()
+            return {**account, "username": platform.national.register_active(account)["username"]}
+
+    print(f"dvc-harness load: checking {target} against {services['provincial']} (namespace {namespace})", file=out)
+    with requests.Session() as session:
+        bundle = factory(session, services, namespace=namespace, admin_token=info.admin_token if info else None)
+        results = check_seam(bundle, register)
+    print(report(results), file=out, flush=True)
+    return EXIT_OK if all(r.ok for r in results) else EXIT_ERROR
 
 
 def _write_html(report_dir: Path, out: TextIO) -> Path | None:

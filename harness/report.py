@@ -386,20 +386,17 @@ LOAD_SUMMARY_DEFAULTS: dict[str, Any] = {
     "officers": 0, "measured": None, "stop_reason": None, "slo": None, "consistency": None, "warnings": [],
     "host": None, "clock": None, "namespace": None, "timeline": [],
 }
+LOAD_SUMMARY = "load-summary.json"      # load/report.py writes it
 
 
 def load_view(folder: Path) -> dict[str, Any] | None:
-    """What the HTML shows of a load run: its load-summary.json, its verdicts by request group and the chart
-    of its timeline.
+    """What the HTML shows of a load run: its load-summary.json, whose `view` the load wrote ready to draw (its
+    verdicts by request group, the advice on groups that matched nothing, the chart as inline SVG).
 
     None without a summary; a summary the section cannot show (not JSON of the expected shape) gives a view
     whose `problem` says so, never an exception: the run's own reports must still be written."""
-    from load.chart import run_svg
-    from load.report import SUMMARY, group_rows, no_data_advice
-    from load.slo import Outcome, Verdict
-
     try:
-        text = (folder / SUMMARY).read_text(encoding="utf-8", errors="replace")
+        text = (folder / LOAD_SUMMARY).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
     view: dict[str, Any] = {"summary": {}, "problem": "", "chart": Markup(""), "general": [], "groups": [],
@@ -407,27 +404,21 @@ def load_view(folder: Path) -> dict[str, Any] | None:
     try:
         summary = json.loads(text)
     except ValueError as exc:
-        view["problem"] = f"{SUMMARY} is not JSON ({exc})"
+        view["problem"] = f"{LOAD_SUMMARY} is not JSON ({exc})"
         return view
     if not isinstance(summary, dict):
-        view["problem"] = f"{SUMMARY} holds no object"
+        view["problem"] = f"{LOAD_SUMMARY} holds no object"
         return view
     view["summary"] = {**LOAD_SUMMARY_DEFAULTS, **summary}
     try:    # a summary of another shape (missing figures, text for numbers) shows as unreadable, not a crash
-        slo = view["summary"]["slo"]
-        if slo:
-            outcome = Outcome([Verdict.from_json(v) for v in slo["verdicts"]], slo.get("window", "all"),
-                              seen=dict(slo.get("seen_requests") or {}), unmatched=list(slo.get("unmatched_groups")
-                                                                                         or []))
-            view["general"], view["groups"] = group_rows(outcome)
-            view["advice"] = no_data_advice(outcome)
-            view["matches"] = {g["name"]: list(g.get("match") or []) for g in slo.get("groups") or []}
-        view["chart"] = Markup(run_svg(view["summary"]["timeline"], (slo or {}).get("groups") or [],
-                                       arrival=view["summary"]["mode"] == "arrival"))
+        drawn = summary.get("view") or {}
+        view.update(general=list(drawn.get("general") or []), groups=list(drawn.get("groups") or []),
+                    advice=list(drawn.get("advice") or []), matches=dict(drawn.get("matches") or {}),
+                    chart=Markup(str(drawn.get("chart") or "")))
         _environment().get_template("load_section.html").render(load=view, load_prefix="")
     except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
         view.update(summary={}, general=[], groups=[], advice=[], chart=Markup(""),
-                    problem=f"{SUMMARY} has a shape this report does not know ({exc})")
+                    problem=f"{LOAD_SUMMARY} has a shape this report does not know ({exc})")
     return view
 
 

@@ -29,12 +29,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from filelock import FileLock, Timeout
-
 from mocks.core.config import DEFAULT_STATE_DIR
 
 from .children import sigterm_as_interrupt, start_child, stop_child
-from .cli import EXIT_ERROR, EXIT_FAILED, EXIT_OK
+from .exits import EXIT_ERROR, EXIT_FAILED, EXIT_OK
 from .pytest_plugin import DEFAULT_API
 from .pytest_plugin import DEFAULT_PAGES as EMULATOR_PAGES
 from .report import (
@@ -48,7 +46,7 @@ from .report import (
     terminal_summary,
     write_reports,
 )
-from .stack import Stack, StackInfo, find_running
+from .stack import StackError, StackHandle, open_stack
 
 EMULATOR_APIS = (DEFAULT_API, "load.api:emulator_api")
 
@@ -58,7 +56,6 @@ DEFAULT_WORKERS = 2
 JUNIT, LOG, ARTIFACTS = "junit.xml", "pytest.log", "artifacts"
 REPORT_MARKER = ".dvc-harness-run"   # says the folder's report files are ours to replace
 OWN_FILES = (JUNIT, LOG, SUMMARY_HTML, SUMMARY_JSON)
-LOCK_WAIT_SECONDS = 15.0             # how long to wait for a `serve` that holds the folder to answer
 LOG_TAIL_LINES = 15
 # The same seed makes the same citizens, whose accounts the first run created on the team's portal (pinned mode).
 REPEAT_ON_OTHER_PORTAL = "on a fresh portal database: your portal keeps this run's accounts"
@@ -119,49 +116,6 @@ class RunOptions:
 
 
 # -- the stack -------------------------------------------------------------------------------------
-@dataclass
-class StackHandle:
-    info: StackInfo
-    started_here: bool
-    stack: Stack | None = None
-    lock: FileLock | None = None
-
-    def close(self) -> None:
-        if self.stack is not None:
-            self.stack.stop()
-        if self.lock is not None:
-            self.lock.release()
-
-
-def open_stack(state_dir: Path, wait: float | None = None) -> StackHandle:
-    """The running stack of the state folder, or one started here (holding DIR/serve.lock, as serve does)."""
-    info = find_running(state_dir)
-    if info is not None:
-        return StackHandle(info, started_here=False)
-    try:
-        state_dir.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(state_dir / "serve.lock"))
-        lock.acquire(timeout=0)
-    except Timeout:
-        # Another serve or run holds the folder: it may still be starting, give it a moment.
-        deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
-        while time.monotonic() < deadline:
-            info = find_running(state_dir)
-            if info is not None:
-                return StackHandle(info, started_here=False)
-            time.sleep(0.2)
-        raise RunError(f"another process holds {state_dir / 'serve.lock'} but no stack answers at "
-                       f"{state_dir / 'stack.json'}: stop it, or pick another --state-dir") from None
-    except OSError as exc:
-        raise RunError(f"cannot use {state_dir} as the state folder: {exc}") from exc
-    try:
-        stack = Stack.start(state_dir)
-    except Exception as exc:
-        lock.release()
-        raise RunError(f"the emulators could not start in {state_dir}: {exc}") from exc
-    return StackHandle(stack.info, started_here=True, stack=stack, lock=lock)
-
-
 # -- the report folder -----------------------------------------------------------------------------
 def prepare_report_dir(report_dir: Path) -> None:
     """Remove what an earlier run wrote there (and nothing else)."""
@@ -488,7 +442,7 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
         try:
             cmd = pytest_command(opts, seed, report_dir, state_dir)
             handle = open_stack(state_dir)
-        except RunError as exc:
+        except (RunError, StackError) as exc:
             run_error = str(exc)
         except KeyboardInterrupt:
             interrupted = True

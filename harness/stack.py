@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 import requests
 import uvicorn
+from filelock import FileLock, Timeout
 
 from mocks.core.config import DEFAULT_BASE_PORT, DEFAULT_STATE_DIR, SERVICES, Credentials, StackConfig
 from mocks.core.control import ControlMiddleware
@@ -309,7 +310,6 @@ class StateLock:
         """The lock, or None when someone else holds it."""
         path = state_dir / "serve.lock"
         if fcntl is None:  # no flock (Windows): filelock's own, which workers cannot share
-            from filelock import FileLock, Timeout
 
             lock = FileLock(str(path))
             try:
@@ -397,5 +397,97 @@ def find_running(state_dir: Path | str) -> StackInfo | None:
     return info if info is not None and info.answers() else None
 
 
-__all__ = ["DEFAULT_BASE_PORT", "RemoteStack", "Stack", "StackError", "StackInfo", "StateDirTaken", "StateLock",
-           "find_running", "lock_state_dir", "prepare_state_dir", "process_alive", "write_stack_json"]
+SERVICE_TITLES = {
+    "national": "Cổng Dịch vụ công Quốc gia (national portal, SSO, sync gateway)",
+    "provincial": "Cổng Dịch vụ công tỉnh Quảng Nam (provincial portal)",
+    "payment": "Nền tảng thanh toán (payment platform)",
+    "postal": "Bưu chính công ích (postal service)",
+}
+
+
+def describe(info: StackInfo, state_dir: Path) -> str:
+    """What `serve` prints when the stack is up: the services, where to start, where stack.json is."""
+    lines = ["dvc-harness: the emulated stack is up", ""]
+    for name, url in info.services.items():
+        lines.append(f"  {name:<11} {url:<28} {SERVICE_TITLES.get(name, '')}")
+    prov, nat = info.url("provincial"), info.url("national")
+    lines += [
+        "",
+        f"  Browse the provincial portal:  {prov}/",
+        f"  Register a citizen:            {nat}/dang-ky   (one-time codes: GET {nat}/_admin/messages)",
+        f"  Look a dossier up:             {nat}/tra-cuu",
+        "  API documents:                 <service>/openapi.json (and /docs where a CDN is reachable)",
+        "",
+        f"  stack.json (admin token, clients): {state_dir.resolve() / 'stack.json'}",
+        "  Stop with Ctrl-C.",
+    ]
+    if info.default_namespace != "default":
+        lines.insert(-2, f"  Requests naming no X-DVC-Namespace work in: {info.default_namespace}")
+    return "\n".join(lines)
+
+
+# -- a command's stack: the running one, or one started here ------------------------------------------
+LOCK_WAIT_SECONDS = 15.0             # how long to wait for a `serve` that holds the folder to answer
+
+
+@dataclass
+class StackHandle:
+    info: StackInfo
+    started_here: bool
+    stack: Stack | None = None
+    lock: FileLock | None = None
+
+    def close(self) -> None:
+        if self.stack is not None:
+            self.stack.stop()
+        if self.lock is not None:
+            self.lock.release()
+
+
+def open_stack(state_dir: Path, wait: float | None = None) -> StackHandle:
+    """The running stack of the state folder, or one started here (holding DIR/serve.lock, as serve does)."""
+    info = find_running(state_dir)
+    if info is not None:
+        return StackHandle(info, started_here=False)
+    try:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(state_dir / "serve.lock"))
+        lock.acquire(timeout=0)
+    except Timeout:
+        # Another serve or run holds the folder: it may still be starting, give it a moment.
+        deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
+        while time.monotonic() < deadline:
+            info = find_running(state_dir)
+            if info is not None:
+                return StackHandle(info, started_here=False)
+            time.sleep(0.2)
+        raise StackError(f"another process holds {state_dir / 'serve.lock'} but no stack answers at "
+                       f"{state_dir / 'stack.json'}: stop it, or pick another --state-dir") from None
+    except OSError as exc:
+        raise StackError(f"cannot use {state_dir} as the state folder: {exc}") from exc
+    try:
+        stack = Stack.start(state_dir)
+    except Exception as exc:
+        lock.release()
+        raise StackError(f"the emulators could not start in {state_dir}: {exc}") from exc
+    return StackHandle(stack.info, started_here=True, stack=stack, lock=lock)
+
+
+__all__ = [
+    "DEFAULT_BASE_PORT",
+    "LOCK_WAIT_SECONDS",
+    "RemoteStack",
+    "Stack",
+    "StackError",
+    "StackHandle",
+    "StackInfo",
+    "StateDirTaken",
+    "StateLock",
+    "describe",
+    "find_running",
+    "lock_state_dir",
+    "open_stack",
+    "prepare_state_dir",
+    "process_alive",
+    "write_stack_json",
+]

@@ -256,8 +256,8 @@ class Child:
 
 def serve_workers(args: argparse.Namespace) -> int:
     """`serve` with `args.workers` processes (args: state_dir, bind, base_port, workers)."""
-    from .cli import EXIT_OK, describe, fail
-    from .stack import STACK_FILE, StackError, StackInfo, _bind, _origin, lock_state_dir, write_stack_json
+    from .exits import EXIT_OK, fail
+    from .stack import STACK_FILE, StackError, StackInfo, _bind, _origin, describe, lock_state_dir, write_stack_json
 
     state_dir: Path = Path(args.state_dir).resolve()
     try:

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+from .chart import run_svg
 from .consistency import Report as ConsistencyReport
 from .profiles import Profile
 from .slo import FAIL, NO_DATA, PASS, Outcome, Snapshot, Verdict, arrivals_in
@@ -43,6 +44,22 @@ def group_rows(outcome: Outcome) -> tuple[list[Verdict], list[dict[str, Any]]]:
         row["ok"] = all(v.ok for v in row["verdicts"].values())
         row["label"] = next(v.label for v in row["verdicts"].values() if v.state == row["state"])
     return general, list(rows.values())
+
+
+def html_view(profile: Profile, outcome: Outcome, results: dict[str, Any] | None) -> dict[str, Any]:
+    """What the HTML reports show of the verdicts, ready to draw (harness/templates/load_section.html reads it
+    from load-summary.json): the run's own verdicts, one row per request group, the advice on groups that
+    matched nothing, and the chart as inline SVG."""
+    general, groups = group_rows(outcome)
+    return {
+        "general": [v.to_json() for v in general],
+        "groups": [{**row, "verdicts": {q: v.to_json() for q, v in row["verdicts"].items()}} for row in groups],
+        "advice": no_data_advice(outcome),
+        "matches": {g.name: list(g.match) for g in profile.slo.groups},
+        "chart": run_svg((results or {}).get("timeline") or [],
+                         [{"name": g.name, "p95_ms": g.p95_ms, "p99_ms": g.p99_ms} for g in profile.slo.groups],
+                         arrival=profile.mode == "arrival"),
+    }
 
 
 def no_data_advice(outcome: Outcome) -> list[str]:
@@ -195,6 +212,7 @@ def write_summary(path: Path, profile: Profile, outcome: Outcome | None, consist
                 "groups": [{"name": g.name, "match": list(g.match), "p95_ms": g.p95_ms, "p99_ms": g.p99_ms,
                             "optional": g.optional} for g in profile.slo.groups]} if outcome else None,
         "timeline": (results or {}).get("timeline") or [],
+        "view": html_view(profile, outcome, results) if outcome else None,
         "consistency": consistency.to_json() if consistency else None,
         "journeys": (results or {}).get("journeys"),
         "stop_reason": (results or {}).get("stop_reason"),

@@ -168,11 +168,11 @@ class Verdict:
         return self.state.upper()
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "ok": self.ok}
+        return {**asdict(self), "ok": self.ok, "label": self.label}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Verdict:
-        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}  # "ok" and "label" are derived
         fields.setdefault("state", PASS if data.get("ok") else FAIL)
         return cls(**fields)
 

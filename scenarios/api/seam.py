@@ -14,8 +14,7 @@ The shapes below are what the journeys read; a portal may answer more. Amounts a
 TrangThaiHoSo (1–10) with their names, dates ISO 8601.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: TypedDict must see NotRequired[...] as objects, not text.
 import importlib
 import os
 import sys
@@ -51,22 +50,30 @@ class Document(TypedDict):
     required: NotRequired[bool]
 
 
-class ProcedureItem(TypedDict):
-    """A procedure as one agency offers it (`procedures()` items, `procedure()`)."""
+class ProcedureDetail(TypedDict):
+    """A procedure (`procedure()`): what the journeys show and submit."""
 
     code: str                           # what the portal's URLs and submissions use
     national_code: str                  # MaTTHC
     name: str
     level: int                          # 2, 3, 4
-    tier: str                           # "province", "district", "commune"
-    agency_code: str
-    agency_name: str
     fee: Fee
     result_by_post: bool
+    tier: NotRequired[str]              # "province", "district", "commune"
+    agency_code: NotRequired[str]       # the agency (the listing's item gives it where the procedure does not)
+    agency_name: NotRequired[str]
     applicant_types: NotRequired[list[int]]      # 1 citizen, 2 business, 3 agency
     form_fields: NotRequired[list[FormField]]    # needed to submit
     attachments: NotRequired[list[Document]]     # needed to submit
     online: NotRequired[bool]                    # an online submission is offered (level ≥ 3 when absent)
+
+
+class ProcedureItem(ProcedureDetail):
+    """A procedure as one agency offers it (the items of `procedures()`)."""
+
+    tier: str                           # type: ignore[misc]
+    agency_code: str                    # type: ignore[misc]
+    agency_name: str                    # type: ignore[misc]
 
 
 class Catalogue(TypedDict):
@@ -172,7 +179,7 @@ class ProvincialApi(Protocol):
         """The catalogue. Filters: q (text search), agency_code, tier, level, limit, offset."""
         ...
 
-    def procedure(self, code: str) -> ProcedureItem:
+    def procedure(self, code: str) -> ProcedureDetail:
         """One procedure by `ProcedureItem.code`, with its form fields and documents."""
         ...
 

@@ -207,7 +207,9 @@ def test_a_state_folder_another_process_holds(
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        monkeypatch.setattr(run_module, "LOCK_WAIT_SECONDS", 0.5)
+        import harness.stack
+
+        monkeypatch.setattr(harness.stack, "LOCK_WAIT_SECONDS", 0.5)
         assert main(["run", "--suite", ".", "--state-dir", "state", "--no-smoke"]) == 2
     finally:
         holder.kill()

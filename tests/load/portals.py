@@ -40,3 +40,19 @@ def no_postal_return(session: requests.Session, urls: Mapping[str, str], *, name
 def unreachable(session: requests.Session, urls: Mapping[str, str], *, namespace: str,
                 admin_token: str | None = None) -> LoadPortals:
     return _with(Unreachable, session, urls, namespace, admin_token)
+
+
+class OlderLayer(LoadProvincialClient):
+    """A team's HTTP layer written before the seam grew: no receipt, and a dossier without its status name."""
+
+    receipt = None      # type: ignore[assignment]
+
+    def dossier(self, code: str) -> dict[str, Any]:
+        found = dict(super().dossier(code))
+        found.pop("status_name")
+        return found
+
+
+def older_layer(session: requests.Session, urls: Mapping[str, str], *, namespace: str,
+                admin_token: str | None = None) -> LoadPortals:
+    return _with(OlderLayer, session, urls, namespace, admin_token)

@@ -269,3 +269,26 @@ def test_a_run_that_sends_no_request_gives_no_verdict(load_stack: Stack, tmp_pat
     assert code == EXIT_ERROR, out
     assert summary["error"].startswith("the run sent no request to ") and summary["measured"]["requests"] == 0
     assert "every SLO held" not in out and "PASS" not in out
+
+
+def test_check_api_calls_every_method_of_the_seam(load_stack: Stack, capsys: pytest.CaptureFixture[str]) -> None:
+    from harness.cli import main
+
+    state = str(load_stack.config.state_dir)
+    assert main(["load", "--check-api", "load.api:emulator_api", "--state-dir", state]) == EXIT_OK
+    out = capsys.readouterr().out
+    from scenarios.api.seam import SEAM_METHODS
+
+    assert all(re.search(rf"^  {m}\s+ok\b", out, re.M) for m in SEAM_METHODS), out
+    assert "every method answered in the seam's shape" in out
+
+
+def test_check_api_names_what_is_missing_or_misshapen(load_stack: Stack, capsys: pytest.CaptureFixture[str]) -> None:
+    from harness.cli import main
+
+    state = str(load_stack.config.state_dir)
+    assert main(["load", "--check-api", "tests.load.portals:older_layer", "--state-dir", state]) == EXIT_ERROR
+    out = capsys.readouterr().out
+    assert re.search(r"^  dossier\s+mis-shaped\s+status_name is missing", out, re.M), out
+    assert re.search(r"^  receipt\s+missing\b", out, re.M), out
+    assert "2 method(s) missing, mis-shaped or failing: dossier, receipt" in out
