@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from mocks.core.clock import Clock
-from mocks.core.errors import Conflict, DomainError, Forbidden
+from mocks.core.errors import Conflict, DomainError
 from mocks.core.storage import dumps
 from mocks.core.timefmt import to_iso
 
@@ -72,7 +72,6 @@ class Dossiers:
         self.store = self.rows.store
         self.clock = clock
         self.catalogue = catalogue
-        self.calendar = moves.calendar
         self.postal_orders = postal_orders
 
     # -- submission ------------------------------------------------------------------------------
@@ -122,11 +121,7 @@ class Dossiers:
 
     def for_account(self, ns: str, code: str, account_id: str) -> Dossier:
         """A dossier its owner asks for; someone else's is refused."""
-        dossier = self.get(ns, code)
-        if dossier.applicant_id != account_id:
-            raise Forbidden("NOT_YOUR_DOSSIER", "Bạn không có quyền xem hồ sơ này.",
-                            "This dossier belongs to another account.")
-        return dossier
+        return self.rows.owned(ns, code, account_id)
 
     def list_for_account(self, ns: str, account_id: str) -> list[Dossier]:
         return self.rows.list_for_account(ns, account_id)

@@ -11,7 +11,7 @@ import sqlite3
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from mocks.core.errors import Conflict, NotFound
+from mocks.core.errors import Conflict, Forbidden, NotFound
 from mocks.core.identifiers import DAILY_DOSSIER_NUMBERS, compose_dossier_code
 from mocks.core.storage import Store
 from mocks.core.timefmt import VN_TZ, to_iso
@@ -177,6 +177,14 @@ class DossierStore:
         dossier = self.find(ns, code)
         if dossier is None:
             raise not_found(code)
+        return dossier
+
+    def owned(self, ns: str, code: str, account_id: str) -> Dossier:
+        """A dossier its owner asks for; someone else's is refused."""
+        dossier = self.get(ns, code)
+        if dossier.applicant_id != account_id:
+            raise Forbidden("NOT_YOUR_DOSSIER", "Bạn không có quyền xem hồ sơ này.",
+                            "This dossier belongs to another account.")
         return dossier
 
     def list_for_account(self, ns: str, account_id: str) -> list[Dossier]:

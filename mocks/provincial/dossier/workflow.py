@@ -127,10 +127,14 @@ class Workflow:
             return self.moves.apply(ns, "receive", actor(officer), dossier=d, remark=check.note(note))
 
     def refuse(self, ns: str, officer: Officer, code: str, reason: Any) -> Dossier:
+        return self._closed(ns, officer, code, "refuse", reason, "lý do từ chối")
+
+    def _closed(self, ns: str, officer: Officer, code: str, action: str, reason: Any, what: str) -> Dossier:
+        """A move that ends the dossier, with the reason why (refused, stopped, withdrawn)."""
         with self.store.transaction() as conn:
-            d = self._checked(conn, ns, officer, code, "refuse")     # who may, before what they sent
-            why = check.reason(reason, "lý do từ chối")
-            return self.moves.apply(ns, "refuse", actor(officer), dossier=d, columns={"closing_reason": why},
+            d = self._checked(conn, ns, officer, code, action)     # who may, before what they sent
+            why = check.reason(reason, what)
+            return self.moves.apply(ns, action, actor(officer), dossier=d, columns={"closing_reason": why},
                                     words={"reason": why})
 
     def request_supplement(self, ns: str, officer: Officer, code: str, items: Any, note: Any = "") -> Dossier:
@@ -156,10 +160,7 @@ class Workflow:
     # -- the applicant ---------------------------------------------------------------------------------------------
     def answer_supplement(self, ns: str, account_id: str, code: str, uploads: list[Upload], note: Any = "") -> Dossier:
         """The applicant hands in the supplement online: the dossier goes back where it was, the clock restarts."""
-        d = self.rows.get(ns, code)
-        if d.applicant_id != account_id:
-            raise Forbidden("NOT_YOUR_DOSSIER", "Bạn không có quyền xem hồ sơ này.",
-                            "This dossier belongs to another account.")
+        d = self.rows.owned(ns, code, account_id)
         account = self.accounts.get(ns, account_id)
         checked = rules.documents_of_the_procedure(self.catalogue.require_procedure(d.procedure_code), uploads)
         by = citizen(account)
@@ -181,10 +182,7 @@ class Workflow:
     def withdraw_by_applicant(self, ns: str, account_id: str, code: str, reason: Any) -> Dossier:
         why = check.reason(reason, "lý do rút hồ sơ")
         account = self.accounts.get(ns, account_id)
-        d = self.rows.get(ns, code)
-        if d.applicant_id != account_id:
-            raise Forbidden("NOT_YOUR_DOSSIER", "Bạn không có quyền xem hồ sơ này.",
-                            "This dossier belongs to another account.")
+        self.rows.owned(ns, code, account_id)
         return self.moves.apply(ns, "withdraw", citizen(account), code=code, columns={"closing_reason": why},
                                 words={"reason": why})
 
@@ -194,10 +192,7 @@ class Workflow:
             raise DomainError("INVALID_RATING", "Mức đánh giá phải là 1 (không hài lòng), 2 (hài lòng) hoặc "
                               "3 (rất hài lòng).", "rating must be 1, 2 or 3.")
         text = check.note(comment)
-        d = self.rows.get(ns, code)
-        if d.applicant_id != account_id:
-            raise Forbidden("NOT_YOUR_DOSSIER", "Bạn không có quyền xem hồ sơ này.",
-                            "This dossier belongs to another account.")
+        self.rows.owned(ns, code, account_id)
         account = self.accounts.get(ns, account_id)
         return self.moves.apply(ns, "rate", citizen(account), code=code,
                                 columns={"rating": rating, "rating_comment": text})
@@ -223,18 +218,10 @@ class Workflow:
                                     remark=check.note(note))
 
     def stop(self, ns: str, officer: Officer, code: str, reason: Any) -> Dossier:
-        with self.store.transaction() as conn:
-            d = self._checked(conn, ns, officer, code, "stop")
-            why = check.reason(reason, "lý do dừng xử lý")
-            return self.moves.apply(ns, "stop", actor(officer), dossier=d, columns={"closing_reason": why},
-                                    words={"reason": why})
+        return self._closed(ns, officer, code, "stop", reason, "lý do dừng xử lý")
 
     def withdraw_at_desk(self, ns: str, officer: Officer, code: str, reason: Any) -> Dossier:
-        with self.store.transaction() as conn:
-            d = self._checked(conn, ns, officer, code, "withdraw")
-            why = check.reason(reason, "lý do rút hồ sơ")
-            return self.moves.apply(ns, "withdraw", actor(officer), dossier=d, columns={"closing_reason": why},
-                                    words={"reason": why})
+        return self._closed(ns, officer, code, "withdraw", reason, "lý do rút hồ sơ")
 
     def reschedule(self, ns: str, officer: Officer, code: str, new_date: Any, reason: Any) -> Dossier:
         """Form 04: an apology and a new date, once, at least one working day before the deadline."""
