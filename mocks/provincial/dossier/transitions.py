@@ -385,6 +385,7 @@ class Transitions:
               words: dict[str, Any], remark: str, files: list[Upload]) -> Dossier:
         self.permit(None, action, by)
         [row] = [t for t in self.rows(action, by.kind) if t.birth]
+        assert row.to is not None and row.records is not None, "a move that makes a dossier names its status"
         if "status" in new or "code" in new:
             raise ValueError("a new dossier's code and status come from apply()")
         code = self.store.new_code(conn, ns, new["agency_code"], now.strftime("%y%m%d"))
@@ -396,7 +397,7 @@ class Transitions:
                      tuple(values.values()))
         self.store.files.save(conn, ns, code, files)
         fields = {"fee": amount_text(new["fee_amount"]), "agency": new["agency_name"], "due": day_text(due), **words}
-        entry = self.store.append_history(conn, ns, code, now, by, None, row.to, str(row.records),
+        entry = self.store.append_history(conn, ns, code, now, by, None, row.to, row.records,
                                           self._note(row, fields, remark))
         d = self.store.load(conn, ns, code)
         self.outgoing.created(conn, ns, d)
