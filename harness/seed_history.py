@@ -150,7 +150,6 @@ class HistorySeeder:
     def __init__(self, store: Store, config: StackConfig, plan: HistoryProfile, ns: str) -> None:
         self.plan = plan
         self.ns = ns
-        self.store = store
         self.rng = random.Random(plan.seed)
         # The seeder's own clock (in memory): the moment of the month the history is at.
         self.clock = Clock(Store(":memory:"))
