@@ -5,17 +5,21 @@
 A campaign rehearsal starts from the real baseline: the profile (a data file,
 `mocks/data/profiles/<province>/history/<name>.json`) gives the period, the dossiers per tier
 and the share of them handed in online, the channel mix and what happens to the dossiers.
-Every dossier is made by the provincial model's own rules, as if its month had happened:
-online submission, receipt, counter and postal entries by the desk, supplement, processing,
-result, return, rating, each at its moment of the period (a clock of the seeder's own), in the
-stack that DIR/stack.json names (one is started when none answers, and stopped at the end).
+The seeder is a client of the provincial service: every dossier is made through its model
+(`ProvincialPortal`) and the model's own operations and rules — online submission, receipt,
+counter and postal entries by the desk, supplement, processing, result, return, rating — each
+a move of the transition table, at its moment of the period: the seeder moves a clock of its
+own (`mocks.core.clock.Clock.set`, as a test does) and the namespace's clock is not touched.
+It writes no table itself. The stack is the one DIR/stack.json names (one is started when none
+answers, and stopped at the end).
 
-The national sync is **batched**: instead of the two messages per transition of live use
-(some 40,000 calls), each agency's dossiers go to the national portal in their final state
-(`DongBoHoSoMC`, 500 a call) followed by their progress (`CapNhatTienDoHoSoMC`), through the
-same outbox, so the national look-up shows every historic dossier with its status and steps
-in seconds. Notices to applicants and postal orders of the past are not sent (nobody waits
-for them; historic postal returns carry an `EH…VN` waybill the postal emulator never issued).
+The model is built for a history (`ProvincialPortal(..., history=True)`): the national sync is
+**batched** — instead of the two messages per move of live use (some 40,000 calls), each
+agency's dossiers go to the national portal in their final state (`DongBoHoSoMC`, 500 a call)
+followed by their progress (`CapNhatTienDoHoSoMC`), through the portal's outbox, so the
+national look-up shows every historic dossier with its status and steps in seconds. Notices to
+applicants and postal orders of the past are not sent (nobody waits for them; historic postal
+returns carry an `EH…VN` waybill the postal emulator never issued).
 
 At the end the command reads the stack's own statistics for the period and checks the
 online share of each tier against the profile (within 0.1 percentage point): exit 0 when
@@ -49,11 +53,11 @@ from mocks.core.timefmt import VN_TZ, to_iso
 from mocks.provincial.accounts import Account
 from mocks.provincial.attachments import Upload
 from mocks.provincial.catalogue import TIERS, Agency, Procedure
-from mocks.provincial.dossiers import Dossier
+from mocks.provincial.dossier.entity import DONE, FINANCIAL, RETURNED, Dossier
 from mocks.provincial.forms import example_form
 from mocks.provincial.model import ProvincialPortal
 from mocks.provincial.officers import DESK, LEADER, SPECIALIST, Officer
-from mocks.provincial.sync import PUSH_DOSSIER, PUSH_PROGRESS, SYNC_KIND, dossier_record, progress_record
+from mocks.provincial.sending import HistorySending
 
 from .arguments import namespace as namespace_argument
 from .stack import Stack, StackError, StackInfo, StateDirTaken, find_running, lock_state_dir, prepare_state_dir
@@ -62,7 +66,6 @@ from .testdata import DataFactory
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 LOCK_WAIT_SECONDS = 5.0  # how long a `serve` that holds the state folder may take to answer
 TOLERANCE_PP = 0.1
-BATCH = 500                     # the national gateway's limit per call
 COMMIT_EVERY = 400              # dossiers per transaction: the live portal is not held up for long
 SAMPLE_PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
@@ -115,32 +118,6 @@ def load_profile(name: str) -> HistoryProfile:
     )
 
 
-# -- the seeder's own clock and outbox -------------------------------------------------------------------------
-class ManualClock(Clock):
-    """The moment the seeder is at in the historic month (the namespace's clock is not touched)."""
-
-    def __init__(self, moment: datetime) -> None:  # no store: nothing is kept
-        self.moment = moment
-
-    def now(self, ns: str = "default") -> datetime:
-        return self.moment
-
-
-class DiscardingOutbox(Outbox):
-    """Live messages of the past are not sent one by one: the national sync is batched afterwards."""
-
-    def __init__(self) -> None:  # no store: nothing is queued
-        self.discarded: Counter[str] = Counter()
-
-    def register(self, kind: str, sender: Any) -> None:
-        pass
-
-    def enqueue(self, ns: str, kind: str, payload: dict[str, Any], *, key: str | None = None,
-                conn: Any = None) -> int:
-        self.discarded[kind] += 1
-        return 0
-
-
 # -- what happens to one dossier ---------------------------------------------------------------------------------
 @dataclass
 class Plan:
@@ -173,12 +150,13 @@ class HistorySeeder:
     def __init__(self, store: Store, config: StackConfig, plan: HistoryProfile, ns: str) -> None:
         self.plan = plan
         self.ns = ns
-        self.store = store
         self.rng = random.Random(plan.seed)
-        self.clock = ManualClock(datetime.combine(plan.start, time(8), tzinfo=VN_TZ))
-        self.discarded = DiscardingOutbox()
-        self.portal = ProvincialPortal(store, self.clock, self.discarded, config)
-        self.portal.notifications.enabled = False
+        # The seeder's own clock (in memory): the moment of the month the history is at.
+        self.clock = Clock(Store(":memory:"))
+        self.moment = self.clock.set(ns, datetime.combine(plan.start, time(8), tzinfo=VN_TZ))
+        self.portal = ProvincialPortal(store, self.clock, Outbox(store, "provincial"), config, history=True)
+        assert isinstance(self.portal.sending, HistorySending)
+        self.sending: HistorySending = self.portal.sending
         self.catalogue = self.portal.catalogue
         self.calendar = self.portal.calendar
         self.wf = self.portal.workflow
@@ -187,15 +165,17 @@ class HistorySeeder:
         self.accounts: dict[int, list[Account]] = {}
         self.officers: dict[tuple[str, str], Officer] = {}
         self.codes: list[str] = []
+        self.sync_keys: list[str] = []
         self.waybills = 0
 
     # -- setting up ---------------------------------------------------------------------------------------
     def already_seeded(self) -> int:
-        lower = f"{self.plan.start.isoformat()}T00:00:00+07:00"
-        upper = to_iso(self.end) or ""
-        return int(self.store.scalar(
-            "SELECT COUNT(*) FROM dossier WHERE ns = ? AND ((received_at >= ? AND received_at < ?) OR"
-            " (submitted_at >= ? AND submitted_at < ?))", (self.ns, lower, upper, lower, upper)))
+        start = datetime.combine(self.plan.start, time(0), tzinfo=VN_TZ)
+        return self.portal.dossiers.count_in_period(self.ns, start, self.end)
+
+    def now(self) -> datetime:
+        """Where the seeder moved the clock last."""
+        return self.moment
 
     def officer(self, agency: Agency, role: str) -> Officer:
         """The historic officers act in the history only: they have no account to log in with."""
@@ -204,7 +184,7 @@ class HistorySeeder:
             names = {DESK: "Cán bộ một cửa", SPECIALIST: "Chuyên viên", LEADER: "Lãnh đạo"}
             self.officers[key] = Officer(f"lichsu.{agency.code}.{role}", f"{names[role]} ({agency.short_name})",
                                          agency.code, agency.name, agency.tier, role, None,
-                                         to_iso(self.clock.now()) or "")
+                                         to_iso(self.now()) or "")
         return self.officers[key]
 
     def applicants(self) -> None:
@@ -264,7 +244,7 @@ class HistorySeeder:
         """Move the clock; False when the moment is past the period (the story of the dossier stops there)."""
         if moment >= self.end:
             return False
-        self.clock.moment = moment
+        self.moment = self.clock.set(self.ns, moment)
         return True
 
     def later(self, start: datetime, working_days: int, hour_from: int = 8, hour_to: int = 16) -> datetime:
@@ -303,7 +283,7 @@ class HistorySeeder:
             wanted = next((a for a in procedure.attachments if a.required), None)
             item = {"code": wanted.code} if wanted else {"name": "Bản sao giấy tờ chứng minh"}
             d = self.wf.request_supplement(self.ns, desk, d.code, [item], "Đề nghị bổ sung, hoàn thiện hồ sơ")
-            started = self.later(self.clock.now(), self.rng.randint(1, 3))
+            started = self.later(self.now(), self.rng.randint(1, 3))
             if not self.at(started):
                 return d
             if account is not None:
@@ -312,7 +292,7 @@ class HistorySeeder:
                 d = self.wf.answer_supplement(self.ns, account.id, d.code, uploads, "Đã bổ sung")
             else:
                 d = self.wf.record_supplement(self.ns, desk, d.code, [wanted.code] if wanted else [], "Đã bổ sung")
-        if not self.at(max(self.clock.now(), started) + timedelta(minutes=self.rng.randint(20, 240))):
+        if not self.at(max(self.now(), started) + timedelta(minutes=self.rng.randint(20, 240))):
             return d
         d = self.wf.process(self.ns, specialist, d.code)
         due = d.appointment_at.date()
@@ -322,20 +302,20 @@ class HistorySeeder:
             days = self.calendar.working_days_between(self.calendar.processing_start(started, paper=d.paper), due)
             ready = self.later(started, self.rng.randint(max(days // 2, 0), max(days - 1, 0)), 13, 16)
             ready = min(ready, datetime.combine(due, time(16, 30), tzinfo=VN_TZ))
-        if not self.at(max(ready, self.clock.now() + timedelta(minutes=10))):
+        if not self.at(max(ready, self.now() + timedelta(minutes=10))):
             return d
         d = self.wf.result_ready(self.ns, specialist, d.code, [{"name": f"Kết quả: {procedure.name}"[:300],
                                                                "number": f"{self.rng.randint(1, 999)}/QĐ"}])
-        if d.status == 6 and account is not None:     # a fee collected with the result, paid online
-            if not self.at(self.clock.now() + timedelta(minutes=self.rng.randint(30, 600))):
+        if d.status == FINANCIAL and account is not None:     # a fee collected with the result, paid online
+            if not self.at(self.now() + timedelta(minutes=self.rng.randint(30, 600))):
                 return d
             d = self.pay(d)
-        if d.status != 9 or not self.at(self.later(self.clock.now(), self.rng.randint(0, int(
+        if d.status != DONE or not self.at(self.later(self.now(), self.rng.randint(0, int(
                 rules.get("return_within_working_days", 3))), 8, 11)):
             return d
         d = self.hand_over(d, desk, account)
         ratings = self.plan.raw.get("ratings") or {}
-        if d.status == 10 and account is not None and self.rng.random() < float(ratings.get("share", 0)):
+        if d.status == RETURNED and account is not None and self.rng.random() < float(ratings.get("share", 0)):
             values = {int(k): float(v) for k, v in (ratings.get("values") or {"3": 1}).items()}
             rating = self.rng.choices(list(values), list(values.values()))[0]
             d = self.wf.rate(self.ns, account.id, d.code, rating, "")
@@ -363,14 +343,13 @@ class HistorySeeder:
         d = self.portal.dossiers.submit(self.ns, account, offering, form, files, delivery,
                                         "online" if pay_online else "counter", address, kind)
         if d.online_fee_unpaid and d.fee_timing == "before":
-            self.clock.moment = self.clock.moment + timedelta(minutes=2)
+            self.at(self.now() + timedelta(minutes=2))
             d = self.pay(d)
         return d, account
 
     def pay(self, d: Dossier) -> Dossier:
-        """A payment the platform confirmed (no payment_tx: the transactions of the past are not replayed)."""
-        with self.store.transaction() as conn:
-            self.portal.dossiers.record_online_payment(conn, self.ns, d.code, f"{d.code}-01", d.fee_amount)
+        """A payment the platform confirmed (no payment transaction: those of the past are not replayed)."""
+        self.portal.dossiers.record_online_payment(self.ns, d.code, f"{d.code}-01", d.fee_amount)
         return self.portal.dossiers.get(self.ns, d.code)
 
     def register(self, plan: Plan) -> Dossier:
@@ -403,7 +382,7 @@ class HistorySeeder:
             self.waybills += 1
             waybill = s10(10_000_000 + self.waybills)
             self.portal.postal_orders.record_waybill(self.ns, d.code, waybill)
-            stamp = self.clock.now().strftime("%Y%m%d%H%M%S")
+            stamp = self.now().strftime("%Y%m%d%H%M%S")
             d, _ = self.portal.dossiers.record_postal_event(self.ns, waybill, d.code, "delivered", "Đã phát thành công",
                                                             stamp, "Bưu cục Tam Kỳ", "")
         return d
@@ -413,10 +392,10 @@ class HistorySeeder:
         started = clock_time.perf_counter()
         report = Report()
         plans = self.plans()
-        with self.store.transaction():
+        with self.portal.batch():
             self.applicants()
         for chunk in range(0, len(plans), COMMIT_EVERY):
-            with self.store.transaction():
+            with self.portal.batch():
                 for plan in plans[chunk:chunk + COMMIT_EVERY]:
                     d = self.run_one(plan)
                     self.codes.append(d.code)
@@ -428,26 +407,8 @@ class HistorySeeder:
         return report
 
     def queue_national_sync(self) -> int:
-        """Each agency's dossiers in their final state, then their progress, 500 a call, through the outbox."""
-        outbox = Outbox(self.store, "provincial")
-        by_agency: dict[str, list[Dossier]] = {}
-        for code in self.codes:
-            d = self.portal.dossiers.get(self.ns, code)
-            by_agency.setdefault(d.agency_code, []).append(d)
-        batches = 0
-        with self.store.transaction() as conn:
-            for agency, dossiers in sorted(by_agency.items()):
-                key = f"history:{self.plan.name}:{agency}"
-                records = [dossier_record(d) for d in dossiers]
-                progress = [progress_record(d, entry) for d in dossiers for entry in d.history[1:]]
-                for i in range(0, len(records), BATCH):
-                    outbox.enqueue(self.ns, SYNC_KIND, {"madonvi": agency, "service": PUSH_DOSSIER, "isUpdating": False,
-                                                        "data": records[i:i + BATCH]}, key=key, conn=conn)
-                    batches += 1
-                for i in range(0, len(progress), BATCH):
-                    outbox.enqueue(self.ns, SYNC_KIND, {"madonvi": agency, "service": PUSH_PROGRESS,
-                                                        "data": progress[i:i + BATCH]}, key=key, conn=conn)
-                    batches += 1
+        """Each agency's dossiers in their final state, then their progress, through the portal's outbox."""
+        self.sync_keys, batches = self.sending.flush(self.ns, self.plan.name)
         return batches
 
     def sync_pending(self) -> int:
@@ -458,8 +419,7 @@ class HistorySeeder:
         return self._sync_count("rejected")
 
     def _sync_count(self, status: str) -> int:
-        return int(self.store.scalar("SELECT COUNT(*) FROM outbox WHERE ns = ? AND key LIKE ? AND status = ?",
-                                     (self.ns, f"history:{self.plan.name}:%", status)))
+        return sum(m["status"] == status for key in self.sync_keys for m in self.portal.outbox.by_key(self.ns, key))
 
 
 def sample_form(procedure: Procedure) -> dict[str, Any]:
@@ -524,6 +484,7 @@ def check_shares(info: StackInfo, plan: HistoryProfile, ns: str) -> tuple[bool, 
 def seed(state_dir: Path, profile: str, ns: str = "default", *, set_clock: bool = False,
          wait: float = 120.0, out: Any = sys.stdout) -> int:
     """The command's work; returns the exit code."""
+    began = clock_time.perf_counter()
     try:
         plan = load_profile(profile)
     except (ValueError, KeyError, OSError) as exc:
@@ -546,14 +507,16 @@ def seed(state_dir: Path, profile: str, ns: str = "default", *, set_clock: bool 
                       f"{report.seconds:.1f} s (namespace {ns!r}); channels {dict(sorted(report.channels.items()))}, "
                       f"final statuses {dict(sorted(report.statuses.items()))}", file=out)
                 deadline = clock_time.monotonic() + wait
+                synced = clock_time.perf_counter()
                 while seeder.sync_pending() and clock_time.monotonic() < deadline:
                     clock_time.sleep(0.2)
+                synced = clock_time.perf_counter() - synced
                 left, rejected = seeder.sync_pending(), seeder.sync_rejected()
                 state = "all delivered" if not left and not rejected else ", ".join(filter(None, [
                     f"{left} still pending (the outbox keeps trying)" if left else "",
                     f"{rejected} refused by the national portal (GET /_admin/outbox?status=rejected)" if rejected
                     else ""]))
-                print(f"  national sync: {report.sync_batches} batched calls, {state}", file=out)
+                print(f"  national sync: {report.sync_batches} batched calls, {state} ({synced:.1f} s)", file=out)
             finally:
                 store.close()
             if set_clock:
@@ -563,6 +526,8 @@ def seed(state_dir: Path, profile: str, ns: str = "default", *, set_clock: bool 
                 print(f"  the namespace's clock now runs from {moment}", file=out)
             ok, lines = check_shares(info, plan, ns)
             print("\n".join(lines), file=out)
+            print(f"  run time {clock_time.perf_counter() - began:.1f} s (the dossiers {report.seconds:.1f} s, "
+                  f"their national sync {synced:.1f} s)", file=out)
             return EXIT_OK if ok and not rejected else EXIT_FAILED
     except (StackError, requests.RequestException, OSError, sqlite3.Error) as exc:  # one line, never a traceback
         print(f"dvc-harness seed-history: {exc}", file=sys.stderr)

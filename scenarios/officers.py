@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from harness.clients import Platform
 from harness.steps import step
 from harness.testdata import DataFactory
-from scenarios.pages.officer import OfficerPages
+from scenarios.journeys import ProcedurePick
+from scenarios.pages.officer import Applicant, OfficerPages
 
 Officer = dict[str, Any]
 
@@ -26,3 +28,33 @@ def log_in_officer(officers: OfficerPages, officer: Officer) -> None:
 def switch_officer(officers: OfficerPages, officer: Officer) -> None:
     officers.log_out()
     log_in_officer(officers, officer)
+
+
+def reschedule_once_not_twice(platform: Platform, applicant: Applicant, procedure: ProcedurePick,
+                              officers: OfficerPages, make_officer: Callable[[str, str], Officer]) -> None:
+    """A late dossier gets one apology slip with a new date (form 04), and a second re-scheduling is refused.
+
+    `procedure`: one of 10 working days (Quảng Nam's judicial record certificate).
+    """
+    platform.provincial.set_clock("2024-05-15T09:30:00+07:00")     # a Wednesday: due Wednesday 29/5
+    desk, leader = make_officer(procedure.agency_code, "desk"), make_officer(procedure.agency_code, "leader")
+    log_in_officer(officers, desk)
+    with step("Bộ phận một cửa tiếp nhận hồ sơ trực tiếp"):
+        code = officers.register(procedure.name, applicant)
+    switch_officer(officers, leader)
+    with step("Lãnh đạo chuyển xử lý"):
+        officers.open_dossier(code)
+        officers.process()
+    platform.provincial.set_clock("2024-05-27T10:00:00+07:00")     # Monday: two working days before
+    with step("Gia hạn: phiếu xin lỗi và hẹn lại ngày trả kết quả"):
+        view = officers.open_dossier(code)
+        assert view.appointment == "29/05/2024" and view.deadline == "Trong hạn", view
+        officers.reschedule("2024-06-05", "Chờ kết quả xác minh của cơ quan công an")
+        view = officers.open_dossier(code)
+        assert view.appointment == "05/06/2024" and "05/06/2024" in view.rescheduled, view
+        sent = [f"{m['kind']}:{m['channel']}" for m in platform.provincial.notifications(dossier=code)]
+        assert "rescheduled:email" in sent, sent
+    with step("Gia hạn lần thứ hai bị từ chối"):
+        message = officers.reschedule_refused("2024-06-12", "Chưa xong")
+        assert "không được gia hạn lần thứ hai" in message, message
+        assert officers.open_dossier(code).appointment == "05/06/2024"

@@ -23,10 +23,11 @@ from mocks.core.web import Session
 from . import schemas
 from .api import STATE
 from .auth import COOKIE, PortalAuth
-from .dossiers import STATUS_NAMES
+from .dossier.entity import STATUS_NAMES
 from .model import ProvincialPortal
 from .officer_api import OFFICER_COOKIE, OfficerAuth
 from .officers import ROLES
+from .sync import sync_state
 from .text import check_encodable
 
 
@@ -85,7 +86,7 @@ def router(portal: ProvincialPortal, auth: PortalAuth, officer_auth: OfficerAuth
         dossier = dossiers.get(ns, code)
         return {**dossier.to_json(portal.tracking_base),
                 "payments": [t.to_json() for t in portal.payments.attempts(ns, code)],
-                "national_sync": dossiers.sync_state(ns, code)}
+                "national_sync": sync_state(portal.outbox, ns, code)}
 
     @api.get("/accounts", summary="The namespace's local accounts", responses=success(schemas.LocalAccounts))
     def list_accounts(ns: Namespace) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from . import schemas
 from .attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, Upload
 from .auth import PortalAuth
 from .catalogue import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, TIERS
-from .delivery import POSTAL_STATES
+from .dossier.postal import POSTAL_STATES
 from .model import ProvincialPortal
 from .payments import ConfirmRefused
 from .slips import slip

@@ -7,6 +7,8 @@ tests construct, from the core Store, Clock, Outbox and the stack's configuratio
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
 
 from mocks.core.clock import Clock
@@ -16,21 +18,29 @@ from mocks.core.storage import Store
 
 from .accounts import Accounts
 from .catalogue import Catalogue, load
-from .delivery import POSTAL_KIND, PostalClient, PostalOrders, PostalOrderSender
-from .dossiers import Dossiers
+from .delivery import POSTAL_KIND, PostalClient, PostalHandOver, PostalOrderSender
+from .dossier.dossiers import Dossiers
+from .dossier.postal import PostalOrders
+from .dossier.store import DossierStore
+from .dossier.transitions import Transitions
+from .dossier.workflow import Workflow
+from .notifications import Notifications
 from .officers import Officers
 from .payments import PaymentPlatformClient, Payments
+from .sending import HistorySending, LiveSending
 from .sso import OidcClient
 from .stats import CampaignStats
-from .sync import SYNC_KIND, SyncGateway
+from .sync import SYNC_KIND, SyncGateway, SyncQueue
 from .workdays import WorkCalendar
-from .workflow import Workflow
 
 
 class ProvincialPortal:
+    """history=True: the portal of `dvc-harness seed-history`, whose moves of the past send nothing one by one
+    (sending.HistorySending; `self.sending.flush()` queues their national sync at the end)."""
+
     def __init__(self, store: Store, clock: Clock, outbox: Outbox, config: StackConfig, *,
                  catalogue: Catalogue | None = None, calendar: WorkCalendar | None = None,
-                 http: requests.Session | None = None) -> None:
+                 http: requests.Session | None = None, history: bool = False) -> None:
         self.store = store
         self.clock = clock
         self.outbox = outbox
@@ -39,17 +49,27 @@ class ProvincialPortal:
         self.calendar = calendar or WorkCalendar.from_data()
         self.accounts = Accounts(store, clock)
         self.postal_orders = PostalOrders(store, clock)
-        self.dossiers = Dossiers(store, clock, outbox, config, self.catalogue, self.calendar, self.postal_orders)
+        self.notifications = Notifications(store, clock)
+        rows = DossierStore(store, self.postal_orders)
+        hand_over = PostalHandOver(config, self.catalogue, self.postal_orders, outbox)
+        self.sending: LiveSending | HistorySending = (
+            HistorySending(rows, outbox, hand_over) if history
+            else LiveSending(SyncQueue(outbox), self.notifications, hand_over))
+        self.moves = Transitions(rows, clock, self.calendar, self.catalogue, self.sending)
+        self.dossiers = Dossiers(self.moves, clock, self.catalogue, self.postal_orders)
         self.payments = Payments(store, clock, config, self.dossiers, PaymentPlatformClient(config, clock, http))
         self.officers = Officers(store, clock, self.catalogue)
-        self.workflow = Workflow(self.dossiers, self.officers, self.accounts)
+        self.workflow = Workflow(self.moves, self.officers, self.accounts, self.catalogue)
         self.stats = CampaignStats(store, clock, self.catalogue)
-        self.notifications = self.dossiers.notifications
         self.sso = OidcClient(config, http)
         self.postal = PostalClient(config, http)
         self.sync_gateway = SyncGateway(config, store, http)
         outbox.register(SYNC_KIND, self.sync_gateway)
         outbox.register(POSTAL_KIND, PostalOrderSender(self.postal_orders, self.postal))
+
+    def batch(self) -> Any:
+        """One transaction for many operations (each joins it): bulk work, such as a history, commits less often."""
+        return self.store.transaction()
 
     @property
     def tracking_base(self) -> str:
@@ -61,6 +81,7 @@ class ProvincialPortal:
         self.payments.reset(ns)
         self.officers.reset(ns)
         self.postal_orders.reset(ns)
+        self.notifications.reset(ns)
         self.dossiers.reset(ns)
         self.accounts.reset(ns)
         self.sync_gateway.reset(ns)

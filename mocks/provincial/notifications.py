@@ -1,8 +1,9 @@
 """Notices to the applicant (e-mail and SMS) on receipt, supplement request, refusal and result.
 
 Circular 32/2017 asks portals at levels 3/4 to notify the applicant automatically on
-receipt and on result. The emulator does not send anything: each notice is a row of the
-namespace's message outbox, written in the transaction of the change that causes it, which
+receipt and on result. Which move sends which notice is the transition table's (dossier/
+transitions.py, `notice`). The emulator does not send anything: each notice is a row of the
+namespace's message outbox, written in the transaction of the move that causes it, which
 tests read at `GET /_admin/notifications`.
 """
 
@@ -10,14 +11,13 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mocks.core.clock import Clock
 from mocks.core.storage import Store
 from mocks.core.timefmt import to_iso
 
-if TYPE_CHECKING:
-    from .dossiers import Dossier, HistoryEntry
+from .dossier.entity import Dossier
 
 DDL = """
 CREATE TABLE IF NOT EXISTS notification (
@@ -70,33 +70,14 @@ class Notification:
                 "to": self.recipient, "subject": self.subject, "body": self.body, "created_at": self.created_at}
 
 
-def kind_of(entry: HistoryEntry) -> str | None:
-    """The notice a history entry causes, if any."""
-    if entry.action == "rescheduled":
-        return "rescheduled"
-    if entry.from_status == entry.to_status:
-        return None
-    return {2: "received", 3: "refused", 5: "supplement_requested", 6: "payment_requested", 8: "stopped",
-            9: "result_ready"}.get(entry.to_status)
-
-
 class Notifications:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
-        # Switched off while importing historic dossiers (seed-history): nobody is waiting for them.
-        self.enabled = True
         store.migrate(DDL)
-
-    def on_change(self, conn: sqlite3.Connection, ns: str, dossier: Dossier, entry: HistoryEntry) -> None:
-        kind = kind_of(entry)
-        if kind is not None:
-            self.send(conn, ns, dossier, kind, entry.note)
 
     def send(self, conn: sqlite3.Connection, ns: str, dossier: Dossier, kind: str, note: str) -> None:
         """One e-mail and one SMS (to what the dossier has) for `kind`."""
-        if not self.enabled:
-            return
         subject_template, body_template = KINDS[kind]
         fields = {"code": dossier.code, "procedure": dossier.procedure_name, "agency": dossier.agency_name,
                   "due": dossier.appointment_at.strftime("%d/%m/%Y"), "note": note}

@@ -22,11 +22,11 @@ from mocks.core.web import Session, WebSessions
 
 from . import schemas
 from .api import FILE, STATE, PostalAddressIn
+from .dossier.deadlines import DEADLINE_NAMES
 from .model import ProvincialPortal
 from .officers import Officer
 from .slips import slip
 from .text import check_encodable
-from .workflow import DEADLINE_NAMES
 
 OFFICER_COOKIE = "tinh_officer_session"
 MAX_LIST = 500

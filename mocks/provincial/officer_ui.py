@@ -23,12 +23,13 @@ from mocks.core.web import Session, Templates, check_csrf, redirect
 
 from .auth import safe_next
 from .catalogue import APPLICANT_TYPE_NAMES, TIER_NAMES, TIERS
-from .dossiers import CHANNEL_NAMES, RATINGS, RESULT_DELIVERIES, STATUS_NAMES, Dossier
+from .dossier.deadlines import DEADLINE_NAMES
+from .dossier.entity import CHANNEL_NAMES, RATINGS, RESULT_DELIVERIES, STATUS_NAMES, Dossier
+from .dossier.workflow import ACTIONS
 from .model import ProvincialPortal
 from .officer_api import OfficerAuth
 from .officers import ROLES, Officer
 from .slips import TITLES, available, slip
-from .workflow import ACTIONS, DEADLINE_NAMES
 
 ADDRESS_FIELDS = ("name", "phone", "address", "province", "district", "commune")
 # The intake form's applicant fields (`applicant_<key>`), labelled as the page says them.

@@ -6,7 +6,7 @@ Roles (Decree 61/2018 Art. 12–13, as one-stop systems model them):
 - `specialist` — chuyên viên xử lý: processes, asks for a supplement or for payment, records the result;
 - `leader` — lãnh đạo: everything a specialist does, plus stopping a dossier and the
   re-scheduling (apology slip).
-What each role may do is the table in workflow.py. An officer sees and acts on the dossiers
+What each role may do is the transition table (dossier/transitions.py). An officer sees and acts on the dossiers
 of their own agency only. Officer accounts are namespaced test data (`POST /_admin/officers`).
 Log-in follows the shared rule of mocks/core/throttle.py: 5 wrong passwords lock the user
 name for 15 minutes of the namespace clock, whether or not an officer has that name.

@@ -30,7 +30,8 @@ from mocks.core.signing import sign, verify
 from mocks.core.storage import Store, dumps, loads
 from mocks.core.timefmt import to_iso, to_wire
 
-from .dossiers import Dossier, Dossiers
+from .dossier.dossiers import Dossiers
+from .dossier.entity import Dossier
 
 VERSION = "1.0.6"
 CURRENCY = "VND"
@@ -444,7 +445,7 @@ class Payments:
             tx = self.find(ns, reference, conn)
             if tx is None or tx.status == PAID:
                 return False
-            paid_for = self.dossiers.record_online_payment(conn, ns, tx.dossier_code, reference, tx.amount)
+            paid_for = self.dossiers.record_online_payment(ns, tx.dossier_code, reference, tx.amount)
             note = None if paid_for else "Hồ sơ đã được thanh toán bằng giao dịch khác: cần hoàn tiền giao dịch này."
             self._update(ns, reference, conn=conn, status=PAID, paid_at=to_iso(self.clock.now(ns)),
                          transaction_id=str(transaction_id)[:64] if transaction_id else None,

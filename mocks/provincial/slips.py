@@ -9,7 +9,7 @@ from __future__ import annotations
 from mocks.core.errors import NotFound
 from mocks.core.timefmt import VN_TZ, from_iso
 
-from .dossiers import REFUSED, STATUS_NAMES, Dossier
+from .dossier.entity import REFUSED, STATUS_NAMES, Dossier
 
 TITLES: dict[str, str] = {
     "01": "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",

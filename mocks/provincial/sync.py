@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
 
@@ -25,12 +25,12 @@ from mocks.core.outbox import STATUSES, Outbox, OutboxMessage, Refused
 from mocks.core.storage import Store
 from mocks.core.timefmt import from_iso, to_wire
 
-if TYPE_CHECKING:
-    from .dossiers import Dossier, HistoryEntry
+from .dossier.entity import Dossier, HistoryEntry
 
 SYNC_KIND = "national_sync"
 PUSH_DOSSIER = "DongBoHoSoMC"
 PUSH_PROGRESS = "CapNhatTienDoHoSoMC"
+BATCH_LIMIT = 500   # records per call the national gateway takes
 TIMEOUT = (3.05, 15.0)
 
 DDL = """
@@ -132,6 +132,17 @@ class SyncQueue:
 
     def _push(self, conn: sqlite3.Connection, ns: str, d: Dossier, body: dict[str, Any]) -> None:
         self.outbox.enqueue(ns, SYNC_KIND, {"madonvi": d.agency_code, **body}, key=d.code, conn=conn)
+
+
+def batched_pushes(agency_code: str, dossiers: list[Dossier]) -> list[dict[str, Any]]:
+    """An agency's dossiers in their final state, then their progress (every move after the first entry),
+    BATCH_LIMIT records a message: how a history of many dossiers reaches the national portal in few calls."""
+    records = [dossier_record(d) for d in dossiers]
+    progress = [progress_record(d, entry) for d in dossiers for entry in d.history[1:]]
+    return ([{"madonvi": agency_code, "service": PUSH_DOSSIER, "isUpdating": False,
+              "data": records[i:i + BATCH_LIMIT]} for i in range(0, len(records), BATCH_LIMIT)]
+            + [{"madonvi": agency_code, "service": PUSH_PROGRESS, "data": progress[i:i + BATCH_LIMIT]}
+               for i in range(0, len(progress), BATCH_LIMIT)])
 
 
 class SyncRefused(RuntimeError):

@@ -19,15 +19,8 @@ from .accounts import Account
 from .attachments import MAX_ATTACHMENT_BYTES, Upload
 from .auth import PortalAuth
 from .catalogue import APPLICANT_TYPE_NAMES, FEE_TIMING_NAMES, TIER_NAMES, TIERS, Offering, Procedure
-from .dossiers import (
-    PAYMENT_METHODS,
-    PAYMENT_STATES,
-    RATINGS,
-    RESULT_DELIVERIES,
-    STATUS_NAMES,
-    Dossier,
-    check_online,
-)
+from .dossier.entity import PAYMENT_METHODS, PAYMENT_STATES, RATINGS, RESULT_DELIVERIES, STATUS_NAMES, Dossier
+from .dossier.rules import online_submission_offered
 from .model import ProvincialPortal
 from .slips import available, slip
 
@@ -155,7 +148,7 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
         if account is None:
             return auth.login_redirect(request)
         proc = catalogue.require_procedure(code)
-        check_online(proc)
+        online_submission_offered(proc)
         response = submit_page(account, proc, agency, session.csrf_token)
         auth.sessions.save(response, ns, session)
         return response

@@ -159,28 +159,8 @@ def test_refuse_a_dossier(dvc_pages: Portals, dvc_platform: Platform, dvc_citize
 def test_reschedule_once_and_be_refused_a_second_time(dvc_platform: Platform, dvc_data: Any,
                                                       journey_catalogue: Catalogue, officers: OfficerPages,
                                                       make_officer: Callable[..., Officer]) -> None:
-    procedure = journey_catalogue.level4_post         # Quảng Nam: 10 working days
-    dvc_platform.provincial.set_clock("2024-05-15T09:30:00+07:00")     # a Wednesday: due Wednesday 29/5
-    desk, leader = make_officer(procedure.agency_code, "desk"), make_officer(procedure.agency_code, "leader")
-    log_in_officer(officers, desk)
-    with step("Bộ phận một cửa tiếp nhận hồ sơ trực tiếp"):
-        code = officers.register(procedure.name, Applicant.from_mapping(dvc_data.citizen()))
-    switch_officer(officers, leader)
-    with step("Lãnh đạo chuyển xử lý"):
-        officers.open_dossier(code)
-        officers.process()
-    dvc_platform.provincial.set_clock("2024-05-27T10:00:00+07:00")     # Monday: two working days before
-    with step("Gia hạn: phiếu xin lỗi và hẹn lại ngày trả kết quả"):
-        view = officers.open_dossier(code)
-        assert view.appointment == "29/05/2024" and view.deadline == "Trong hạn", view
-        officers.reschedule("2024-06-05", "Chờ kết quả xác minh của cơ quan công an")
-        view = officers.open_dossier(code)
-        assert view.appointment == "05/06/2024" and "05/06/2024" in view.rescheduled, view
-        assert "rescheduled:email" in notices(dvc_platform, code)
-    with step("Gia hạn lần thứ hai bị từ chối"):
-        message = officers.reschedule_refused("2024-06-12", "Chưa xong")
-        assert "không được gia hạn lần thứ hai" in message, message
-        assert officers.open_dossier(code).appointment == "05/06/2024"
+    officers_steps.reschedule_once_not_twice(dvc_platform, Applicant.from_mapping(dvc_data.citizen()),
+                                             journey_catalogue.level4_post, officers, make_officer)
 
 
 # -- 5. a counter dossier entered by the desk ---------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 
 from mocks.core.errors import DomainError
 from mocks.core.form_errors import FieldProblem, errors_by_control, form_errors
-from mocks.provincial import workflow_input as check
+from mocks.provincial.dossier import officer_input as check
 from mocks.provincial.model import ProvincialPortal
 from mocks.provincial.officer_ui import action_problems, login_problems, register_problems
 from mocks.provincial.officers import Officer

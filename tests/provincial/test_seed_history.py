@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,8 @@ def test_seed_history_then_the_statistics_give_the_baseline(dvc_stack: Stack, ns
     code = seed_history.seed(Path(dvc_stack.config.state_dir), "quangnam-2022-01", ns, set_clock=True, out=out)
     assert code == 0, out.getvalue()
     assert "all delivered" in out.getvalue()
+    assert re.search(r"run time \d+\.\d s \(the dossiers \d+\.\d s, their national sync \d+\.\d s\)",
+                     out.getvalue()), out.getvalue()
     headers = {"X-DVC-Namespace": ns}
     base = dvc_stack.urls["provincial"]
     figures = requests.get(f"{base}/api/v1/stats/online-rate", params={"from": "2022-01-01", "to": "2022-01-31"},

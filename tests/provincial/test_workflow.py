@@ -17,7 +17,7 @@ from mocks.core.storage import Store
 from mocks.core.timefmt import VN_TZ
 from mocks.provincial.attachments import Upload
 from mocks.provincial.delivery import POSTAL_KIND
-from mocks.provincial.dossiers import ADDED_COLUMNS, DDL, migrate
+from mocks.provincial.dossier.store import ADDED_COLUMNS, DDL, migrate
 from mocks.provincial.model import ProvincialPortal
 from mocks.provincial.officers import Officer
 from mocks.provincial.slips import slip

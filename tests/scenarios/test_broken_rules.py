@@ -2,7 +2,9 @@
 
 Each rule runs twice: as the emulator has it (the journey passes) and with the rule monkeypatched
 out of the in-process stack (the journey must fail, at the check that names the rule). A journey
-that still passed with the rule gone would be checking nothing.
+that still passed with the rule gone would be checking nothing. The rules are the named functions
+of mocks/provincial/dossier/rules.py, looked up by name where they are used (the transition table
+names its rules too), so replacing one in that module takes it out of the running portal.
 """
 
 from __future__ import annotations
@@ -11,14 +13,19 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from playwright.sync_api import Page
 
 import mocks.provincial.catalogue as catalogue_module
-import mocks.provincial.dossiers as dossiers_module
+import mocks.provincial.dossier.rules as rules_module
 import mocks.provincial.payments as payments_module
 from harness.clients import Platform
 from harness.stack import Stack
+from mocks.provincial.dossier.dossiers import Dossiers
+from mocks.provincial.dossier.transitions import TABLE
 from scenarios import journeys
+from scenarios import officers as officer_steps
 from scenarios.journeys import Catalogue, SampleFiles
+from scenarios.pages.officer import Applicant, OfficerPages
 from scenarios.portal import Portals, PostalAddress
 
 pytestmark = pytest.mark.dvc_journey
@@ -54,14 +61,9 @@ def run(journey: Callable[[], Any], broken: bool, failure: str) -> None:
 def test_postal_return_needs_online_payment(broken: bool, provincial: Any, monkeypatch: pytest.MonkeyPatch,
                                             logged_in: Portals, dvc_platform: Platform, journey_catalogue: Catalogue,
                                             sample_files: SampleFiles, citizen_address: PostalAddress) -> None:
-    assert provincial.dossiers.__class__ is dossiers_module.Dossiers
-    if broken:
-        original = dossiers_module.choose_payment
-
-        def any_payment(procedure: Any, fee: int, delivery: str, payment_method: str | None) -> str | None:
-            return original(procedure, fee, "counter" if delivery == "post" else delivery, payment_method)
-
-        monkeypatch.setattr(dossiers_module, "choose_payment", any_payment)
+    assert provincial.dossiers.__class__ is Dossiers
+    if broken:  # a postal return may now be paid at the counter
+        monkeypatch.setattr(rules_module, "postal_return_paid_online", lambda delivery, method: None)
     run(lambda: journeys.postal_return_needs_online_payment(
         logged_in, journey_catalogue.level4_post, sample_files, citizen_address),
         broken, "should have refused")
@@ -103,6 +105,22 @@ def test_attachment_content_is_checked(broken: bool, provincial: Any, monkeypatc
                                        logged_in: Portals, journey_catalogue: Catalogue,
                                        sample_files: SampleFiles) -> None:
     if broken:
-        monkeypatch.setattr(dossiers_module, "check_upload", lambda upload, label: upload)
+        monkeypatch.setattr(rules_module, "check_upload", lambda upload, label: upload)
     run(lambda: journeys.bad_attachment_refused(logged_in, journey_catalogue.level3_fee, sample_files), broken,
         "should have refused")
+
+
+# -- (e) a late dossier is re-scheduled once (Decree 61/2018): a rule the transition table names -----------------
+@BROKEN
+def test_rescheduled_once(broken: bool, provincial: Any, monkeypatch: pytest.MonkeyPatch, page: Page,
+                          dvc_stack: Any, dvc_platform: Platform, dvc_data: Any,
+                          journey_catalogue: Catalogue) -> None:
+    [row] = [t for t in TABLE if t.action == "reschedule"]
+    assert "rescheduled_once" in row.rules and provincial.moves.table == TABLE
+    if broken:
+        monkeypatch.setattr(rules_module, "rescheduled_once", lambda d, at: None)
+    officers = OfficerPages(page, dvc_stack.urls["provincial"])
+    run(lambda: officer_steps.reschedule_once_not_twice(
+        dvc_platform, Applicant.from_mapping(dvc_data.citizen()), journey_catalogue.level4_post, officers,
+        lambda agency, role: officer_steps.make_officer(dvc_platform, dvc_data, agency, role)),
+        broken, "should have been refused")

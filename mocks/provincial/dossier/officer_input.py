@@ -13,7 +13,7 @@ from typing import Any
 from mocks.core.errors import DomainError
 from mocks.core.identifiers import InvalidIdentifier, check_tax_code, normalise_mobile
 
-from .catalogue import APPLICANT_TYPE_NAMES, Procedure
+from ..catalogue import APPLICANT_TYPE_NAMES, Procedure
 
 MAX_REASON = 1000
 MAX_ITEMS = 30
