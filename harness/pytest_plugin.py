@@ -72,6 +72,8 @@ def pytest_configure(config: pytest.Config) -> None:
                             "(its faults, its officers' pages); skipped when --dvc-pages names other pages")
     config.addinivalue_line("markers", "dvc_browser_only(reason): the journey needs the browser driver (what only a "
                             "page shows); skipped with --dvc-driver api")
+    config.addinivalue_line("markers", "dvc_driver(name): run the test in this driver (browser or api) whatever "
+                            "--dvc-driver says: a check the fastest layer can make")
     _check_pinned_namespace(config)
     if config.getoption("dvc_seed", None) is None:
         config.option.dvc_seed = random.SystemRandom().randrange(1, 2**31)
@@ -220,7 +222,7 @@ def dvc_pages(request: pytest.FixtureRequest, dvc_stack: Stack | RemoteStack, dv
     """The portals under test as the journeys drive them (scenarios.portal.Portals): with the browser driver the
     page objects on the test's browser page (--dvc-pages), with the api driver the portal's HTTP layer (--dvc-api).
     A method they raise NotImplementedError for skips the test, naming it."""
-    if request.config.getoption("dvc_driver") == "api":
+    if driver_of(request) == "api":
         from scenarios.api import api_portals  # the driver chosen: only now is the API driver loaded
 
         portals = api_portals(request.getfixturevalue("dvc_api")())
@@ -233,6 +235,15 @@ def dvc_pages(request: pytest.FixtureRequest, dvc_stack: Stack | RemoteStack, dv
         owner = "the page objects"
     return _Portals(*(steps.lacking(getattr(portals, part), f"{owner} ({part})")
                       for part in ("national", "provincial", "payment", "postal")))
+
+
+def driver_of(request: pytest.FixtureRequest) -> str:
+    """The test's driver: its dvc_driver marker's, else --dvc-driver's."""
+    marker = request.node.get_closest_marker("dvc_driver")
+    driver = marker.args[0] if marker is not None and marker.args else request.config.getoption("dvc_driver")
+    if driver not in DRIVERS:
+        raise pytest.UsageError(f"dvc_driver({driver!r}): the drivers are {', '.join(DRIVERS)}")
+    return str(driver)
 
 
 class _Portals:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +110,6 @@ def test_parallel_workers_share_one_stack_without_seeing_each_other(pytester: py
     state = tmp_path / "state"
     monkeypatch.setenv("DVC_OUT", str(out))
     pytester.makepyfile(test_workers=WORKER_TESTS)
-    started = time.monotonic()
     result = pytester.runpytest_subprocess("-n", "2", "--dist", "each", "--dvc-state-dir", str(state),
                                            "-p", "no:cacheprovider", "-q")
     assert result.ret == 0, result.stdout.str()[-3000:]
@@ -121,4 +119,3 @@ def test_parallel_workers_share_one_stack_without_seeing_each_other(pytester: py
     codes = [r["code"] for r in reports]
     assert len(set(codes)) == 1       # same namespace-local counter in every namespace: the same first code
     assert not (state / "stack.json").exists(), "the shared stack is stopped at the end of the run"
-    assert time.monotonic() - started < 120

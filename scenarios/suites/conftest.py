@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from harness.clients import Platform
+from harness.pytest_plugin import driver_of
 from harness.steps import StepUnavailable, step
 from scenarios import journeys
 from scenarios.context import JourneyContext
@@ -127,7 +128,7 @@ def _cookies_to(context: Any) -> Callable[[requests.Session], None]:
 def dvc_journey(request: pytest.FixtureRequest, dvc_pages: Any, dvc_platform: Platform, dvc_back_office: Any,
                 journey_catalogue: Catalogue, dvc_data: Any, sample_files: SampleFiles, dvc_api: Any) -> JourneyContext:
     """What a journey of scenarios.registry runs with, in the driver --dvc-driver chose."""
-    driver = request.config.getoption("dvc_driver")
+    driver = driver_of(request)
     to_browser = _cookies_to(request.getfixturevalue("context")) if driver == "browser" else None
     return JourneyContext(driver=driver, portals=dvc_pages, platform=dvc_platform, back_office=dvc_back_office,
                           catalogue=journey_catalogue, data=dvc_data, files=sample_files,

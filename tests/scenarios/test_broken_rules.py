@@ -28,7 +28,10 @@ from scenarios.journeys import Catalogue, SampleFiles
 from scenarios.pages.officer import Applicant, OfficerPages
 from scenarios.portal import Portals, PostalAddress
 
+# The citizen journeys' checks are the same in every driver: the fastest that makes them, the API driver, runs
+# these (the officers' re-scheduling is a browser journey).
 pytestmark = pytest.mark.dvc_journey
+API = pytest.mark.dvc_driver("api")
 
 BROKEN = pytest.mark.parametrize("broken", [False, True], ids=["rule-kept", "rule-broken"])
 
@@ -58,6 +61,7 @@ def run(journey: Callable[[], Any], broken: bool, failure: str) -> None:
 
 # -- (a) a postal return needs online payment (the seed letter, Decree 45/2020) ---------------------------
 @BROKEN
+@API
 def test_postal_return_needs_online_payment(broken: bool, provincial: Any, monkeypatch: pytest.MonkeyPatch,
                                             logged_in: Portals, dvc_platform: Platform, journey_catalogue: Catalogue,
                                             sample_files: SampleFiles, citizen_address: PostalAddress) -> None:
@@ -74,6 +78,7 @@ def test_postal_return_needs_online_payment(broken: bool, provincial: Any, monke
 
 # -- (b) a payment confirmation must carry a good signature (MaXacThuc) ----------------------------------
 @BROKEN
+@API
 def test_payment_confirmation_signature(broken: bool, provincial: Any, monkeypatch: pytest.MonkeyPatch,
                                         logged_in: Portals, dvc_platform: Platform, journey_catalogue: Catalogue,
                                         sample_files: SampleFiles) -> None:
@@ -90,6 +95,7 @@ def test_payment_confirmation_signature(broken: bool, provincial: Any, monkeypat
 
 # -- (c) a level-2 procedure takes no dossier online -------------------------------------------------------
 @BROKEN
+@API
 def test_level_2_is_not_online(broken: bool, provincial: Any, monkeypatch: pytest.MonkeyPatch, dvc_pages: Portals,
                                journey_catalogue: Catalogue) -> None:
     assert provincial.catalogue.procedures[0].__class__ is catalogue_module.Procedure
@@ -101,6 +107,7 @@ def test_level_2_is_not_online(broken: bool, provincial: Any, monkeypatch: pytes
 
 # -- (d) an attachment is what its content says, not its name ------------------------------------------------
 @BROKEN
+@API
 def test_attachment_content_is_checked(broken: bool, provincial: Any, monkeypatch: pytest.MonkeyPatch,
                                        logged_in: Portals, journey_catalogue: Catalogue,
                                        sample_files: SampleFiles) -> None:

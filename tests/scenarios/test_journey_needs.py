@@ -1,6 +1,7 @@
-"""Each browser journey picks its procedure by what it needs itself: on a portal that offers no postal return,
-the level-4 payment journeys (paid online, cancelled then retried, a bank time-out, a forged confirmation) run,
-and only the postal journey skips, saying what it needs."""
+"""Each journey picks its procedure by what it needs itself: on a portal that offers no postal return, the level-4
+payment journeys (paid online, cancelled then retried, a bank time-out, a forged confirmation) run, and only the
+postal journey skips, saying what it needs. The choice is the suite's, whatever the driver: the API driver, the
+fastest, runs them."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def test_the_payment_journeys_run_on_a_portal_without_postal_return(tmp_path: Pa
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:xdist", "-p", "no:schemathesis",
            "-p", "no:hypothesispytest", "-q", "-rs", *PAYMENT_JOURNEYS, POSTAL_JOURNEY,
-           "--dvc-hooks=tests.scenarios.no_post:back_office", f"--output={tmp_path / 'artifacts'}"]
+           "--dvc-hooks=tests.scenarios.no_post:back_office", "--dvc-driver=api", f"--output={tmp_path / 'artifacts'}"]
     ran = subprocess.run(cmd, cwd=ROOT, env=env, text=True, capture_output=True, timeout=300,
                          start_new_session=True)
     summary = ran.stdout.strip().splitlines()[-1]
