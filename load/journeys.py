@@ -128,12 +128,14 @@ class Citizen:
 
 
 class AccountPool:
-    """The citizens this process registered: returning visitors log in as one of them."""
+    """The citizens this process registered: returning visitors log in as one of them, one visit at a time (two
+    visits of one citizen at once would see each other's dossiers appear)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.citizens: list[Citizen] = []
         self._by_username: dict[str, Citizen] = {}
+        self._busy: set[str] = set()
 
     def add(self, account: Mapping[str, Any]) -> Citizen:
         with self._lock:
@@ -149,10 +151,23 @@ class AccountPool:
             if found is not None:
                 found.codes.append(code)
 
-    def pick(self, rng: random.Random, *, with_dossiers: bool = False) -> Citizen | None:
+    def pick(self, rng: random.Random, *, with_dossiers: bool = False, lease: bool = False) -> Citizen | None:
+        """A citizen (with dossiers); `lease`: one no other visit holds, held until `release`."""
         with self._lock:
-            found = [c for c in self.citizens if c.codes] if with_dossiers else self.citizens
-            return rng.choice(found) if found else None
+            found = [c for c in self.citizens if (c.codes or not with_dossiers)
+                     and not (lease and c.account["username"] in self._busy)]
+            chosen = rng.choice(found) if found else None
+            if chosen is not None and lease:
+                self._busy.add(chosen.account["username"])
+            return chosen
+
+    def hold(self, username: str) -> None:
+        with self._lock:
+            self._busy.add(username)
+
+    def release(self, usernames: Iterable[str]) -> None:
+        with self._lock:
+            self._busy.difference_update(usernames)
 
 
 class LoadCitizens:
@@ -164,30 +179,41 @@ class LoadCitizens:
         self.pool = pool
         self.control = control
         self.new_account_share = new_account_share
+        self.holding: dict[int, list[str]] = {}     # a visit (its context) -> the citizens it holds
 
     def new(self, ctx: JourneyContext, *, fresh: bool = False) -> dict[str, Any]:
         if not fresh and ctx.rng.random() >= self.new_account_share:
-            found = self.pool.pick(ctx.rng)
+            found = self.pool.pick(ctx.rng, lease=True)
             if found is not None:
-                return found.account
+                return self._held(ctx, found.account)
         if self.control is None:
             raise RuntimeError("registering needs the national emulator's outbox (no admin token)")
         account = ctx.data.citizen()
         national = ctx.portals.seam.national
         username = str(national.register(account)["username"])
         national.confirm(username, self.control.latest_otp(username))
-        return self.pool.add({**account, "username": username}).account
+        self.pool.hold(username)
+        return self._held(ctx, self.pool.add({**account, "username": username}).account)
+
+    def _held(self, ctx: JourneyContext, account: dict[str, Any]) -> dict[str, Any]:
+        self.holding.setdefault(id(ctx), []).append(str(account["username"]))
+        return account
+
+    def done(self, ctx: JourneyContext) -> None:
+        """The visit is over: its citizens may return in other visits."""
+        self.pool.release(self.holding.pop(id(ctx), []))
 
     def registered(self, ctx: JourneyContext, citizen: Mapping[str, Any]) -> None:
-        self.pool.add(citizen)
+        self.pool.hold(str(citizen["username"]))
+        self._held(ctx, self.pool.add(citizen).account)
 
     def log_in(self, ctx: JourneyContext, citizen: Mapping[str, Any]) -> None:
         steps_of.log_in_provincial(ctx.portals, citizen)
 
     def returning(self, ctx: JourneyContext) -> tuple[dict[str, Any], str]:
-        found = self.pool.pick(ctx.rng, with_dossiers=True)
+        found = self.pool.pick(ctx.rng, with_dossiers=True, lease=True)
         if found is not None:
-            return found.account, ctx.rng.choice(found.codes)
+            return self._held(ctx, found.account), ctx.rng.choice(found.codes)
         # nobody of this process has submitted yet: this visitor submits first (measured, as it is a visit)
         citizen = self.new(ctx, fresh=True)
         steps_of.log_in_provincial(ctx.portals, citizen)
@@ -332,6 +358,7 @@ class Visits:
             raise
         finally:
             unlisten(token)
+            self.citizens.done(ctx)
         return "ok", None
 
 

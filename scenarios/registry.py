@@ -110,13 +110,15 @@ def track(ctx: JourneyContext) -> None:
     ctx.log_in(citizen)
     with step("Hồ sơ của tôi: hồ sơ đã nộp có trong danh sách"):
         assert code in ctx.portals.provincial.my_dossiers(), f"{code} is not among the citizen's dossiers"
-        status = ctx.portals.provincial.open_dossier(code).status
-    journeys.track_dossier(ctx.portals, code, status)
-    if status == journeys.NEW:
+        view = ctx.portals.provincial.open_dossier(code)
+    journeys.track_dossier(ctx.portals, code, view.status)
+    if view.status == journeys.NEW:
         ctx.back_office.result_ready(code)
-        journeys.track_dossier(ctx.portals, code, journeys.DONE)
+        # a fee still to be paid online holds the result (Decree 45/2020: 6); otherwise it is ready (9)
+        held = view.can_pay_online and view.payment.startswith(journeys.UNPAID)
+        journeys.track_dossier(ctx.portals, code, journeys.FINANCIAL if held else journeys.DONE)
     else:       # a returning visitor of the load whose dossier has moved on already
-        skipped("Có kết quả: cả hai cổng cùng cập nhật", f"the dossier is already {status!r}")
+        skipped("Có kết quả: cả hai cổng cùng cập nhật", f"the dossier is already {view.status!r}")
     journeys.unknown_dossier_not_found(ctx.portals, code[:-4] + "9999")
 
 

@@ -167,3 +167,18 @@ def test_a_level_4_visit_goes_without_the_post_when_the_catalogue_has_one(world:
     items = [{**i, "result_by_post": False} if i["code"] == without else i for i in items]
     catalogue = journeys.plan_catalogue(items, ("level4",))
     assert catalogue["level4_online"][0].code == without        # the one without the post comes first
+
+
+def test_a_citizen_returns_in_one_visit_at_a_time() -> None:
+    """Two visits of one citizen at once would each see the other's dossiers appear: a returning citizen is held
+    by the visit that has it, and free again once it ends."""
+    pool = journeys.AccountPool()
+    for n in range(2):
+        pool.add({"username": f"c{n}"}).codes.append(f"D{n}")
+    rng = random.Random(3)
+    first = pool.pick(rng, with_dossiers=True, lease=True)
+    second = pool.pick(rng, with_dossiers=True, lease=True)
+    assert first and second and first.account["username"] != second.account["username"]
+    assert pool.pick(rng, lease=True) is None                      # both are out
+    pool.release([first.account["username"]])
+    assert pool.pick(rng, lease=True) is first
