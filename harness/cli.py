@@ -84,6 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         seed=args.seed, keyword=args.keyword, headed=args.headed, pages=args.pages, pytest_args=extra,
         smoke=args.smoke, namespace=args.namespace, hooks=args.hooks, load_host=args.load_host,
         load_api=args.load_api, load_profile=args.load_profile, driver=args.driver, api=args.api,
+        browser=args.browser, video=args.video, slowmo=args.slowmo,
     ))
 
 
@@ -116,7 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=_positive, default=2, metavar="N", help="parallel pytest workers (default 2)")
     run.add_argument("--seed", type=int, default=None, metavar="N", help="test data seed (default: a new one, shown)")
     run.add_argument("-k", dest="keyword", default=None, metavar="EXPR", help="only the journeys pytest's -k selects")
-    run.add_argument("--headed", action="store_true", help="show the browser")
+    run.add_argument("--headed", action="store_true", help="show the browser (it needs a display)")
+    run.add_argument("--browser", choices=("chromium", "firefox", "webkit"), default="chromium",
+                     help="the browser of the journeys (pytest-playwright's --browser; default chromium, found on "
+                          "the machine; firefox and webkit are Playwright's own: `.venv/bin/playwright install NAME`)")
+    run.add_argument("--video", choices=("on", "off", "retain-on-failure"), default=None,
+                     help="record the journeys (pytest-playwright's --video; it needs ffmpeg)")
+    run.add_argument("--slowmo", type=float, default=None, metavar="MS",
+                     help="slow every browser action by MS milliseconds (pytest-playwright's --slowmo)")
     run.add_argument("--driver", choices=("browser", "api"), default="browser",
                      help="how the journeys reach the portals: browser (Playwright, the default) or api (HTTP, no "
                           "browser: the fast tier; the browser-only suites skip)")

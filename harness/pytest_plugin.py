@@ -143,6 +143,15 @@ def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Any
         pytest.skip(str(exc))
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    """Under `dvc-harness run`, a line as each journey starts (xdist's workers report their starts to the
+    process that prints): the run says what is going on before the first journey ends. First, before pytest's
+    own verbose line begins, so that line stays whole."""
+    if os.environ.get("DVC_HARNESS_PROGRESS") and not os.environ.get("PYTEST_XDIST_WORKER"):
+        print(f"\ndvc-harness: start {nodeid}", flush=True)
+
+
 class _XdistHooks:
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:

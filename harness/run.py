@@ -46,7 +46,7 @@ from .report import (
     terminal_summary,
     write_reports,
 )
-from .stack import StackError, StackHandle, open_stack
+from .stack import StackError, StackHandle, open_stack, prepare_state_dir
 
 EMULATOR_APIS = (DEFAULT_API, "load.api:emulator_api")
 
@@ -61,6 +61,7 @@ LOG_TAIL_LINES = 15
 REPEAT_ON_OTHER_PORTAL = "on a fresh portal database: your portal keeps this run's accounts"
 PROGRESS_EVERY_S = 5.0               # without a terminal, a progress line at most this often (failures at once)
 WARNING_PREFIX = "dvc-harness: warning:"   # lines of pytest's output shown to the user as they come
+START_PREFIX = "dvc-harness: start "        # the plugin's line as a journey starts (DVC_HARNESS_PROGRESS set)
 # Set when this command itself runs under pytest (or xdist): they must not leak into the suite's pytest.
 CHILD_ENV_DROP = ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID", "PYTEST_CURRENT_TEST")
 PYTEST_EXITS = {
@@ -84,6 +85,9 @@ class RunOptions:
     seed: int | None = None
     keyword: str | None = None
     headed: bool = False
+    browser: str = "chromium"           # pytest-playwright's --browser: chromium, firefox or webkit
+    video: str | None = None            # pytest-playwright's --video: on, off, retain-on-failure
+    slowmo: float | None = None         # pytest-playwright's --slowmo, in milliseconds
     pages: str | None = None            # MODULE:FACTORY for --dvc-pages; None: the plugin's default
     pytest_args: list[str] = field(default_factory=list)
     smoke: bool = True                  # the `smoke` load profile after the journeys (reports in REPORT/load/)
@@ -140,8 +144,14 @@ def prepare_report_dir(report_dir: Path) -> None:
 
 
 def check_load_api(opts: RunOptions) -> None:
-    """A misspelt --api, --load-api or --load-profile is said before the journeys run, not after them when the
-    smoke load starts."""
+    """A browser that is not installed, a misspelt --api, --load-api or --load-profile is said before the stack
+    starts and the journeys run, not after them when the smoke load starts."""
+    if opts.driver == "browser":
+        from .browser import missing_browser
+
+        problem = missing_browser(opts.browser)
+        if problem:
+            raise RunError(problem)
     if opts.api:
         _check_factory("--api", opts.api)
     if not opts.smoke:
@@ -210,6 +220,12 @@ def pytest_command(opts: RunOptions, seed: int, report_dir: Path, state_dir: Pat
         cmd += ["-k", opts.keyword]
     if opts.headed:
         cmd.append("--headed")
+    if opts.browser != "chromium":
+        cmd += ["--browser", opts.browser]
+    if opts.video:
+        cmd += ["--video", opts.video]
+    if opts.slowmo:
+        cmd += ["--slowmo", f"{opts.slowmo:g}"]
     return cmd + list(opts.pytest_args)
 
 
@@ -244,6 +260,12 @@ def repeat_command(opts: RunOptions, seed: int, keyword: str | None, workers: in
         args += ["-k", keyword]
     if opts.headed:
         args.append("--headed")
+    if opts.browser != "chromium":
+        args += ["--browser", opts.browser]
+    if opts.video:
+        args += ["--video", opts.video]
+    if opts.slowmo:
+        args += ["--slowmo", f"{opts.slowmo:g}"]
     if not (smoke and opts.smoke):
         args.append("--no-smoke")
     if opts.pytest_args:
@@ -288,13 +310,19 @@ class Progress:
         if _SECTION_END.match(line):
             self._over = True
             return
-        found = _COLLECTED.search(line) if line.startswith(("collect", "collecting")) else None
-        if found:
-            self.total = int(found.group(3) or found.group(1))
+        if line.startswith(START_PREFIX):       # a journey starts (on a worker): said as it happens
+            self.finish()
+            print(f"  start  {line[len(START_PREFIX):].strip()}", file=self.out, flush=True)
             return
-        found = _XDIST_ITEMS.match(line)
+        found = _COLLECTED.search(line) if line.startswith(("collect", "collecting")) else None
+        found = found or _XDIST_ITEMS.match(line)
         if found:
-            self.total = int(found.group(1))
+            total = int(found.group(3) or found.group(1)) if found.re is _COLLECTED else int(found.group(1))
+            if self.total is None:
+                self.finish()
+                print(f"  {total} journeys selected · {self.clock() - self.started:.0f} s", file=self.out,
+                      flush=True)
+            self.total = total
             return
         found = _XDIST_RESULT.match(line)
         nodeid, outcome = (found.group(2), found.group(1)) if found else (None, None)
@@ -350,7 +378,7 @@ class Progress:
 
 def child_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in CHILD_ENV_DROP}
-    env.update(PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8")
+    env.update(PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8", DVC_HARNESS_PROGRESS="1")
     return env
 
 
@@ -426,8 +454,9 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
     report_dir, state_dir = opts.report_dir.absolute(), opts.state_dir.absolute()
     try:
         check_load_api(opts)
+        prepare_state_dir(state_dir)        # a file or a folder we may not write in: one line, now
         prepare_report_dir(report_dir)
-    except RunError as exc:
+    except (RunError, StackError) as exc:
         print(f"dvc-harness run: {exc}", file=sys.stderr)
         return EXIT_ERROR
     rc: int | None = None
@@ -521,7 +550,7 @@ def _journeys_and_smoke(opts: RunOptions, handle: StackHandle, cmd: list[str], s
     """pytest, then the smoke load unless interrupted."""
     info = handle.info
     portal = f"of {opts.pages or opts.api}" if opts.other_portal else info.services.get("provincial", "?")
-    print(f"dvc-harness run: {opts.suite_shown} · {opts.driver} driver · seed {seed} · "
+    print(f"dvc-harness run: the stack is up · {opts.suite_shown} · {opts.driver} driver · seed {seed} · "
           f"{opts.workers} worker{'s' if opts.workers > 1 else ''} · portal {portal} "
           f"({'stack started here' if handle.started_here else 'stack already running'})", file=out, flush=True)
     if opts.other_portal and opts.namespace and opts.namespace != info.default_namespace:

@@ -59,15 +59,25 @@ def test_a_firefox_that_is_not_installed_stops_the_run_at_once(
         pytest.skip("Playwright's Firefox is installed here")
     monkeypatch.chdir(tmp_path)
     write_suite(tmp_path / "suite")
-    code = main(["run", "--suite", "suite", "--state-dir", str(tmp_path / "state"), "--workers", "1", "--no-smoke",
-                 "--", "--browser", "firefox", *QUICK])
+    code = main(["run", "--browser", "firefox", "--suite", "suite", "--state-dir", str(tmp_path / "state"),
+                 "--workers", "1", "--no-smoke", "--", *QUICK])
     captured = capsys.readouterr()
     assert code == 2, captured.out + captured.err
+    assert captured.err.count("\n") == 1, captured.err                          # one line
     assert "--browser firefox: Playwright's Firefox is not installed" in captured.err
     assert "playwright install firefox" in captured.err
-    # stopped as pytest starts, before any test: it used to launch Chromium's executable as Firefox and hang 180 s
-    log = (tmp_path / "reports" / "pytest.log").read_text(encoding="utf-8")
-    assert "test session starts" not in log and "test_a_blank_page" not in log
+    # said before the stack starts: no stack, no pytest (it used to take 7–26 s to learn it)
+    assert not (tmp_path / "state" / "stack.json").exists() and not (tmp_path / "reports" / "pytest.log").exists()
+
+
+def test_run_takes_the_browser_video_and_slowmo_itself() -> None:
+    from harness.run import RunOptions, pytest_command, repeat_command
+
+    opts = RunOptions(browser="webkit", video="retain-on-failure", slowmo=250)
+    cmd = pytest_command(opts, 7, Path("/tmp/r"), Path("/tmp/s"))
+    assert cmd[cmd.index("--browser") + 1] == "webkit" and cmd[cmd.index("--video") + 1] == "retain-on-failure"
+    assert cmd[cmd.index("--slowmo") + 1] == "250"
+    assert "--browser webkit --video retain-on-failure --slowmo 250" in repeat_command(opts, 7, None, 2)
 
 
 def _no_ffmpeg_env(tmp_path: Path) -> dict[str, str]:

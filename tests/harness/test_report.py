@@ -301,6 +301,7 @@ def test_progress_follows_plain_and_xdist_output() -> None:
     progress = Progress(out, clock=lambda: 0.0)  # type: ignore[arg-type]
     for line in [
         "collecting ... collected 4 items / 1 deselected / 3 selected",
+        "dvc-harness: start suite/test_a.py::test_x[a b]",
         "suite/test_a.py::test_x[a b] PASSED                      [ 33%]",
         "suite/test_a.py::test_y FAILED                           [ 66%]",
         "suite/test_a.py::test_y ERROR                            [ 66%]",
@@ -312,6 +313,8 @@ def test_progress_follows_plain_and_xdist_output() -> None:
     assert progress.total == 3 and progress.counts() == {"passed": 1, "failed": 1, "skipped": 1}
     # without a terminal: the first journey, every failure and the last one get a line
     assert out.text.splitlines() == [
+        "  3 journeys selected · 0 s",                     # the selection and each start, as they happen
+        "  start  suite/test_a.py::test_x[a b]",
         "  journeys 1/3 done · 1 passed · 0 failed · 0 skipped · 0 s",
         "  FAIL  suite/test_a.py::test_y",
         "  journeys 2/3 done · 1 passed · 1 failed · 0 skipped · 0 s",
@@ -337,6 +340,7 @@ def test_progress_without_a_terminal_prints_at_most_every_few_seconds() -> None:
         progress.feed(f"suite/test_a.py::test_{i} PASSED")
     lines = out.getvalue().splitlines()
     assert lines == [
+        "  20 journeys selected · 0 s",
         "  journeys 1/20 done · 1 passed · 0 failed · 0 skipped · 1 s",
         "  journeys 6/20 done · 6 passed · 0 failed · 0 skipped · 6 s",
         "  journeys 11/20 done · 11 passed · 0 failed · 0 skipped · 11 s",
