@@ -21,6 +21,7 @@ import random
 import re
 import shlex
 import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -438,6 +439,30 @@ def judge(rc: int | None, interrupted: bool, journeys: list[Journey] | None) -> 
     return EXIT_OK, ""
 
 
+def count_selection(cmd: list[str], timeout: float = 30.0) -> int | None:
+    """How many journeys the pytest command selects (pytest --collect-only: no browser, no journey runs); None
+    when that cannot be known in `timeout` seconds."""
+    drop = {"-n", "--dist", "--junitxml", "--output", "--tracing", "--screenshot", "--video"}
+    kept: list[str] = []
+    skip_next = False
+    for arg in cmd:
+        if skip_next:
+            skip_next = False
+            continue
+        name = arg.split("=", 1)[0]
+        if name in drop:
+            skip_next = "=" not in arg and name in ("-n", "--dist", "--video")
+            continue
+        kept.append(arg)
+    try:
+        done = subprocess.run([*kept, "--collect-only", "-q", "-p", "no:xdist"], capture_output=True, text=True,
+                              timeout=timeout, env=child_env(), start_new_session=True)
+    except (subprocess.TimeoutExpired, OSError):
+        return None
+    found = re.search(r"(\d+)(?:/\d+)? tests? (?:collected|selected)", done.stdout)
+    return int(found.group(1)) if found else None
+
+
 def _log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
     try:
         kept = [line for line in path.read_text(encoding="utf-8", errors="replace").splitlines() if line.strip()]
@@ -492,6 +517,8 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
             if smoke_interrupted and smoke_code is None:   # stopped before the load said anything of its own
                 _forget_old_smoke(report_dir)
                 smoke_code = EXIT_ERROR
+    if interrupted and planned is None and cmd:
+        planned = count_selection(cmd)      # stopped during the collection: the selection, counted now
     junit = report_dir / JUNIT
     if not run_error and junit.exists():
         try:

@@ -170,3 +170,29 @@ def test_a_smoke_load_that_finished_leaves_the_journeys_verdict_alone(
     data = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
     assert data["smoke"]["verdict"] == "an SLO failed" and data["interrupted"] is False
     assert "INTERRUPTED" not in capsys.readouterr().out
+
+
+def test_interrupted_while_collecting_counts_the_selection_as_not_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C before pytest had said how many journeys it selected (its workers were collecting): the selection is
+    counted (pytest --collect-only), not lost from the totals."""
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "test_three.py").write_text("def test_a():\n    pass\n\ndef test_b():\n    pass\n\ndef test_c():\n    pass\n",
+                                         encoding="utf-8")
+
+    def run_pytest(cmd: list[str], log_path: Path, out: TextIO) -> tuple[int | None, bool, Progress]:
+        log_path.write_text("$ pytest\ncollecting ...\nKeyboardInterrupt\n", encoding="utf-8")
+        return 2, True, Progress(io.StringIO())         # interrupted; no total, no JUnit XML
+
+    monkeypatch.setattr(run_module, "open_stack", lambda state_dir: fake_stack())
+    monkeypatch.setattr(run_module, "run_pytest", run_pytest)
+    monkeypatch.chdir(tmp_path)
+    reports = tmp_path / "reports"
+    code = run_module.run(RunOptions(state_dir=tmp_path / "state", report_dir=reports, suite=str(suite),
+                                     smoke=False))
+    assert code == 2
+    data = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
+    assert data["interrupted"] is True and data["totals"]["not_run"] == 3 and data["totals"]["journeys"] == 3
+    assert "3 not run" in capsys.readouterr().out
