@@ -19,6 +19,8 @@ import sys
 from functools import cache
 from pathlib import Path
 
+from .tools import command
+
 SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 ENV_OVERRIDE = "DVC_CHROMIUM"
 
@@ -79,7 +81,8 @@ def missing_browser(browser: str) -> str | None:
     if path and Path(path).exists():
         return None
     return (f"--browser {browser}: Playwright's {PLAYWRIGHT_ONLY[browser]} is not installed"
-            f"{f' (looked for {path})' if path else ''}. Install it with `.venv/bin/playwright install {browser}` "
+            f"{f' (looked for {path})' if path else ''}. Install it with "
+            f"`{command('playwright')} install {browser}` "
             "(a download), or run the journeys in Chromium (the default, no --browser)")
 
 
@@ -141,7 +144,7 @@ def find_ffmpeg() -> tuple[str | None, str]:
                           f"({own}): {exc}")
         return str(own), f"linked the system's ffmpeg ({system}) where Playwright looks for its own ({own})"
     where = f" (looked for {own} and for ffmpeg on PATH)" if own else " (nor ffmpeg on PATH)"
-    return None, (f"no ffmpeg{where}: install Playwright's with `.venv/bin/playwright install ffmpeg` "
+    return None, (f"no ffmpeg{where}: install Playwright's with `{command('playwright')} install ffmpeg` "
                   "or the system's (`apt-get install ffmpeg`)")
 
 

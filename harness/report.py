@@ -25,6 +25,7 @@ import jinja2
 from markupsafe import Markup
 
 from .steps import Step
+from .tools import command
 
 SCHEMA_VERSION = 1
 SUMMARY_HTML, SUMMARY_JSON = "summary.html", "summary.json"
@@ -498,7 +499,8 @@ def terminal_summary(report: RunReport, report_dir: Path, listed: int = 20) -> s
     trace = next((a for j in failing for a in j.artifacts if a.kind == "trace"), None)
     if trace is not None:
         shown_trace = shlex.quote(_display_path(report_dir / trace.path))
-        lines.append(f"Open the first failure's trace:  .venv/bin/{trace_command(shown_trace)}  "
+        viewer = trace_command(shown_trace).removeprefix("playwright ")
+        lines.append(f"Open the first failure's trace:  {command('playwright')} {viewer}  "
                      "(then the URL it prints; or drop the file on https://trace.playwright.dev)")
     if failing:
         note = f"; {report.repeat_note}" if report.repeat_note else ""

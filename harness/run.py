@@ -48,6 +48,7 @@ from .report import (
     write_reports,
 )
 from .stack import StackError, StackHandle, open_stack, prepare_state_dir
+from .tools import command
 
 EMULATOR_APIS = (DEFAULT_API, "load.api:emulator_api")
 
@@ -233,7 +234,7 @@ def pytest_command(opts: RunOptions, seed: int, report_dir: Path, state_dir: Pat
 def repeat_command(opts: RunOptions, seed: int, keyword: str | None, workers: int, *, smoke: bool = True) -> str:
     """The `dvc-harness run` command that repeats the run (or one journey, without the smoke load) with
     the same data."""
-    args = [".venv/bin/dvc-harness", "run"]
+    args = [command("dvc-harness"), "run"]
     if opts.state_dir != Path(DEFAULT_STATE_DIR):
         args += ["--state-dir", str(opts.state_dir)]
     if opts.report_dir != Path(DEFAULT_REPORT_DIR):

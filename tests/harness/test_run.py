@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -154,7 +156,9 @@ def test_a_failing_journey_keeps_its_artefacts(workdir: Path, capsys: pytest.Cap
     assert kinds["trace"]["command"] == f"playwright show-trace --host 127.0.0.1 --port 9323 {kinds['trace']['path']}"
     assert "Cổng Dịch vụ công tỉnh" in (reports / kinds["page_html"]["path"]).read_text(encoding="utf-8")
     repeat = failed["repeat_command"]
-    assert repeat == (".venv/bin/dvc-harness run --state-dir state --report-dir out --suite suite --seed 5 "
+    from harness.tools import command
+
+    assert repeat == (f"{command('dvc-harness')} run --state-dir state --report-dir out --suite suite --seed 5 "
                       "--workers 1 -k 'test_journeys.py and test_a_heading_that_is_not_there[chromium]' --no-smoke "
                       "-- -p no:schemathesis -p no:hypothesispytest")
 
@@ -374,3 +378,20 @@ def test_on_the_emulator_s_portal_a_repeat_needs_no_fresh_database(
     assert main(["run", "--suite", "suite", "--state-dir", "state", "--no-smoke", "--namespace", "x"]) == 1
     out = capsys.readouterr().out
     assert "Repeat a failing journey (same data):" in out and "warning: --namespace" not in out
+
+
+def test_the_commands_it_prints_work_from_where_the_run_started(tmp_path: Path) -> None:
+    from harness.run import RunOptions, repeat_command
+    from harness.tools import command
+
+    here = Path(sys.executable).parent.parent.parent          # the project folder that holds .venv
+    assert command("dvc-harness", here) == ".venv/bin/dvc-harness"
+    elsewhere = command("dvc-harness", tmp_path)              # a team's own folder
+    assert elsewhere == str(Path(sys.executable).parent / "dvc-harness") and Path(elsewhere).exists()
+    assert command("playwright", tmp_path) == str(Path(sys.executable).parent / "playwright")
+    before = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        assert repeat_command(RunOptions(), 5, None, 2).startswith(shlex.quote(elsewhere) + " run ")
+    finally:
+        os.chdir(before)

@@ -179,8 +179,7 @@ def test_interrupted_while_collecting_counts_the_selection_as_not_run(
     counted (pytest --collect-only), not lost from the totals."""
     suite = tmp_path / "suite"
     suite.mkdir()
-    (suite / "test_three.py").write_text("def test_a():\n    pass\n\ndef test_b():\n    pass\n\ndef test_c():\n    pass\n",
-                                         encoding="utf-8")
+    (suite / "test_three.py").write_text("".join(f"def test_{n}():\n    pass\n\n" for n in "abc"), encoding="utf-8")
 
     def run_pytest(cmd: list[str], log_path: Path, out: TextIO) -> tuple[int | None, bool, Progress]:
         log_path.write_text("$ pytest\ncollecting ...\nKeyboardInterrupt\n", encoding="utf-8")
