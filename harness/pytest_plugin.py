@@ -29,7 +29,7 @@ from mocks.core.namespace import check as check_namespace
 
 from . import playwright_settings, shared, steps
 from .clients import Platform
-from .control import Clock, Faults, Journal
+from .control import Clock, Faults, Journal, fault_profiles
 from .stack import RemoteStack, Stack, StackInfo, find_running
 from .testdata import DataFactory
 
@@ -113,7 +113,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     pages, api_layer = config.getoption("dvc_pages", DEFAULT_PAGES), config.getoption("dvc_api", None)
     under_test = pages if pages != DEFAULT_PAGES else (api_layer if api_layer not in (None, DEFAULT_API) else None)
     api = config.getoption("dvc_driver", "browser") == "api"
+    profiles = fault_profiles()
     for item in items:
+        named = item.get_closest_marker("dvc_fault_profile")
+        if named is not None and (not named.args or named.args[0] not in profiles):
+            # said once, as the run starts, not as a setup error with the plugin's traceback in every test
+            raise pytest.UsageError(f"{item.nodeid}: dvc_fault_profile({', '.join(map(repr, named.args))}): no such "
+                                    f"fault profile (known: {', '.join(profiles)})")
         marker = item.get_closest_marker("dvc_emulator_only")
         if under_test and marker is not None:
             why = marker.args[0] if marker.args else marker.kwargs.get("reason", "it needs the provincial emulator")
@@ -235,14 +241,14 @@ def dvc_pages(request: pytest.FixtureRequest, dvc_stack: Stack | RemoteStack, dv
         from scenarios.api import api_portals  # the driver chosen: only now is the API driver loaded
 
         portals = api_portals(request.getfixturevalue("dvc_api")())
-        owner = "the portal's HTTP layer"
+        owner = "the API driver's {part} portal"
     else:
         page = request.getfixturevalue("page")
         page.context.set_extra_http_headers({NAMESPACE_HEADER: dvc_namespace})
         request.node._dvc_page = page       # for the failure's page.html (_keep_page_html)
         portals = _factory(request, "dvc_pages")(page, dict(dvc_stack.urls))
-        owner = "the page objects"
-    return _Portals(*(steps.lacking(getattr(portals, part), f"{owner} ({part})")
+        owner = "the {part} page object"
+    return _Portals(*(steps.lacking(getattr(portals, part), owner.format(part=part))
                       for part in ("national", "provincial", "payment", "postal")))
 
 
