@@ -51,3 +51,11 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any], browser_n
 def delete_output_dir() -> None:
     """pytest-playwright empties --output in every worker as it starts, which can delete what an
     earlier worker already kept; the dvc-harness plugin empties it once, before workers start."""
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any], pytestconfig: pytest.Config) -> dict[str, Any]:
+    """A Vietnamese citizen's browser: its language and time zone (date inputs dd/mm/yyyy, file inputs in
+    Vietnamese), whatever the machine's; --dvc-locale and --dvc-timezone change them."""
+    return {**browser_context_args, "locale": pytestconfig.getoption("dvc_locale"),
+            "timezone_id": pytestconfig.getoption("dvc_timezone")}

@@ -59,6 +59,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--dvc-driver", default="browser", choices=DRIVERS,
                     help="how the journeys reach the portals: browser (page objects in Playwright, the default) or "
                          "api (the portal's HTTP layer, no browser: the fast tier; tests that need a browser skip)")
+    group.addoption("--dvc-locale", default="vi-VN", metavar="LOCALE",
+                    help="the browser's language (default vi-VN, a Vietnamese citizen's: dates dd/mm/yyyy)")
+    group.addoption("--dvc-timezone", default="Asia/Ho_Chi_Minh", metavar="TZ",
+                    help="the browser's time zone (default Asia/Ho_Chi_Minh)")
     group.addoption("--dvc-api", default=None, metavar="MODULE:FACTORY",
                     help=f"the portal's HTTP layer (scenarios.api.seam; default {DEFAULT_API} on the emulators): the "
                          "api driver runs on it, and the browser journeys log in and set up through it")

@@ -56,7 +56,7 @@ def test_misspelt_names_are_refused_with_the_valid_ones(dvc_faults: Any, dvc_jou
     assert dvc_faults.rules() == []
 
 
-def test_a_misspelt_fault_profile_marker_stops_the_run_in_one_line_naming_the_valid_ones(pytester: pytest.Pytester) -> None:
+def test_a_misspelt_fault_profile_marker_stops_the_run_in_one_line(pytester: pytest.Pytester) -> None:
     pytester.makepyfile('''
         import pytest
 

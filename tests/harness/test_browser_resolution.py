@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -116,3 +117,13 @@ def test_video_without_ffmpeg_is_one_warning_and_the_tests_pass(tmp_path: Path) 
     assert result.returncode == 0, out
     assert out.count("dvc-harness: warning: --video on needs ffmpeg, no ffmpeg") == 1, out
     assert "videos are off for this run" in out and "1 passed" in out
+
+
+def test_the_browser_speaks_vietnamese_in_vietnam(page: Any) -> None:
+    """The journeys' browser has a Vietnamese citizen's language and time zone, not the machine's."""
+    seen = page.evaluate("() => [navigator.language, Intl.DateTimeFormat().resolvedOptions().timeZone, "
+                         "new Date(Date.UTC(2024, 0, 15, 20, 0)).getHours(), "
+                         "new Intl.DateTimeFormat().format(new Date(Date.UTC(2024, 0, 15, 12, 0)))]")
+    assert seen[0] == "vi-VN" and seen[1] in ("Asia/Ho_Chi_Minh", "Asia/Saigon")   # Chromium names it the old way
+    assert seen[2] == 3                                          # 20:00 UTC is 03:00 the next day in Vietnam
+    assert seen[3] == "15/1/2024"                                # day first
