@@ -416,7 +416,7 @@ def describe(info: StackInfo, state_dir: Path) -> str:
         f"  Browse the provincial portal:  {prov}/",
         f"  Register a citizen:            {nat}/dang-ky   (one-time codes: GET {nat}/_admin/messages)",
         f"  Look a dossier up:             {nat}/tra-cuu",
-        "  API documents:                 <service>/openapi.json (and /docs where a CDN is reachable)",
+        "  API documents:                 <service>/docs, /redoc, /openapi.json",
         "",
         f"  stack.json (admin token, clients): {state_dir.resolve() / 'stack.json'}",
         "  Stop with Ctrl-C.",

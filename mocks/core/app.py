@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import schemas, snapshot
+from .apidocs import install_docs
 from .bodylimit import BodyLimitMiddleware, BodyLimits
 from .clock import Clock
 from .config import StackConfig
@@ -138,9 +139,11 @@ def create_service_app(
         finally:
             ctx.close()
 
-    app = FastAPI(title=title, description=description, version="1.0", lifespan=lifespan)
+    app = FastAPI(title=title, description=description, version="1.0", lifespan=lifespan, docs_url=None,
+                  redoc_url=None)
     app.state.ctx = ctx
     install_openapi(app, ctx.name)
+    install_docs(app, title)
     ctx.templates.globals["site_name"] = site_name
     app.mount("/_static", StaticFiles(directory=str(CORE_STATIC)), name="core-static")
 
