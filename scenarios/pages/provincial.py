@@ -29,6 +29,7 @@ ADDRESS_LABELS = {"name": "Họ tên người nhận", "phone": "Số điện th
 SAMPLE_TEXT = "Nội dung kê khai thử nghiệm"
 SAMPLE_DATE = "2024-01-15"
 CODE_TEXT = re.compile(r"^\s*Mã hồ sơ:\s*(\S+)\s*$")
+DOSSIER_CODE_ALONE = re.compile(r"^\s*(\S+)\s*$")     # a definition "Mã hồ sơ" holds the code, not its label again
 
 
 class ProvincialPages:
@@ -294,7 +295,7 @@ class ProvincialPages:
         expect(found.or_(page.get_by_role("main").get_by_role("alert")).first).to_be_visible()
         if found.count() == 0:
             return None
-        shown_code = CODE_TEXT.match(read_definition(found, "Mã hồ sơ"))
+        shown_code = DOSSIER_CODE_ALONE.match(read_definition(found, "Mã hồ sơ"))
         status, number = status_parts(read_definition(found, "Trạng thái"))
         return LookupView(code=shown_code.group(1) if shown_code else "", status=status, status_code=number,
                           procedure=read_definition(found, "Thủ tục"),

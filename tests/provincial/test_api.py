@@ -409,3 +409,5 @@ def test_submitting_through_the_form(citizen: requests.Session, urls: dict[str, 
     assert code in listing
     lookup = requests.get(f"{base}/tra-cuu", params={"ma": code}, headers=dict(citizen.headers), timeout=T).text
     assert "Mới đăng ký" in lookup
+    # the look-up's "Mã hồ sơ" names the code once (it read "Mã hồ sơ: Mã hồ sơ: …")
+    assert f'<dt>Mã hồ sơ</dt><dd data-testid="dossier-code">{code}</dd>' in lookup and "Mã hồ sơ: " not in lookup
