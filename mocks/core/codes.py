@@ -21,3 +21,16 @@ LEVEL_LABELS: dict[int, str] = {
     3: "Một phần (mức độ 3)",
     4: "Toàn trình (mức độ 4)",
 }
+
+
+# The postal protocol's result `Status` (VNPost via the provincial gateway): only "100" is known; the rest are
+# [assumed]. The postal service answers with it, and so does a portal's webhook for the postal service.
+POSTAL_STATUS_OK = "100"
+POSTAL_STATUS_BY_HTTP: dict[int, str] = {400: "101", 413: "101", 422: "101", 401: "102", 403: "103", 404: "104",
+                                         409: "105"}
+POSTAL_STATUS_OTHER = "199"
+
+
+def postal_status(http_status: int) -> str:
+    """The postal protocol's `Status` for an error answer with this HTTP status."""
+    return POSTAL_STATUS_BY_HTTP.get(http_status, POSTAL_STATUS_OTHER)

@@ -217,7 +217,12 @@ class LoginThrottle:
         self.throttle.reset(ns)
 
 
+def tries_left(left: int) -> str:
+    """'1 try left', '3 tries left'."""
+    return f"{left} {'try' if left == 1 else 'tries'} left"
+
+
 def wrong_password_message(left: int) -> tuple[str, str]:
     """What a wrong password adds to the refusal: the tries left before the lock."""
     return (f" Còn {left} lần thử trước khi tài khoản bị tạm khóa.",
-            f" {left} tries left before log-in is locked.")
+            f" {tries_left(left)} before log-in is locked.")

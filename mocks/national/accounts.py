@@ -26,7 +26,15 @@ from mocks.core.clock import Clock
 from mocks.core.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized
 from mocks.core.identifiers import InvalidIdentifier, check_tax_code, normalise_mobile, parse_citizen_id
 from mocks.core.storage import Store
-from mocks.core.throttle import Limit, LoginThrottle, Throttle, TooManyAttempts, minutes, wrong_password_message
+from mocks.core.throttle import (
+    Limit,
+    LoginThrottle,
+    Throttle,
+    TooManyAttempts,
+    minutes,
+    tries_left,
+    wrong_password_message,
+)
 from mocks.core.timefmt import to_iso
 
 from .security import hash_password, new_otp, verify_password
@@ -372,7 +380,7 @@ class AccountBook:
                     failure = self._too_many_wrong_codes(int(OTP_TRIES_LIMIT.lock_seconds))
                 elif left > 0:
                     failure = DomainError("OTP_WRONG", f"Mã xác thực không đúng, còn {left} lần thử.",
-                                          f"Wrong code; {left} tries left.", details={"field": "otp", "left": left})
+                                          f"Wrong code; {tries_left(left)}.", details={"field": "otp", "left": left})
                 else:
                     failure = DomainError("OTP_INVALIDATED",
                                           "Nhập sai mã quá 5 lần, mã đã bị hủy; vui lòng yêu cầu gửi lại mã.",

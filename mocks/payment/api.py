@@ -106,8 +106,8 @@ async def read_json(request: Request) -> Any:
     body = await request.body()   # the core's body limit has capped it at MESSAGE_LIMIT
     try:
         return jsonbody.loads(body)
-    except TooDeeplyNested as exc:
-        raise PaymentError(INVALID_DATA, exc.vi, exc.en) from None
+    except TooDeeplyNested as exc:      # the protocol's MaLoi 03, and the house code every service gives it
+        raise PaymentError(INVALID_DATA, exc.vi, exc.en, code=exc.code) from None
     except ValueError as exc:
         raise PaymentError(INVALID_DATA, "Bản tin không phải JSON hợp lệ.", "The message is not valid JSON.",
                            details=[{"field": "body", "problem": str(exc)[:200]}]) from None

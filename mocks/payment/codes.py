@@ -75,9 +75,10 @@ class PaymentError(DomainError):
     """A refusal on the payment protocol: the house error body plus `MaLoi` and `MoTaLoi`."""
 
     def __init__(self, ma_loi: str, vi: str | None = None, en: str | None = None, *,
-                 status: int | None = None, details: Any = None) -> None:
-        code, http_status, default_vi, default_en = RESULT_CODES[ma_loi]
-        super().__init__(code, vi or default_vi, en or default_en, status=status or http_status, details=details)
+                 status: int | None = None, details: Any = None, code: str | None = None) -> None:
+        known, http_status, default_vi, default_en = RESULT_CODES[ma_loi]
+        super().__init__(code or known, vi or default_vi, en or default_en, status=status or http_status,
+                         details=details)
         self.ma_loi = ma_loi
 
     def body(self) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mocks.core.clock import Clock
+from mocks.core.codes import POSTAL_STATUS_OK, postal_status
 from mocks.core.config import StackConfig
 from mocks.core.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized
 from mocks.core.identifiers import InvalidIdentifier, normalise_mobile
@@ -35,15 +36,9 @@ WAYBILL_SERVICE = "EB"          # service indicator of the waybills we issue (EM
 WAYBILL_FIRST_SERIAL = 10_000_001  # first serial of a namespace, so codes look like real ones [assumed]
 BUILT_IN_NAME = "Cổng Dịch vụ công tỉnh Quảng Nam"
 
-# Result codes of the protocol's `Status` field: only "100" is known; the rest are [assumed].
-STATUS_OK = "100"
-STATUS_BY_HTTP: dict[int, str] = {400: "101", 413: "101", 422: "101", 401: "102", 403: "103", 404: "104", 409: "105"}
-STATUS_OTHER = "199"
-
-
-def result_status(http_status: int) -> str:
-    """The protocol's `Status` for an error answer with this HTTP status."""
-    return STATUS_BY_HTTP.get(http_status, STATUS_OTHER)
+# Result codes of the protocol's `Status` field (mocks/core/codes.py: the portal's webhook answers with them too).
+STATUS_OK = POSTAL_STATUS_OK
+result_status = postal_status
 
 
 # -- the delivery state machine ------------------------------------------------------------------

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mocks.core import jsonbody
 from mocks.core.app import Namespace
+from mocks.core.codes import postal_status
 from mocks.core.errors import DomainError, PayloadTooLarge, Unauthorized
 from mocks.core.openapi import content, success
 from mocks.core.signing import safe_equal
@@ -335,8 +336,9 @@ def confirm_envelope(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def postal_envelope(body: dict[str, Any], status: int) -> dict[str, Any]:
-    """A refusal of a postal event with the protocol's Status (101: invalid data)."""
-    return {"Status": "101" if status == 400 else str(status), "Message": body["error"]["message_vi"], **body}
+    """A refusal of a postal event with the postal protocol's own Status (101 invalid data or too large, 102 no
+    or a wrong access_token: mocks/core/codes.py), as the postal service's answers carry it."""
+    return {"Status": postal_status(status), "Message": body["error"]["message_vi"], **body}
 
 
 async def _json_body(request: Request) -> Any:

@@ -315,7 +315,8 @@ class PostalEventRecorded(BaseModel):
 
 
 class PostalEventRefusal(BaseModel):
-    Status: str = Field(description='"101" invalid data, else the HTTP status')
+    Status: str = Field(description='the postal protocol\'s: "101" invalid data or too large, "102" no or a wrong '
+                                    'access_token (mocks/core/codes.py)')
     Message: str
     error: ErrorDetail
 

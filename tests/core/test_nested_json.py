@@ -115,6 +115,7 @@ def test_the_payment_platform_answers_its_maloi(stack: Stack) -> None:
     try:
         status, answer = conn.request("POST", "/api/payment", DEEP_ARRAY)
         assert status == 400 and answer["MaLoi"] == "03" and "nested too deeply" in answer["error"]["message_en"]
+        assert answer["error"]["code"] == "TOO_DEEPLY_NESTED"      # the code docs/limits.md promises everywhere
         conn.still_usable()
     finally:
         conn.close()

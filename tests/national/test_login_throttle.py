@@ -45,7 +45,7 @@ def test_five_wrong_passwords_lock_even_the_right_one_until_the_clock_moves(seed
     for left in (4, 3, 2, 1):
         error = refusal(accounts.authenticate, NS, AN, "Sai123456")
         assert isinstance(error, Unauthorized) and error.code == "INVALID_CREDENTIALS"
-        assert f"Còn {left} lần thử" in error.vi and f"{left} tries left" in error.en
+        assert f"Còn {left} lần thử" in error.vi and f"{left} {'try' if left == 1 else 'tries'} left" in error.en
     fifth = refusal(accounts.authenticate, NS, AN, "Sai123456")
     assert isinstance(fifth, TooManyAttempts) and fifth.status == 429 and fifth.code == "LOGIN_LOCKED"
     assert fifth.retry_after == LOCK and fifth.headers == {"Retry-After": str(LOCK)}
