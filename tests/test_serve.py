@@ -101,3 +101,29 @@ def test_serve_writes_stack_json_and_a_restart_keeps_dossiers(tmp_path: Path, ba
         stop(again)
     finally:
         end_group(again)
+
+
+def test_a_delayed_request_cut_short_by_the_stop_gets_a_503_and_no_traceback(tmp_path: Path, base_port: int) -> None:
+    import threading
+    import time
+
+    import requests
+
+    from harness.control import Faults
+
+    state = tmp_path / "state"
+    process = start_serve(state, base_port)
+    try:
+        info = wait_for_stack(state, process)
+        Faults(info, "slow").latency("provincial", "/api/v1/agencies", ms=120_000)
+        answers: list[requests.Response] = []
+        caller = threading.Thread(target=lambda: answers.append(requests.get(
+            f"{info.url('provincial')}/api/v1/agencies", headers={"X-DVC-Namespace": "slow"}, timeout=90)))
+        caller.start()
+        time.sleep(2)                                         # let the slow request reach the service
+        out = stop(process)
+        caller.join(timeout=60)
+    finally:
+        end_group(process)
+    assert answers and answers[0].status_code == 503 and answers[0].json()["error"]["code"] == "SERVICE_STOPPING"
+    assert "Traceback" not in out and "CancelledError" not in out, out

@@ -12,6 +12,10 @@ import requests
 
 NAMESPACE_HEADER = "X-DVC-Namespace"
 ADMIN_HEADER = "X-Admin-Token"
+# Longer than any time-out of the emulators' own calls (the portal waits 15 s for the payment platform, the
+# national sync, the post), several of which one request may make in turn: a test with a latency fault sees
+# what the portal does about it, not its own client giving up first. Any call takes `timeout=` of its own.
+DEFAULT_TIMEOUT = 60.0
 
 
 class ClientError(RuntimeError):
@@ -42,7 +46,7 @@ class ServiceClient:
         namespace: str = "default",
         admin_token: str | None = None,
         session: requests.Session | None = None,
-        timeout: float = 15.0,
+        timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.namespace = namespace

@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from .base import ClientError, ServiceClient
+from .base import DEFAULT_TIMEOUT, ClientError, ServiceClient
 from .forms import find_form
 
 
@@ -42,7 +42,7 @@ class NationalClient(ServiceClient):
 
 
 def complete_sso(session: requests.Session, start_url: str, username: str, password: str,
-                 *, timeout: float = 15.0) -> requests.Response:
+                 *, timeout: float = DEFAULT_TIMEOUT) -> requests.Response:
     """Follow a portal's SSO start URL through the national log-in form and back.
 
     Returns the last response (the relying party's page after its callback). Raises

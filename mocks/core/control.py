@@ -11,6 +11,7 @@ pre-serialised bytes, after the faults and before the web framework.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -54,7 +55,11 @@ class ControlMiddleware:
         started, at = time.perf_counter(), time.time()
         decision = self.faults.incoming(ns, scope["method"], scope["path"]) if self.faults.has_rules(ns) else None
         if decision is not None and decision.delay:
-            await asyncio.sleep(decision.delay)
+            try:
+                await asyncio.sleep(decision.delay)
+            except asyncio.CancelledError:     # the service stops while the delayed request waits
+                await self._stopping(send)
+                return
         if decision is not None and decision.action in ("error", "drop"):
             status = await (self._error(decision, send) if decision.action == "error" else self._drop(send))
             self._record(scope, ns, status, started, at, decision, (), matched=True)
@@ -117,6 +122,17 @@ class ControlMiddleware:
         await send({"type": "http.response.start", "status": spec.status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
         return spec.status
+
+    @staticmethod
+    async def _stopping(send: Any) -> None:
+        """A delayed request cut short by the service's stop: a 503 saying so, not the server's traceback."""
+        payload = json.dumps(error_body("SERVICE_STOPPING", "Dịch vụ đang dừng.", "The service is stopping."),
+                             ensure_ascii=False).encode()
+        with contextlib.suppress(Exception):    # the client may be gone already
+            await send({"type": "http.response.start", "status": 503, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+                (b"connection", b"close")]})
+            await send({"type": "http.response.body", "body": payload})
 
     @staticmethod
     async def _drop(send: Any) -> int | None:

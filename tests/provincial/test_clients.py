@@ -473,3 +473,15 @@ def test_sync_login_refused_or_unreachable(portal: ProvincialPortal, citizen: An
         portal.outbox.retry_now("t")
         assert portal.outbox.run_once() == 0
     assert "sync login" in (portal.outbox.messages("t", kind=SYNC_KIND)[0]["last_error"] or "")
+
+
+def test_the_harness_clients_wait_longer_than_the_portals_own_calls() -> None:
+    """A latency fault on the payment platform must show what the portal does about it (its own time-out), not
+    the harness's client giving up first, as both did at 15 s."""
+    from harness.clients import ProvincialClient
+    from harness.clients.base import DEFAULT_TIMEOUT
+    from mocks.provincial import delivery, payments, sso, sync
+
+    upstream = [timeout[1] for timeout in (delivery.TIMEOUT, payments.TIMEOUT, sso.TIMEOUT, sync.TIMEOUT)]
+    assert DEFAULT_TIMEOUT >= 2 * max(upstream) and ProvincialClient("http://x").timeout == DEFAULT_TIMEOUT
+    assert ProvincialClient("http://x", timeout=5).timeout == 5                   # and a call may choose its own
