@@ -56,7 +56,8 @@ from mocks.core.config import SERVICES, Credentials, StackConfig
 WORKER_HEADER = b"x-dvc-worker"
 READY = "ready"
 START_TIMEOUT = 60.0
-ORPHAN_GRACE = 8.0  # an orphaned child's graceful stop, then it exits anyway
+ORPHAN_GRACE = 1.0  # an orphan's graceful stop (its four services at once), then it exits anyway: nobody waits
+# for it, and what it accepted is committed (SQLite); what its outboxes had still to send, the next serve sends
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
@@ -136,6 +137,13 @@ def die_with_parent(parent: int) -> None:
         raise SystemExit(f"worker: the serve process {parent} is gone; not starting")
 
 
+def exit_after(seconds: float) -> None:
+    """End the process in `seconds` whatever its graceful stop is doing then (an orphan's deadline)."""
+    timer = threading.Timer(seconds, os._exit, args=(1,))
+    timer.daemon = True
+    timer.start()
+
+
 def watch_lifeline(on_end: Any) -> None:
     """Calls `on_end` when stdin — a pipe whose only writer is the parent — ends: the parent is gone
     (the portable half of dying with it). Exits the process if the stop takes longer than ORPHAN_GRACE."""
@@ -167,9 +175,13 @@ def run_child(index: int, state_dir: Path, urls: dict[str, str], fds: dict[str, 
     async def main() -> None:
         loop = asyncio.get_running_loop()
 
+        parent = os.getppid()
+
         def stop() -> None:
             for server, _ in servers:
                 server.should_exit = True
+            if lifeline and os.getppid() != parent:      # orphaned (the kernel's SIGTERM): be gone soon
+                exit_after(ORPHAN_GRACE)
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop)

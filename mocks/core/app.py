@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -136,8 +137,8 @@ def create_service_app(
         ctx.journal.start()
         try:
             yield
-        finally:
-            ctx.close()
+        finally:    # off the event loop: the services of one process close at once, not one after another
+            await asyncio.to_thread(ctx.close)
 
     app = FastAPI(title=title, description=description, version="1.0", lifespan=lifespan, docs_url=None,
                   redoc_url=None)
