@@ -47,6 +47,7 @@ ramp_s = {ramp_s}
 hold_s = {hold_s}
 """
 RAMP_S = 30
+TAIL_S = 45                 # the load runs on past the last sample: every sample is taken under load
 MINUTE = 60
 STATS_LAG_S = 15            # the load writes its 10-s figures when each 10 s is over: wait for them
 GOAL_GROWTH = 0.05
@@ -194,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         profile = work / "soak.toml"
         profile.write_text(PROFILE.format(multiple=args.multiple, minutes=args.minutes, rate=round(rate, 4),
-                                          ramp_s=RAMP_S, hold_s=args.minutes * MINUTE - RAMP_S), encoding="utf-8")
+                                          ramp_s=RAMP_S, hold_s=args.minutes * MINUTE - RAMP_S + TAIL_S),
+                           encoding="utf-8")
         timeline = str(work / "timeline")
         url, token = stack.info.url("provincial"), stack.info.admin_token
         before = sample_workers(url, token, args.workers)
