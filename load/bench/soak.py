@@ -129,6 +129,15 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")   # utime + stime
 
 
+def cpu_pressure() -> float | None:
+    """Linux PSI: the share of the last minute some task waited for a CPU (others' work on a shared machine)."""
+    try:
+        first = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return None
+    return float(dict(f.split("=") for f in first.split()[1:])["avg60"])
+
+
 def growth(values: Sequence[float | None]) -> float | None:
     """The trend over the second half of the run, relative to its level: the least-squares slope times the
     span, over the mean (threads and connections come and go from minute to minute: noise, not growth)."""
@@ -164,10 +173,14 @@ def worker_line(minute: int, index: int, sample: Mapping[str, Any], cpu: float |
             f"threads {sample['threads']:>3}  CPU {fmt(cpu, '3.0f')} %")
 
 
-def load_line(minute: int, figures: LoadMinute, groups: Sequence[profiles.SloGroup]) -> str:
+def load_line(minute: int, figures: LoadMinute, groups: Sequence[profiles.SloGroup], machine: str) -> str:
     p95 = "  ".join(f"{g.name} {fmt(figures.p95(g.name))}" for g in groups)
     return (f"{minute:>4}  load: {figures.requests / MINUTE:5.1f} req/s, {figures.failures} failed, "
-            f"{figures.retries} retried; p95 ms: {p95}")
+            f"{figures.retries} retried; p95 ms: {p95}  ({machine})")
+
+
+def machine_line() -> str:
+    return f"machine: load {os.getloadavg()[0]:.1f}, CPU pressure {fmt(cpu_pressure(), '.0f')} %"
 
 
 def state_files(state: Path) -> dict[str, int]:
@@ -191,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     samples: list[dict[int, dict[str, Any]]] = []
     cpu: list[dict[int, float | None]] = []
     minutes: list[LoadMinute] = []
+    machine: list[dict[str, float | None]] = []
     with tempfile.TemporaryDirectory(prefix="dvc-soak-") as tmp, Serve(workers=args.workers) as stack:
         work = Path(tmp)
         profile = work / "soak.toml"
@@ -222,7 +236,8 @@ def main(argv: list[str] | None = None) -> int:
                     minutes.append(figures)
                     for index in sorted(found):
                         print(worker_line(minute, index, found[index], cpu[-1][index]))
-                    print(load_line(minute, figures, groups), flush=True)
+                    machine.append({"load": os.getloadavg()[0], "cpu_pressure": cpu_pressure()})
+                    print(load_line(minute, figures, groups, machine_line()), flush=True)
                 code = load.wait(timeout=600)
             finally:
                 if load.poll() is None:
@@ -233,12 +248,14 @@ def main(argv: list[str] | None = None) -> int:
         results_path = work / "report" / "load-results.json"
         results = json.loads(results_path.read_text(encoding="utf-8")) if results_path.exists() else {}
     summary = summarise(samples, minutes, groups, files, code, results)
+    pressures = sorted(m["cpu_pressure"] for m in machine if m["cpu_pressure"] is not None)
+    summary["cpu_pressure_median"] = pressures[len(pressures) // 2] if pressures else None
     print("\n== load's own verdict" + verdict)
     print(report(summary, args))
     if args.json:
         args.json.write_text(json.dumps({"args": {"minutes": args.minutes, "multiple": args.multiple,
                                                   "workers": args.workers, "rate": rate},
-                                         "samples": samples, "cpu": cpu,
+                                         "samples": samples, "cpu": cpu, "machine": machine,
                                          "minutes": [{"requests": m.requests, "failures": m.failures,
                                                       "retries": m.retries,
                                                       "p95": {g.name: m.p95(g.name) for g in groups}}
@@ -291,6 +308,10 @@ def report(summary: Mapping[str, Any], args: argparse.Namespace) -> str:
                  "after meeting a connection closed while idle")
     lines.append("  state files: " + ", ".join(f"{name} {size / MB:.1f} MB"
                                                for name, size in summary["state_files_bytes"].items()))
+    pressure = summary.get("cpu_pressure_median")
+    if pressure is not None:
+        lines.append(f"  the machine: tasks waited for a CPU {pressure:.0f} % of the time (median of the minutes; "
+                     "others' work on a shared machine slows both the stack and the load)")
     lines.append(f"  the load exited {summary['load_exit']}; goals {'met' if summary['goals_met'] else 'NOT met'}")
     return "\n".join(lines)
 
