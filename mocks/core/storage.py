@@ -29,16 +29,24 @@ WAL_LIMIT_BYTES = 8 * 1024 * 1024
 
 class _Held:
     """A thread's connection in its `threading.local`: CPython drops a thread's local values when the
-    thread ends, and this holder closes the connection then."""
+    thread ends, and this holder closes the connection then.
 
-    __slots__ = ("conn", "open")
+    Not in a child forked from the process, though: the child drops the other threads' states (and their
+    locals) right after the fork, and closing their connections there could wait for ever on a SQLite lock
+    another thread held at the fork, or checkpoint the parent's WAL. The child keeps them, unused, until
+    it execs or exits."""
+
+    __slots__ = ("conn", "open", "pid")
 
     def __init__(self, conn: sqlite3.Connection, open_: dict[int, sqlite3.Connection]) -> None:
         self.conn = conn
         self.open = open_      # the store's open connections (not the store: no reference cycle)
+        self.pid = os.getpid()
         open_[id(self)] = conn
 
     def __del__(self) -> None:
+        if os.getpid() != self.pid:
+            return             # a forked child: the store's dict keeps the connection from being closed too
         self.open.pop(id(self), None)
         with suppress(sqlite3.Error):
             self.conn.close()

@@ -196,3 +196,35 @@ def test_the_admin_surface_tells_what_the_process_holds(dvc_stack: Stack) -> Non
         assert answer["rss_bytes"] > 10_000_000
         assert answer["descriptors"]["open"] > answer["descriptors"]["sqlite_files"] > 0
         assert sqlite["memory_bytes"] > 0
+
+
+@linux_only
+def test_a_forked_child_leaves_the_other_threads_connections_alone(tmp_path: Path) -> None:
+    """A child forked to exec a program (subprocess with a preexec_fn) drops the other threads' locals at
+    once: it must not close their connections (a SQLite lock held at the fork would hang it for ever)."""
+    store = Store(tmp_path / "s.db")
+    store.migrate("CREATE TABLE t (v INTEGER)")
+    ready, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        store.scalar("SELECT COUNT(*) FROM t")
+        ready.set()
+        release.wait()
+        store.execute("INSERT INTO t VALUES (1)")   # its connection still works after the child is gone
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    ready.wait()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report what it holds, then leave without any clean-up
+        os.write(write, str(store.connections).encode())
+        os._exit(0)
+    os.close(write)
+    seen_by_child = int(os.read(read, 64))
+    os.close(read)
+    os.waitpid(pid, 0)
+    release.set()
+    thread.join()
+    assert seen_by_child == 2 == store.connections + 1
+    assert store.scalar("SELECT COUNT(*) FROM t") == 1
