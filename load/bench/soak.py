@@ -45,6 +45,8 @@ description = "The campaign mix at {multiple:g}x the modelled peak, held for {mi
 rate = {rate}
 ramp_s = {ramp_s}
 hold_s = {hold_s}
+[slo.hard]          # a soak rides out a slow spell (a busy machine) to see whether the stack recovers
+p99_ms = 120000
 """
 RAMP_S = 30
 TAIL_S = 45                 # the load runs on past the last sample: every sample is taken under load
@@ -224,6 +226,10 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 for minute in range(args.minutes):
                     time.sleep(max(t0 + (minute + 1) * MINUTE - time.time(), 0))
+                    if load.poll() is not None:
+                        print(f"soak: the load stopped after minute {minute - 1} (exit {load.returncode}): "
+                              "see its verdict below", flush=True)
+                        break
                     found = sample_workers(url, token, args.workers)
                     now_cpu = {i: cpu_seconds(s["pid"]) for i, s in found.items()}
                     cpu.append({i: (None if now_cpu[i] is None or last_cpu.get(i) is None
