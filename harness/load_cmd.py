@@ -384,6 +384,10 @@ def run_load(opts: LoadOptions) -> int:
         if interrupted:
             exit_code = EXIT_ERROR
         print("\n" + report.table(profile, outcome, checked, results), file=out)
+        retried = results.get("retries") or {}
+        if retried:  # load/retry.py: sent again after meeting a kept-alive connection the server had closed
+            print(f"  retried {sum(retried.values())} idempotent requests that met a connection the server had "
+                  "closed while idle: " + ", ".join(f"{name} {n}" for name, n in sorted(retried.items())), file=out)
         report.write_junit(junit_path, profile, outcome, checked, results,
                            error=results["stop_reason"] if interrupted else None)
         report.write_summary(summary_path, profile, outcome, checked, results, exit_code, interrupted=interrupted)

@@ -30,8 +30,17 @@ try:
     import fcntl
 except ImportError:  # Windows
     fcntl = None  # type: ignore[assignment]
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None  # type: ignore[assignment]
 
 STACK_FILE = "stack.json"
+# How long a server keeps an idle kept-alive connection (uvicorn's default is 5 s). Longer than any client
+# idles between two requests: a visitor thinking (the profiles' 2–8 s), an officer between rounds (5–15 s).
+# At 5 s, the server's close crossed a client's next request on the wire now and then, and that request got no
+# answer (`RemoteDisconnected`). 75 s is nginx's default, what a portal's own front end is likely to use.
+KEEP_ALIVE_S = 75
 
 
 class StackError(RuntimeError):
@@ -131,6 +140,24 @@ def create_app(service: str, config: StackConfig) -> Any:
                              default_namespace=config.default_namespace)
 
 
+def server_config(app: Any) -> uvicorn.Config:
+    """The uvicorn settings of every emulator server, in threads (here) or in worker processes."""
+    return uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=3,
+                          timeout_keep_alive=KEEP_ALIVE_S)
+
+
+def raise_descriptor_limit() -> None:
+    """Open files up to the hard limit: each kept-alive connection is a descriptor, and many distributions
+    start processes with a soft limit of 1,024 (a campaign load holds hundreds of visitors' connections)."""
+    if resource is None:
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
 def write_stack_json(state_dir: Path, config: StackConfig) -> Path:
     path = Path(state_dir) / STACK_FILE
     tmp = path.with_suffix(".json.tmp")
@@ -172,6 +199,7 @@ class Stack:
         `default_namespace`: where requests naming no namespace land (default: $DVC_DEFAULT_NAMESPACE or
         `default`)."""
         state_dir = prepare_state_dir(state_dir).resolve()
+        raise_descriptor_limit()
         sockets: dict[str, socket.socket] = {}
         try:
             for i, service in enumerate(SERVICES):
@@ -193,9 +221,7 @@ class Stack:
                     sockets[service].close()
                     continue
                 app = create_app(service, config)
-                server = _ThreadServer(uvicorn.Config(
-                    app, log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=3,
-                ))
+                server = _ThreadServer(server_config(app))
                 thread = threading.Thread(
                     target=server.run, kwargs={"sockets": [sockets[service]]}, name=f"dvc-{service}", daemon=True
                 )

@@ -161,15 +161,16 @@ def watch_lifeline(on_end: Any) -> None:
 
 def run_child(index: int, state_dir: Path, urls: dict[str, str], fds: dict[str, int],
               ports: dict[str, int] | None = None, bind: str = "127.0.0.1", lifeline: bool = False) -> int:
-    from .stack import create_app
+    from .stack import create_app, raise_descriptor_limit, server_config
+
+    raise_descriptor_limit()
 
     config = StackConfig(state_dir=state_dir, urls=urls, credentials=Credentials.load_or_create(state_dir))
     servers: list[tuple[_Server, socket.socket]] = []
     for service in SERVICES:
         sock = _socket(bind, ports[service], listen=True) if ports else socket.socket(fileno=fds[service])
         app = _WorkerTag(create_app(service, config), index)
-        server = _Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on",
-                                        timeout_graceful_shutdown=3))
+        server = _Server(server_config(app))
         servers.append((server, sock))
 
     async def main() -> None:

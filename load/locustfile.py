@@ -41,7 +41,7 @@ from locust.runners import MasterRunner, WorkerRunner
 from locust.user.task import LOCUST_STATE_STOPPING
 
 from harness.clients import ClientError
-from load import journeys, slo
+from load import journeys, retry, slo, timeline
 from load.api import Control, LoadPortals, OfficerClient, resolve_factory
 from load.names import Namer
 from load.profiles import Profile
@@ -190,8 +190,10 @@ class Run:
     def session(self, user: User | None, tolerated: tuple[int, ...] = ()) -> MeasuredSession:
         """A new visitor's browser: Locust's HttpSession, measured and named."""
         assert self.env is not None and self.namer is not None
-        return MeasuredSession(self.namer, tolerated=tolerated, base_url=self.config["services"]["provincial"],
-                               request_event=self.env.events.request, user=user)
+        session = MeasuredSession(self.namer, tolerated=tolerated, base_url=self.config["services"]["provincial"],
+                                  request_event=self.env.events.request, user=user)
+        retry.install(session, self.namer)   # an idempotent request that met a connection closed while idle
+        return session
 
     def portals(self, session: requests.Session) -> LoadPortals:
         assert self.factory is not None
@@ -425,6 +427,7 @@ def _options(parser: Any) -> None:
 def _init(environment: Environment, **_: Any) -> None:
     RUN.configure(environment)
     RUN.env = environment
+    timeline.install(environment)
     runner = environment.runner
     if runner is None:
         return
@@ -447,7 +450,7 @@ def _test_start(environment: Environment, **_: Any) -> None:
 
 @events.report_to_master.add_listener
 def _report(client_id: str, data: dict[str, Any], **_: Any) -> None:
-    data["dvc"] = {**RUN.local.drain(), "cpu": RUN.cpu.pop("self", [])}
+    data["dvc"] = {**RUN.local.drain(), "cpu": RUN.cpu.pop("self", []), "retries": retry.RETRIES.drain()}
 
 
 @events.worker_report.add_listener
@@ -455,6 +458,7 @@ def _worker_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
     part = data.get("dvc")
     if part:
         RUN.totals.merge(part)
+        retry.RETRIES.merge(part.get("retries", {}))
         done = sum(sum(c.values()) for c in part.get("journeys", {}).values())
         RUN.nodes[client_id] = RUN.nodes.get(client_id, 0) + done
         RUN.cpu.setdefault(client_id, []).extend(part.get("cpu", []))
@@ -596,6 +600,7 @@ def _quitting(environment: Environment, **_: Any) -> None:
                 "bound": bound},
         "exceptions": len(getattr(environment.runner, "exceptions", {}) or {}),
         "timeline": RUN.timeline,
+        "retries": retry.RETRIES.snapshot(),
     }
     report_dir = Path(RUN.config.get("report_dir") or ".")
     report_dir.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import schemas, snapshot
+from . import resources, schemas, snapshot
 from .apidocs import install_docs
 from .bodylimit import BodyLimitMiddleware, BodyLimits
 from .clock import Clock
@@ -64,7 +64,8 @@ class ServiceContext:
     @classmethod
     def open(cls, name: str, config: StackConfig, templates_dir: Path | None = None) -> ServiceContext:
         store = Store(config.db_path(name))
-        control = Store(config.db_path("control"), synchronous="NORMAL")
+        # one control store per process, whatever the services in it: its connections are per thread
+        control = Store.shared(config.db_path("control"), synchronous="NORMAL")
         faults = FaultBook(control, name, Path(config.state_dir) / "faults.stamp")
         journal = Journal(control, name)
         ctx = cls(
@@ -231,6 +232,12 @@ def admin_router(
     @router.get("/health", summary="Liveness (open, no token)", responses=success(schemas.Health))
     async def health() -> dict[str, str]:
         return {"status": "ok", "service": ctx.name}
+
+    @router.get("/resources", dependencies=[guard],
+                summary="What the process that answers holds: memory, descriptors, threads, SQLite",
+                responses=success(schemas.ProcessResources))
+    def process_resources() -> dict[str, Any]:
+        return resources.snapshot()
 
     @router.post("/reset", dependencies=[guard], summary="Erase the caller's namespace in this service",
                  responses=success(schemas.NamespaceReset))

@@ -2,9 +2,14 @@
 
 Recording never slows or fails a request: an entry goes into a bounded in-memory buffer
 and a background thread writes it to the stack's control store (so every worker process
-and every service answers queries on the same history), pruning the oldest rows beyond
-the cap. Correlation ids (dossier codes, payment references, waybills) are read off the
-path, query and the first kilobytes of both bodies, in that thread, off the event loop.
+and every service answers queries on the same history). Correlation ids (dossier codes,
+payment references, waybills) are read off the path, query and the first kilobytes of both
+bodies, in that thread, off the event loop.
+
+On disk the journal is bounded too: the same thread deletes the oldest entries beyond
+MAX_ROWS, or while the control store's pages in use pass MAX_BYTES, a small batch a second,
+so the write lock is never held long (requests do not wait on it: they only append to the
+buffer). SQLite reuses the freed pages, so the file stops growing at about MAX_BYTES.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,6 +47,9 @@ CREATE INDEX IF NOT EXISTS journal_ns ON journal(ns, service, id);
 """
 
 MAX_ROWS = 200_000          # per stack: older rows are pruned
+MAX_BYTES = 32 * 1024 * 1024  # of the control store's pages in use (the journal is nearly all of it)
+PRUNE_BATCH = 1_000         # rows a pruning step deletes at most: a few milliseconds of the write lock
+PRUNE_EVERY_S = 1.0
 BUFFER = 50_000             # entries waiting for the writer; beyond it the oldest are dropped, counted
 BODY_SNIPPET = 2048           # bytes of each body kept for correlation ids: they sit near the start
 
@@ -96,7 +105,6 @@ class Journal:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._writes = 0
 
     def record(self, entry: Entry) -> None:
         if len(self._pending) == BUFFER:
@@ -119,13 +127,29 @@ class Journal:
                     conn.executemany(
                         "INSERT INTO journal(ns, service, direction, method, url, status, at, duration_ms, matched,"
                         " faults, ids, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-                self._writes += 1
-                if self._writes % 50 == 0:
-                    self.store.execute("DELETE FROM journal WHERE id <= (SELECT MAX(id) FROM journal) - ?",
-                                       (MAX_ROWS,))
             except Exception:  # the journal must never take a request down with it
                 self.dropped += len(rows)
                 log.exception("journal of %s could not write %s entries", self.service, len(rows))
+
+    def prune(self) -> int:
+        """One step towards the bound: the oldest entries beyond MAX_ROWS, or beyond MAX_BYTES of pages in use,
+        PRUNE_BATCH at most. Returns how many were deleted."""
+        # two subqueries: each MIN / MAX is then a look at one end of the rowid tree, not a scan
+        lo, hi = self.store.one("SELECT (SELECT MIN(id) FROM journal), (SELECT MAX(id) FROM journal)")
+        if lo is None:
+            return 0
+        upto = hi - MAX_ROWS
+        if self.used_bytes() > MAX_BYTES:
+            upto = max(upto, lo + PRUNE_BATCH - 1)
+        upto = min(upto, lo + PRUNE_BATCH - 1)
+        if upto < lo:
+            return 0
+        return self.store.execute("DELETE FROM journal WHERE id <= ?", (upto,)).rowcount
+
+    def used_bytes(self) -> int:
+        """Bytes of the control store's pages in use (its file may be larger: free pages wait for reuse)."""
+        pages = self.store.scalar("PRAGMA page_count") - self.store.scalar("PRAGMA freelist_count")
+        return int(pages * self.store.scalar("PRAGMA page_size"))
 
     # -- queries ----------------------------------------------------------------------------------
     def query(self, ns: str, *, service: str | None = None, direction: str | None = None,
@@ -183,8 +207,15 @@ class Journal:
         self.flush()
 
     def _loop(self) -> None:
+        pruned_at = 0.0
         while not self._stop.wait(self.flush_interval):
             self.flush()
+            if time.monotonic() - pruned_at >= PRUNE_EVERY_S:
+                pruned_at = time.monotonic()
+                try:
+                    self.prune()
+                except Exception:  # busy or closing: the next step catches up
+                    log.exception("journal of %s could not prune", self.service)
 
 
 def near_misses(entries: Iterable[dict[str, Any]], routes: list[tuple[str, str]]) -> list[dict[str, Any]]:

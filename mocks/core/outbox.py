@@ -18,6 +18,10 @@ Outgoing faults (mocks.core.faults) act here: a message can be held back (`delay
 later ones of its key overtake it (`reorder`), be sent twice (`duplicate`), go out with
 spoilt signatures (`bad_signature`), or never go out at all (`never_send`: status
 `dropped`, kept for inspection).
+
+Finished messages stay for inspection (`GET /_admin/outbox`), but not for ever: the dispatcher
+that holds the lease deletes those older than the newest MAX_MESSAGES, a small batch at a time.
+A pending message is never deleted, nor a rejected one that later messages of its key follow.
 """
 
 from __future__ import annotations
@@ -63,6 +67,9 @@ CREATE TABLE IF NOT EXISTS outbox_lease (
 """
 
 MAX_DELAY = 60.0
+MAX_MESSAGES = 20_000   # per service: finished messages older than the newest this many are pruned
+PRUNE_BATCH = 500       # at most a step: the write lock is held a few milliseconds
+PRUNE_EVERY_S = 5.0
 LEASE_SECONDS = 10.0
 STATUSES: tuple[str, ...] = ("pending", "delivered", "rejected", "abandoned", "dropped")
 
@@ -110,6 +117,7 @@ class Outbox:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.leading = False   # this dispatcher held the lease at its last run
         store.migrate(DDL)
         # held: a delay fault already held it once; unordered: later messages of its key may overtake it
         # refusal: JSON {code, message, after?} of a rejected message
@@ -160,7 +168,8 @@ class Outbox:
     def run_once(self, now: float | None = None) -> int:
         """Deliver what is due; returns how many were delivered. Safe to call from tests."""
         with self._run_lock:
-            if not self._take_lease():
+            self.leading = self._take_lease()
+            if not self.leading:
                 return 0
             delivered = 0
             for message in self.due(now):
@@ -301,6 +310,19 @@ class Outbox:
     def reset(self, ns: str) -> None:
         self.store.execute("DELETE FROM outbox WHERE ns = ?", (ns,))
 
+    def prune(self) -> int:
+        """One step: the oldest finished messages older than the newest MAX_MESSAGES, PRUNE_BATCH at most
+        (never a pending one, nor a rejected one that pending messages of its key follow). Returns how
+        many went."""
+        newest = self.store.scalar("SELECT MAX(id) FROM outbox")
+        if newest is None:
+            return 0
+        return self.store.execute(
+            "DELETE FROM outbox WHERE id IN (SELECT o.id FROM outbox o WHERE o.id <= ? AND o.status != 'pending'"
+            " AND NOT (o.status = 'rejected' AND EXISTS (SELECT 1 FROM outbox p WHERE p.ns = o.ns AND p.key = o.key"
+            " AND p.status = 'pending' AND p.id > o.id)) ORDER BY o.id LIMIT ?)",
+            (newest - MAX_MESSAGES, PRUNE_BATCH)).rowcount
+
     # -- background dispatcher -----------------------------------------------------------------
     def start(self) -> None:
         if self._thread is not None:
@@ -317,9 +339,13 @@ class Outbox:
             self._thread = None
 
     def _loop(self) -> None:
+        pruned_at = 0.0
         while not self._stop.is_set():
             try:
                 self.run_once()
+                if self.leading and time.monotonic() - pruned_at >= PRUNE_EVERY_S:
+                    pruned_at = time.monotonic()
+                    self.prune()
             except Exception:  # the store may be busy or closing; try again next tick
                 log.exception("outbox %s dispatcher tick failed", self.name)
             self._wake.wait(self.poll_interval)

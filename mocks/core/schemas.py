@@ -15,6 +15,30 @@ class Health(BaseModel):
     service: str
 
 
+class Descriptors(BaseModel):
+    open: int = Field(description="file descriptors the process has open")
+    sqlite_files: int = Field(description="of them, on SQLite files (databases, WAL, shared memory)")
+
+
+class StoreConnections(BaseModel):
+    path: str
+    connections: int = Field(description="connections open on it (one per live thread that used it)")
+
+
+class SqliteUse(BaseModel):
+    memory_bytes: int | None = Field(description="sqlite3_memory_used(): what SQLite allocated in the process")
+    connections: int
+    stores: list[StoreConnections]
+
+
+class ProcessResources(BaseModel):
+    pid: int
+    rss_bytes: int | None = Field(description="resident memory (Linux; null elsewhere)")
+    descriptors: Descriptors | None = Field(description="(Linux; null elsewhere)")
+    threads: int
+    sqlite: SqliteUse
+
+
 class NamespaceReset(BaseModel):
     status: str = Field(description='"reset"')
     namespace: str

@@ -1,49 +1,114 @@
 """SQLite storage: one file per service in the state folder, WAL, durable across restarts.
 
 The interface is narrow on purpose (execute, query, one, transaction) so that another
-backend can stand behind it. Connections are per thread; writes go through
-`transaction()`, which takes the write lock up front (BEGIN IMMEDIATE) so that two
-writers never deadlock on a lock upgrade.
+backend can stand behind it. Writes go through `transaction()`, which takes the write lock
+up front (BEGIN IMMEDIATE) so that two writers never deadlock on a lock upgrade.
+
+Connections are per thread, and live as long as their thread: the server's thread pool
+retires idle threads and starts new ones all day, and a connection left behind by each would
+hold its memory and two file descriptors (the database and its WAL) for good. So the open
+connections of a store are at most its live threads. A store that several services of one
+process use (the stack's control store) is opened once per process with `Store.shared`.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 Params = Sequence[Any] | dict[str, Any]
+WAL_LIMIT_BYTES = 8 * 1024 * 1024
+
+
+class _Held:
+    """A thread's connection in its `threading.local`: CPython drops a thread's local values when the
+    thread ends, and this holder closes the connection then.
+
+    Not in a child forked from the process, though: the child drops the other threads' states (and their
+    locals) right after the fork, and closing their connections there could wait for ever on a SQLite lock
+    another thread held at the fork, or checkpoint the parent's WAL. The child keeps them, unused, until
+    it execs or exits."""
+
+    __slots__ = ("conn", "open", "pid")
+
+    def __init__(self, conn: sqlite3.Connection, open_: dict[int, sqlite3.Connection]) -> None:
+        self.conn = conn
+        self.open = open_      # the store's open connections (not the store: no reference cycle)
+        self.pid = os.getpid()
+        open_[id(self)] = conn
+
+    def __del__(self) -> None:
+        if os.getpid() != self.pid:
+            return             # a forked child: the store's dict keeps the connection from being closed too
+        self.open.pop(id(self), None)
+        with suppress(sqlite3.Error):
+            self.conn.close()
 
 
 class Store:
+    _shared: ClassVar[dict[str, Store]] = {}
+    _shared_lock: ClassVar[threading.Lock] = threading.Lock()
+    _every: ClassVar[weakref.WeakSet[Store]] = weakref.WeakSet()   # this process's stores, for `resources()`
+
     def __init__(self, path: Path | str, *, synchronous: str = "FULL") -> None:
         self.path = str(path)
         self.synchronous = synchronous
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self._open: dict[int, sqlite3.Connection] = {}   # id of a thread's holder -> its connection
+        self._users = 1            # the holders of a shared store; the last close() closes it
+        self._shared_key: str | None = None
+        Store._every.add(self)
+
+    @classmethod
+    def shared(cls, path: Path | str, *, synchronous: str = "FULL") -> Store:
+        """The process's one store on `path`: the services of a process share it (and its connections);
+        each caller close()s it once, and the last one closes it."""
+        key = os.path.realpath(path)
+        with cls._shared_lock:
+            store = cls._shared.get(key)
+            if store is not None:
+                store._users += 1
+                return store
+            store = cls(path, synchronous=synchronous)
+            store._shared_key = key
+            cls._shared[key] = store
+            return store
+
+    @classmethod
+    def in_process(cls) -> list[Store]:
+        """Every store this process has open."""
+        return [store for store in list(cls._every) if store._users > 0 or store._open]
+
+    @property
+    def connections(self) -> int:
+        """Connections open now (one per live thread that used the store)."""
+        return len(self._open)
 
     def _connect(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is None:
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
+            # the WAL goes back to at most this size once checkpointed: a spell of long readers that made it
+            # grow does not leave a big file behind for good (it is ~4 MB in steady use: 1,000 pages)
+            conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
             # FULL: a dossier or a payment that was answered "accepted" survives a power cut too.
             # (Test-control state — faults, journal — uses NORMAL: safe across a crash, no fsync per write.)
             conn.execute(f"PRAGMA synchronous={self.synchronous}")
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA foreign_keys=ON")
-            self._local.conn = conn
-            with self._lock:
-                self._all.append(conn)
-        return conn
+            held = self._local.held = _Held(conn, self._open)
+        return held.conn
 
     def migrate(self, ddl: str) -> None:
         self._connect().executescript(ddl)
@@ -89,12 +154,19 @@ class Store:
                 conn.execute(f"DELETE FROM {table} WHERE ns = ?", (ns,))
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._all:
-                with suppress(sqlite3.Error):
-                    conn.close()
-            self._all.clear()
-        self._local = threading.local()
+        if self._shared_key is not None:
+            with Store._shared_lock:
+                self._users -= 1
+                if self._users > 0:
+                    return
+                Store._shared.pop(self._shared_key, None)
+                self._shared_key = None
+        for conn in list(self._open.values()):
+            with suppress(sqlite3.Error):
+                conn.close()
+        self._open.clear()
+        self._users = 0
+        self._local = threading.local()   # the threads' holders go with it
 
 
 def dumps(value: Any) -> str:

@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS web_session (
     expires REAL NOT NULL,
     PRIMARY KEY (ns, id)
 );
+-- the purge of expired sessions reads only them (without it, every session: a scan on a request's write lock)
+CREATE INDEX IF NOT EXISTS web_session_expires ON web_session(expires);
 """
 
 SESSION_SECONDS = 8 * 3600

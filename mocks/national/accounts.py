@@ -459,8 +459,11 @@ class AccountBook:
             with contextlib.suppress(InvalidIdentifier):
                 candidates.add(normalise_mobile(to))
             marks = ", ".join("?" for _ in candidates)
-            sql += f" AND (to_addr IN ({marks}) OR username IN ({marks}))"
-            args += [*candidates, *candidates]
+            # two look-ups by index (message_to, message_user): with `ns = ? AND (to_addr IN ... OR username IN ...)`
+            # SQLite read, and sorted, every message of the namespace, and a campaign's namespace has thousands
+            sql = (f"SELECT * FROM message WHERE id IN (SELECT id FROM message WHERE ns = ? AND to_addr IN ({marks})"
+                   f" UNION SELECT id FROM message WHERE ns = ? AND username IN ({marks}))")
+            args = [ns, *candidates, ns, *candidates]
         rows = self.store.query(sql + " ORDER BY id DESC LIMIT ?", [*args, max(1, min(limit, 1000))])
         return [{"id": r["id"], "channel": r["channel"], "to": r["to_addr"], "username": r["username"],
                  "subject": r["subject"], "body": r["body"], "otp": r["otp"], "created_at": r["created_at"]}

@@ -58,3 +58,58 @@ def test_a_broken_store_costs_entries_not_requests(tmp_path: Path) -> None:
 def test_the_message_kind_of_a_protocol_call_is_an_id() -> None:
     assert "LoaiBanTin=QUERY" in correlation_ids('{"LoaiBanTin": "QUERY", "MaThamChieu": "R1"}')
     assert "service=DongBoHoSoMC" in correlation_ids('{"session": "s", "service": "DongBoHoSoMC"}')
+
+
+def fill(journal: Journal, entries: int, url: str = "/api/v1/dossiers") -> None:
+    for _ in range(entries):
+        journal.record(entry("ns", url))
+    journal.flush()
+
+
+def test_pruning_keeps_the_newest_rows_a_small_batch_at_a_time(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(journal_module, "MAX_ROWS", 100)
+    monkeypatch.setattr(journal_module, "PRUNE_BATCH", 30)
+    journal = Journal(Store(tmp_path / "control.db"), "provincial")
+    fill(journal, 180)
+    steps = []
+    while (deleted := journal.prune()) > 0:
+        steps.append(deleted)
+    assert steps == [30, 30, 20]                          # never more than a batch at once
+    ids = [e["id"] for e in journal.query("ns", limit=1000)]
+    assert len(ids) == 100 and ids[0] == 81 and ids[-1] == 180    # the oldest went
+
+
+def test_the_journal_file_stops_growing_at_its_byte_bound(tmp_path: Path, monkeypatch) -> None:
+    """Many more entries than fit: the control store's file levels off at about the bound (freed pages are
+    reused), and the newest entries are all there."""
+    monkeypatch.setattr(journal_module, "MAX_BYTES", 256 * 1024)
+    monkeypatch.setattr(journal_module, "PRUNE_BATCH", 200)
+    path = tmp_path / "control.db"
+    journal = Journal(Store(path), "provincial")
+    sizes = []
+    for round_ in range(60):
+        fill(journal, 200, f"/api/v1/dossiers?page={round_}&q=" + "x" * 300)
+        while journal.prune():
+            pass
+        journal.store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        sizes.append(path.stat().st_size)
+    assert journal.used_bytes() <= 256 * 1024
+    assert max(sizes[30:]) <= sizes[29] * 1.1 and max(sizes) < 512 * 1024   # level, near the bound
+    newest = journal.query("ns", url_contains="page=59&", limit=1000)
+    assert len(newest) == 200
+
+
+def test_the_background_writer_prunes(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(journal_module, "MAX_ROWS", 50)
+    monkeypatch.setattr(journal_module, "PRUNE_EVERY_S", 0.0)
+    journal = Journal(Store(tmp_path / "control.db"), "provincial", flush_interval=0.01)
+    journal.start()
+    try:
+        for _ in range(200):
+            journal.record(entry("ns"))
+        deadline = time.monotonic() + 10
+        while journal.store.scalar("SELECT COUNT(*) FROM journal") != 50 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        journal.stop()
+    assert journal.store.scalar("SELECT COUNT(*) FROM journal") == 50

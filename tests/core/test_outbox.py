@@ -2,7 +2,8 @@
 
 import pytest
 
-from mocks.core.outbox import Outbox, OutboxMessage, backoff
+from mocks.core import outbox as outbox_module
+from mocks.core.outbox import Outbox, OutboxMessage, Refused, backoff
 from mocks.core.storage import Store
 
 
@@ -85,3 +86,27 @@ def test_reset_forgets_one_namespace(store: Store) -> None:
 def test_backoff_grows_and_caps() -> None:
     assert [backoff(n) for n in (1, 2, 3)] == [2.0, 4.0, 8.0]
     assert backoff(50) == 60.0
+
+
+def test_pruning_keeps_what_is_pending_and_the_newest_finished(store: Store, monkeypatch) -> None:
+    monkeypatch.setattr(outbox_module, "MAX_MESSAGES", 10)
+    monkeypatch.setattr(outbox_module, "PRUNE_BATCH", 4)
+    box = Outbox(store, "svc")
+    box.register("ping", lambda m: None)
+
+    def refuse(m: OutboxMessage) -> None:
+        raise Refused("INVALID", "no")
+
+    box.register("sync", refuse)
+    box.enqueue("ns1", "sync", {"n": 0}, key="K")     # id 1: rejected, with a message of its key behind it
+    box.run_once()
+    box.enqueue("ns1", "later", {"n": 1}, key="K")    # id 2: pending (no sender here), follows the rejected one
+    for n in range(2, 30):                              # ids 3..30: delivered
+        box.enqueue("ns1", "ping", {"n": n})
+    box.run_once()
+    steps = []
+    while (deleted := box.prune()) > 0:
+        steps.append(deleted)
+    assert steps == [4, 4, 4, 4, 2]                     # 18 delivered beyond the newest 10 ids, a batch at a time
+    left = {m["id"]: m["status"] for m in box.messages("ns1")}
+    assert left == {1: "rejected", 2: "pending", **{i: "delivered" for i in range(21, 31)}}

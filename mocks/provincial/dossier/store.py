@@ -70,7 +70,10 @@ CREATE TABLE IF NOT EXISTS dossier (
 );
 CREATE INDEX IF NOT EXISTS dossier_applicant ON dossier(ns, applicant_id, submitted_at);
 CREATE INDEX IF NOT EXISTS dossier_status ON dossier(ns, status);
-CREATE INDEX IF NOT EXISTS dossier_agency ON dossier(ns, agency_code, status);
+-- an agency's queue by status, newest first, a page at a time: read off the index, not sorted (replaces
+-- dossier_agency(ns, agency_code, status), which left every dossier of the queue to sort for each page)
+DROP INDEX IF EXISTS dossier_agency;
+CREATE INDEX IF NOT EXISTS dossier_agency_queue ON dossier(ns, agency_code, status, submitted_at, code);
 CREATE INDEX IF NOT EXISTS dossier_received ON dossier(ns, received_at);
 CREATE TABLE IF NOT EXISTS dossier_counter (
     ns TEXT NOT NULL,
