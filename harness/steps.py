@@ -136,6 +136,7 @@ class _Lacking:
                 raise StepUnavailable(f"{self._owner} does not implement {name}"
                                       + (f": {exc}" if str(exc) else "")) from None
 
+        setattr(self, name, call)   # made once: the load calls these methods thousands of times a second
         return call
 
     def __repr__(self) -> str:

@@ -30,7 +30,7 @@ from harness.steps import Listener, StepUnavailable, lacking, listen, unlisten
 from harness.testdata import DataFactory
 from mocks.core.identifiers import compose_citizen_id
 from scenarios import journeys as steps_of
-from scenarios.backoffice import emulator_back_office
+from scenarios.backoffice import EmulatorBackOffice
 from scenarios.context import JourneyContext
 from scenarios.journeys import Catalogue, ProcedurePick, make_sample_files
 from scenarios.registry import BY_NAME
@@ -305,17 +305,19 @@ class Visits:
     def build(cls, factory: Callable[..., Any], services: Mapping[str, str], namespace: str, admin_token: str | None,
               catalogue: Catalogue, data: DataFactory, *, pool: AccountPool | None = None,
               ledger: Ledger | None = None, emulator: bool = True, new_account_share: float = 0.3,
-              rng: random.Random | None = None, **options: Any) -> Visits:
+              rng: random.Random | None = None, http: Callable[[], Any] | None = None, **options: Any) -> Visits:
         """The visits of one load process: the emulators' test control and back office (when there is an admin
-        token; the back office only when the portal is the emulator), sample files, the citizens' pool."""
+        token; the back office only when the portal is the emulator), sample files, the citizens' pool.
+        `http()` makes the sessions of the test control (a requests.Session by default)."""
         platform = back_office = control = None
         if admin_token:
             info = StackInfo(services=dict(services), admin_token=admin_token, oidc_client={}, payment_partner={},
                              postal={}, sync={})
-            platform = Platform.connect(info, namespace=namespace)
-            control = Control(services, namespace, admin_token)
+            platform = Platform.connect(info, namespace=namespace, session=http() if http else None)
+            control = Control(services, namespace, admin_token, session=http() if http else None)
             if emulator:
-                back_office = emulator_back_office(services, namespace=namespace, admin_token=admin_token)
+                back_office = EmulatorBackOffice(services["provincial"], namespace=namespace, admin_token=admin_token,
+                                                 session=http() if http else None)
         files = make_sample_files(Path(tempfile.mkdtemp(prefix="dvc-load-files-")))
         citizens = LoadCitizens(pool or AccountPool(), control, new_account_share)
         return cls(factory=factory, services=services, namespace=namespace, admin_token=admin_token,

@@ -42,7 +42,9 @@ from locust.user.task import LOCUST_STATE_STOPPING
 
 from harness.clients import ClientError
 from load import journeys, retry, slo, timeline
+from load.agent import Agent
 from load.api import Control, LoadPortals, OfficerClient, resolve_factory
+from load.measured import MeasuredSession
 from load.names import Namer
 from load.profiles import Profile
 from scenarios.registry import JOURNEYS, Journey
@@ -56,10 +58,10 @@ MAX_REASONS = 5         # the distinct reasons kept per journey and outcome (a f
 
 
 # -- the measured HTTP session ---------------------------------------------------------------------------
-class MeasuredSession(HttpSession):
-    """Locust's HttpSession for the harness's clients: each request is named `<service> <path template>`,
-    statuses in `tolerated` count as a success (an officer who finds a dossier already taken), and a
-    connection error is raised after Locust recorded it (the journey cannot go on)."""
+class RequestsMeasuredSession(HttpSession):
+    """Locust's requests-based HttpSession, named and measured as load.measured.MeasuredSession, for an `--api`
+    factory that needs requests' own Session (`factory.requests_session = True`: docs/wiring.md, 2b). It costs
+    the generator about twice the CPU a request (load/bench/generator.py)."""
 
     def __init__(self, namer: Namer, *, tolerated: tuple[int, ...] = (), **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -168,7 +170,7 @@ class Run:
             self.namer = Namer(services)
             self.factory = resolve_factory(cfg.get("api"))
             if cfg.get("admin_token"):
-                self.control = Control(services, cfg["namespace"], cfg["admin_token"])
+                self.control = Control(services, cfg["namespace"], cfg["admin_token"], session=self.test_control())
             runner = self.env.runner if self.env else None
             block = max(getattr(runner, "worker_index", 0) or 0, 0)
             seed = cfg.get("seed")
@@ -184,16 +186,25 @@ class Run:
                 self.factory, services, cfg["namespace"], cfg.get("admin_token"), catalogue, self.data, pool=self.pool,
                 ledger=self.local.ledger, emulator=cfg.get("emulator", True),
                 new_account_share=self.profile.new_account_share, rng=self.rng,
-                think_s=(self.profile.think_min_s, self.profile.think_max_s), sleep=gevent.sleep)
+                think_s=(self.profile.think_min_s, self.profile.think_max_s), sleep=gevent.sleep,
+                http=self.test_control)
             self.prepared = True
 
-    def session(self, user: User | None, tolerated: tuple[int, ...] = ()) -> MeasuredSession:
-        """A new visitor's browser: Locust's HttpSession, measured and named."""
+    def test_control(self) -> Agent:
+        """A session for the emulators' test control (unmeasured), shared by this process's visitors."""
+        return Agent(name=self.namer, pool_size=16)
+
+    def session(self, user: User | None, tolerated: tuple[int, ...] = ()) -> MeasuredSession | RequestsMeasuredSession:
+        """A new visitor's browser: its own cookies and connections, each request measured and named."""
         assert self.env is not None and self.namer is not None
-        session = MeasuredSession(self.namer, tolerated=tolerated, base_url=self.config["services"]["provincial"],
-                                  request_event=self.env.events.request, user=user)
-        retry.install(session, self.namer)   # an idempotent request that met a connection closed while idle
-        return session
+        base_url = self.config["services"]["provincial"]
+        if getattr(self.factory, "requests_session", False):
+            session = RequestsMeasuredSession(self.namer, tolerated=tolerated, base_url=base_url,
+                                              request_event=self.env.events.request, user=user)
+            retry.install(session, self.namer)   # an idempotent request that met a connection closed while idle
+            return session
+        return MeasuredSession(self.namer, tolerated=tolerated, base_url=base_url,
+                               request_event=self.env.events.request, user=user)
 
     def portals(self, session: requests.Session) -> LoadPortals:
         assert self.factory is not None
@@ -364,7 +375,7 @@ class OfficerTeam(User):
         agencies = journeys.agencies_of(RUN.visits.catalogue)
         block = RUN.data.block
         agency = agencies[(block + RUN.officers_made - 1) % len(agencies)]
-        self.sessions: list[MeasuredSession] = []
+        self.sessions: list[Any] = []
 
         def client() -> OfficerClient:
             session = RUN.session(self, tolerated=(409,))
