@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import gevent.ssl
+from gevent.monkey import get_original
 from geventhttpclient.connectionpool import ConnectionPool, SSLConnectionPool
 from geventhttpclient.response import HTTPConnectionClosed, HTTPParseError, HTTPSocketPoolResponse
 from requests import exceptions as errors
@@ -212,6 +213,7 @@ class Response:
 
 
 # -- connections ---------------------------------------------------------------------------------------------------
+_select = get_original("select", "select")
 ADDRESS_TTL_S = 30.0        # how long a host's resolved addresses serve the process's new connections
 _ADDRESSES: dict[tuple[str, int], tuple[float, Any]] = {}
 
@@ -227,6 +229,14 @@ class _NotesFresh:
         sock = super()._create_socket()  # type: ignore[misc]
         self.fresh.add(sock)
         return sock
+
+    def _is_socket_alive(self, sock: Any) -> bool:
+        """Whether a kept-alive connection is still open: a readable idle socket has been closed (or holds
+        stray bytes). The system's select, not gevent's: with no wait, it costs a call, not a trip to the hub."""
+        try:
+            return sock.fileno() >= 0 and not _select([sock], [], [], 0.0)[0]
+        except (OSError, ValueError):
+            return False
 
     def _resolve(self) -> Any:
         key = (self._connection_host, self._connection_port)  # type: ignore[attr-defined]

@@ -33,7 +33,7 @@ from typing import Any
 import gevent
 import requests
 from gevent.lock import Semaphore
-from gevent.pool import Group
+from gevent.pool import Pool
 from locust import LoadTestShape, User, between, constant, events, task
 from locust.clients import HttpSession
 from locust.env import Environment
@@ -265,9 +265,9 @@ class _Counters:
         self.journeys: dict[str, dict[str, int]] = {}
         self.reasons: dict[str, dict[str, int]] = {}     # "kind outcome" -> why -> visits
 
-    def arrival(self, dropped: bool = False) -> None:
+    def arrival(self, dropped: bool = False, count: int = 1) -> None:
         bucket = self.arrivals.setdefault(int(time.time() * 10), [0, 0])
-        bucket[1 if dropped else 0] += 1
+        bucket[1 if dropped else 0] += count
 
     def journey(self, kind: str, outcome: str, why: str | None = None) -> None:
         counts = self.journeys.setdefault(kind, {"ok": 0, "failed": 0})
@@ -332,7 +332,8 @@ class ArrivalSource(User):
     wait_time = constant(0)
 
     def on_start(self) -> None:
-        self.visitors = Group()
+        assert RUN.profile is not None
+        self.visitors = Pool(RUN.profile.max_in_flight)
 
     def on_stop(self) -> None:
         self.visitors.kill(block=False)
@@ -340,8 +341,6 @@ class ArrivalSource(User):
     @task
     def arrive(self) -> None:
         RUN.ensure_ready()
-        assert RUN.profile is not None
-        cap = RUN.profile.max_in_flight
         last = time.monotonic()
         while self._state != LOCUST_STATE_STOPPING:   # a graceful stop: no new arrivals
             rate = RUN.rate_per_source
@@ -354,10 +353,17 @@ class ArrivalSource(User):
             if due > now:
                 gevent.sleep(min(due - now, 0.1))
                 continue
-            last = max(due, now - 1.0)      # fell behind by more than a second: do not burst to catch up
-            if len(self.visitors) >= cap:
-                RUN.local.arrival(dropped=True)
+            if self.visitors.full():
+                # every visitor slot taken: the arrivals until one frees (0.1 s at most) are dropped, counted
+                # at once, so that a saturated generator does not spend its core waking for each of them
+                self.visitors.wait_available(timeout=0.1)
+                now = time.monotonic()
+                first = max(last, now - 1.0)       # fell behind by more than a second: not caught up
+                missed = max(1, int((now - first) * rate))
+                RUN.local.arrival(dropped=True, count=missed)
+                last = first + missed / rate
                 continue
+            last = max(due, now - 1.0)      # fell behind by more than a second: do not burst to catch up
             RUN.local.arrival()
             self.visitors.spawn(RUN.visit, RUN.choose_journey(), self)
 

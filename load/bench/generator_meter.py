@@ -42,7 +42,7 @@ def _measure(env: Environment, out: str, warmup_s: float, seconds: float) -> Non
         import subprocess
 
         subprocess.Popen([os.environ["DVC_BENCH_PYSPY"], "record", "--pid", str(os.getpid()), "--duration",
-                          str(int(seconds)), "--format", "raw", "--rate", "250", "-o",
+                          str(int(seconds)), "--format", "raw", "--rate", "250", "--gil", "-o",
                           os.environ["DVC_BENCH_PYSPY_OUT"]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     start = _snapshot(env)
     gevent.sleep(seconds)

@@ -204,6 +204,42 @@ min_arrival_ratio = 0.5
     assert code == EXIT_OK, out
 
 
+def test_arrivals_beyond_the_visitors_in_flight_are_dropped_and_counted(load_stack: Stack, tmp_path: Path) -> None:
+    """Two visitors in flight at most, each slowed to seconds: the offered arrivals that find both slots taken
+    are dropped, every one counted (the source counts them when a slot frees, not one wake-up each)."""
+    ns = "load-drops-test"
+    Faults(load_stack.info, ns).latency("provincial", "/api/v1/*", ms=1000)
+    profile_file = tmp_path / "drops.toml"
+    profile_file.write_text("""
+name = "drops"
+mode = "arrival"
+[load]
+rate = 10
+ramp_s = 0
+hold_s = 8
+max_in_flight = 2
+[mix]
+browse = 1
+[think_time]
+min_s = 0
+max_s = 0
+[slo]
+window = "all"
+min_arrival_ratio = 0.0
+""", encoding="utf-8")
+    report = tmp_path / "report"
+    run(load_stack, report, profiles.load(str(profile_file)), namespace=ns)
+    results = json.loads((report / "load-results.json").read_text(encoding="utf-8"))
+    from load.slo import arrivals_in
+
+    t0 = results["started_at"] + 2
+    t1 = results["shape_ended_at"]
+    started, dropped, offered = arrivals_in(results["arrivals"], results["rates"], t0, t1)
+    # a browse visit makes three slowed catalogue reads (≥ 3 s): two slots start one visit every 1.5 s at most
+    assert started <= 0.25 * offered, (started, dropped, offered)
+    assert dropped > 0 and started + dropped == pytest.approx(offered, rel=0.1), (started, dropped, offered)
+
+
 def test_a_host_without_a_stack_gets_anonymous_browsing_and_no_check(load_stack: Stack, tmp_path: Path) -> None:
     """`--host` names a portal that is not this state folder's emulator: it is only browsed, nothing is checked."""
     out = io.StringIO()
