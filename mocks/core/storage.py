@@ -55,7 +55,7 @@ class _Held:
 class Store:
     _shared: ClassVar[dict[str, Store]] = {}
     _shared_lock: ClassVar[threading.Lock] = threading.Lock()
-    _every: ClassVar[weakref.WeakSet[Store]] = weakref.WeakSet()   # this process's stores, for `resources()`
+    _every: ClassVar[weakref.WeakSet[Store]] = weakref.WeakSet()   # this process's stores, for `in_process()`
 
     def __init__(self, path: Path | str, *, synchronous: str = "FULL") -> None:
         self.path = str(path)
@@ -64,7 +64,7 @@ class Store:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._open: dict[int, sqlite3.Connection] = {}   # id of a thread's holder -> its connection
-        self._users = 1            # the holders of a shared store; the last close() closes it
+        self._users = 1            # the services using a shared store; the last close() closes it
         self._shared_key: str | None = None
         Store._every.add(self)
 

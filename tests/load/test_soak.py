@@ -37,3 +37,16 @@ def test_growth_is_the_trend_of_the_second_half() -> None:
     assert growth([50, 80, 100, 100, 100, 100]) == 0.0            # the warm-up of the first half does not count
     assert round(growth([100, 100, 100, 100, 110, 120]), 3) == 0.182   # 100 → 120 over the half: ~20 % of ~110
     assert growth([100]) is None
+
+
+def test_the_quietest_minutes_of_each_half_are_compared() -> None:
+    from load.bench.soak import LoadMinute, quiet_p95
+    from load.slo import Counts
+
+    groups = profiles.load("campaign-peak").slo.groups
+    # minute i: a catalogue p95 of 10 ms when the machine was quiet, 900 ms when it was busy
+    pressure = [50, 10, 90, 12, 95, 11, 90, 20, 15, 80, 18]
+    minutes = [LoadMinute(groups={"catalogue": Counts(1, 0, {10 if p < 50 else 900: 1})}) for p in pressure]
+    quiet = quiet_p95(minutes, [{"cpu_pressure": float(p)} for p in pressure], groups)
+    assert quiet["first_minutes"] == [1, 3, 5] and quiet["second_minutes"] == [7, 8, 10]
+    assert quiet["groups"]["catalogue"] == {"first": 10.0, "last": 10.0, "ratio": 1.0}

@@ -249,7 +249,7 @@ def test_tracking_page_shows_the_journey(postal: Postal) -> None:
     assert '<label for="ma">Mã vận đơn</label>' in html and 'id="ma"' in html
     assert '<button type="submit">Tra cứu</button>' in html
     assert item in html and "Đang vận chuyển" in html
-    assert "<table>" in html
+    assert '<table class="cards" role="table">' in html
     for text in ["Đã tiếp nhận đơn hàng", "Đã lấy hàng", "Trung tâm khai thác Quảng Nam", "Bưu cục Tam Kỳ"]:
         assert text in html
     assert html.index("Đã tiếp nhận đơn hàng") < html.index("Đã lấy hàng")

@@ -194,6 +194,98 @@ def test_the_page_fits_a_phone(phone: Any, site: Site, who: str, service: str, p
         f"{phone.url} is {found['scroll']} px wide on a {found['inner']} px screen: {found['culprits']}")
 
 
+# The columns a reader decides by: a table's first column, and these wherever they appear.
+KEY_COLUMNS = {"Mã hồ sơ", "Trạng thái", "Hạn trả", "Tình trạng hạn", "Cấp", "Mức độ", "Tên thủ tục", "Thời gian",
+               "Thời điểm", "Hạn xử lý", "Số tiền"}
+
+
+def key_cells_off_screen(page: Any) -> dict[str, Any]:
+    """Every table of the page, each body cell of a key column (by its column header) with its box: the cells
+    that lie (even partly) outside the window, as the page first shows them (no box scrolled sideways)."""
+    return page.evaluate("""(keys) => {
+        const width = window.innerWidth, tables = [...document.querySelectorAll('main table')];
+        const off = [], seen = [];
+        for (const table of tables) {
+            const heads = [...table.querySelectorAll(':scope > thead > tr > th')].map(h => h.textContent.trim());
+            const rows = [...table.querySelectorAll(':scope > tbody > tr')];
+            for (const row of rows) {
+                [...row.children].forEach((cell, i) => {
+                    const name = heads[i] || '';
+                    if (i !== 0 && !keys.includes(name)) return;
+                    const box = cell.getBoundingClientRect();
+                    seen.push(name);
+                    if (box.width === 0 || box.left < -0.5 || box.right > width + 0.5)
+                        off.push(`${table.caption ? table.caption.textContent.trim() : 'table'} / ${name}: `
+                                 + `${Math.round(box.left)}–${Math.round(box.right)} px`);
+                });
+            }
+        }
+        return {tables: tables.length, seen, off: off.slice(0, 8)};
+    }""", sorted(KEY_COLUMNS))
+
+
+TABLE_PAGES = [  # pages whose tables hold data in the site (the test fails if one has no table)
+    ("national-lookup", "anonymous", "national", "/tra-cuu?ma={site.code}"),
+    ("provincial-catalogue", "citizen", "provincial", "/thu-tuc"),
+    ("provincial-search", "citizen", "provincial", "/thu-tuc?q={site.procedure[name]}&tier=province"),
+    ("provincial-my-dossiers", "citizen", "provincial", "/ho-so"),
+    ("provincial-dossier", "citizen", "provincial", "/ho-so/{site.code}"),
+    ("provincial-statistics", "anonymous", "provincial", "/thong-ke"),
+    ("officer-list", "officer", "provincial", "/can-bo"),
+    ("officer-dossier", "officer", "provincial", "/can-bo/ho-so/{site.code}"),
+    ("payment-checkout", "anonymous", "payment", "{site.checkout}"),
+    ("payment-receipt", "anonymous", "payment", "/bien-lai/{site.transaction_id}"),
+    ("postal-tracking", "anonymous", "postal", "/tra-cuu?ma={site.waybill}"),
+]
+
+
+@pytest.mark.parametrize(("who", "service", "path"), [p[1:] for p in TABLE_PAGES], ids=[p[0] for p in TABLE_PAGES])
+def test_the_key_columns_of_every_table_are_on_screen(phone: Any, site: Site, who: str, service: str,
+                                                      path: str) -> None:
+    open_as(phone, site, who, service, path)
+    found = key_cells_off_screen(phone)
+    assert found["tables"] and found["seen"], f"{phone.url}: no table with data to check"
+    assert not found["off"], f"{phone.url}: key cells off a {PHONE['width']} px screen: {found['off']}"
+
+
+def test_a_record_table_names_each_value_on_a_phone(phone: Any, site: Site) -> None:
+    """A table shown as cards keeps its column names beside the values, and the procedure's name gets the
+    card's width, not a squeezed column."""
+    open_as(phone, site, "citizen", "provincial", "/thu-tuc")
+    card = phone.locator("table.cards > tbody > tr").first
+    shown = card.locator("td").evaluate_all(
+        "cells => cells.map(c => [c.innerText, getComputedStyle(c, '::before').content.replaceAll('\"', '')])")
+    # the code and the field say their column's name; the name heads the card; tier and level name themselves
+    assert [label for _, label in shown] == ["Mã thủ tục", "none", "Lĩnh vực", "none", "none"], shown
+    assert shown[3][0].startswith("Cấp ") and shown[4][0].startswith("Mức độ "), shown
+    name = card.get_by_role("link").first.bounding_box()
+    assert name is not None and name["width"] >= PHONE["width"] / 2, f"the name is {name} on a phone"
+    wide = phone.context.new_page()   # on a desktop the same table keeps its columns
+    try:
+        wide.set_viewport_size({"width": 1280, "height": 900})
+        wide.goto(phone.url)
+        heads = wide.locator("table.cards > thead th")
+        assert heads.first.is_visible() and heads.count() == 5
+        cells = wide.locator("table.cards > tbody > tr").first.locator("td")
+        tops = {round(cells.nth(i).bounding_box()["y"]) for i in range(cells.count())}
+        assert len(tops) == 1, f"the desktop row's cells are not on one line: {tops}"
+    finally:
+        wide.close()
+
+
+def test_the_statistics_charts_are_readable_on_a_phone(phone: Any, site: Site) -> None:
+    open_as(phone, site, "anonymous", "provincial", "/thong-ke")
+    sizes = phone.evaluate("""() => [...document.querySelectorAll('svg.chart text')].map(t => {
+        const box = t.getBoundingClientRect(), svg = t.ownerSVGElement.getBoundingClientRect();
+        return {text: t.textContent, height: box.height,
+                inside: box.left >= svg.left - 0.5 && box.right <= svg.right + 0.5};
+    })""")
+    assert sizes, "no chart labels"
+    small = [s for s in sizes if s["height"] < 12]
+    assert not small, f"chart labels under 12 px high on a phone: {small}"
+    assert all(s["inside"] for s in sizes), [s for s in sizes if not s["inside"]]
+
+
 def test_the_officer_sees_log_out(phone: Any, site: Site) -> None:
     open_as(phone, site, "officer", "provincial", "/can-bo")
     link = phone.get_by_role("navigation", name="Điều hướng cán bộ").get_by_role("link", name="Đăng xuất")
