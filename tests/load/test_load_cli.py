@@ -302,6 +302,19 @@ def test_without_the_postal_journey_the_same_portal_is_loaded(load_stack: Stack,
     assert summary["journeys"]["level4"]["ok"] >= 1        # paid online, with no post in the catalogue
 
 
+def test_a_layer_that_asks_for_requests_gets_its_session_measured_and_named(load_stack: Stack, tmp_path: Path
+                                                                             ) -> None:
+    """`factory.requests_session = True`: the visitors get Locust's requests-based session (the factory refuses
+    anything else), and the run is measured, named and judged as with the load's own session."""
+    code, out, summary = run(load_stack, tmp_path, profiles.load("smoke").with_overrides(duration_s=8),
+                             api="tests.load.portals:needs_requests")
+    assert code == EXIT_OK, out
+    journeys = summary["journeys"]
+    assert sum(c.get("ok", 0) for c in journeys.values()) >= 3, journeys
+    assert not any(c.get("failed", 0) for c in journeys.values()), summary.get("journey_reasons")
+    assert "GET provincial /api/v1/procedures" in summary["slo"]["seen_requests"], summary["slo"]["seen_requests"]
+
+
 def test_a_run_that_sends_no_request_gives_no_verdict(load_stack: Stack, tmp_path: Path) -> None:
     profile_file = tmp_path / "browse.toml"
     profile_file.write_text('name = "browse"\n[mix]\nbrowse = 1\n[load]\nusers = 2\nramp_s = 1\nhold_s = 4\n'
