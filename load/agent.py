@@ -465,7 +465,11 @@ class Agent:
         pool.fresh.discard(sock)
         sock.settimeout(read_s)
         try:
-            sock.sendall(payload)
+            # one send for a request that fits the socket's buffer (most do): gevent's sendall asks the system
+            # for the buffer's size first, every time
+            sent = sock.send(payload)
+            if sent < len(payload):
+                sock.sendall(memoryview(payload)[sent:])
         except OSError as exc:
             pool.release_socket(sock)
             if reused and isinstance(exc, (BrokenPipeError, ConnectionResetError)):

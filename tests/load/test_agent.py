@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import gzip
+import hashlib
 import json
 import socket
 import threading
@@ -55,6 +56,9 @@ class _Handler(BaseHTTPRequestHandler):
             seen = {"method": self.command, "path": self.path, "cookie": self.headers.get("Cookie"),
                     "content_type": self.headers.get("Content-Type"), "body": base64.b64encode(body).decode()}
             self._answer(200, json.dumps(seen).encode(), [("Content-Type", "application/json")])
+        elif url.path == "/digest":
+            self._answer(200, json.dumps({"length": len(body), "sha256": hashlib.sha256(body).hexdigest()}).encode(),
+                         [("Content-Type", "application/json")])
         elif url.path == "/login":      # the session cookie comes with the redirect that sends the visitor on
             self._answer(302, fields=[("Set-Cookie", "tinh_sid=s1; Path=/; HttpOnly; SameSite=Lax"),
                                       ("Set-Cookie", "tinh_pref=vi; Path=/account"),
@@ -177,6 +181,14 @@ def test_files_go_as_multipart_that_the_emulators_parser_reads(origins) -> None:
     assert form == {"procedure": "2.000488", "note": "Hồ sơ số 1",
                     "don": ("đơn đề nghị.pdf", scan, "application/pdf"),
                     "anh": ("cccd.png", b"\x89PNG\r\n", "image/png")}
+
+
+def test_a_body_larger_than_the_sockets_buffer_arrives_whole(origins) -> None:
+    portal, _ = origins
+    body = bytes(range(256)) * (16 * 1024)      # 4 MiB: more than one send takes
+    with Agent() as agent:
+        seen = agent.post(f"{portal.url}/digest", data=body, timeout=30).json()
+    assert seen == {"length": len(body), "sha256": hashlib.sha256(body).hexdigest()}
 
 
 # -- connections closed while idle --------------------------------------------------------------------------------
