@@ -271,6 +271,24 @@ def _tls_context(verify: bool) -> Any:
     return lambda **_: context
 
 
+_ORIGINS: dict[tuple[str, str], tuple[str, str, int, str]] = {}
+
+
+def _origin(scheme: str, netloc: str) -> tuple[str, str, int, str]:
+    """(scheme, host, port, Host field) of a URL's origin, worked out once (a URL's host and port are parsed
+    again each time they are asked for)."""
+    found = _ORIGINS.get((scheme, netloc))
+    if found is None:
+        parts = urlsplit(f"{scheme}://{netloc}")
+        lowered = scheme.lower()
+        found = (lowered, parts.hostname or "", parts.port or (443 if lowered == "https" else 80),
+                 f"Host: {netloc.rpartition('@')[2]}")
+        if len(_ORIGINS) > 256:         # a portal that sends its visitors to ever new hosts
+            _ORIGINS.clear()
+        _ORIGINS[(scheme, netloc)] = found
+    return found
+
+
 # -- the session ---------------------------------------------------------------------------------------------------
 class Agent:
     """One visitor's HTTP: its cookies, its kept-alive connections (a few per origin), redirects followed.
@@ -406,11 +424,9 @@ class Agent:
         """One request and its answer, on a kept-alive connection of the origin (again on a new one when the
         server had closed it, and the method allows: load/retry.py)."""
         parts = urlsplit(url)
-        scheme, host = parts.scheme.lower(), parts.hostname or ""
-        port = parts.port or (443 if scheme == "https" else 80)
+        scheme, host, port, host_field = _origin(parts.scheme, parts.netloc)
         path = parts.path or "/"
-        lines = [f"{method} {path}{'?' + parts.query if parts.query else ''} HTTP/1.1",
-                 f"Host: {parts.netloc.rpartition('@')[2]}"]
+        lines = [f"{method} {path}{'?' + parts.query if parts.query else ''} HTTP/1.1", host_field]
         for name, value in fields.values():
             if "\n" in value or "\r" in value or "\n" in name or "\r" in name:
                 raise errors.InvalidHeader(f"a line break in the header field {name!r}")

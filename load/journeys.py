@@ -154,9 +154,20 @@ class AccountPool:
     def pick(self, rng: random.Random, *, with_dossiers: bool = False, lease: bool = False) -> Citizen | None:
         """A citizen (with dossiers); `lease`: one no other visit holds, held until `release`."""
         with self._lock:
-            found = [c for c in self.citizens if (c.codes or not with_dossiers)
-                     and not (lease and c.account["username"] in self._busy)]
-            chosen = rng.choice(found) if found else None
+            def fits(c: Citizen) -> bool:
+                return bool(c.codes or not with_dossiers) and not (lease and c.account["username"] in self._busy)
+
+            # a few random draws find one at once (most fit); the pool grows all run long, and a scan of it for
+            # every visit cost more and more. Either way each citizen that fits is as likely as the others.
+            chosen = None
+            for _ in range(min(len(self.citizens), 8)):
+                drawn = rng.choice(self.citizens)
+                if fits(drawn):
+                    chosen = drawn
+                    break
+            else:
+                found = [c for c in self.citizens if fits(c)]
+                chosen = rng.choice(found) if found else None
             if chosen is not None and lease:
                 self._busy.add(chosen.account["username"])
             return chosen
