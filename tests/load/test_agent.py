@@ -1,7 +1,7 @@
 """The load's HTTP session (load/agent.py) and its measured form (load/measured.py), against real servers on
-loopback: cookies kept by host across redirects and ports, multipart bodies the emulators' parser reads, an
-idempotent request sent again (and counted) when it met a connection closed while idle, and what Locust is told
-of each answer: its name, its time, and whether its status counts as a failure."""
+loopback: cookies kept by host across redirects and ports, multipart bodies the emulators' parser reads, and what
+Locust is told of each answer: its name, its time, whether its status counts as a failure (tests/load/test_retry.py:
+a request sent again when it met a connection closed while idle)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 from starlette.requests import Request
 
-from load.agent import Agent, ClosedWhileIdle, ConnectionFailed
+from load.agent import Agent, ConnectionFailed
 from load.measured import MeasuredSession, StatusNotAccepted
 from load.names import Namer
 from load.retry import Retries
@@ -189,49 +188,6 @@ def test_a_body_larger_than_the_sockets_buffer_arrives_whole(origins) -> None:
     with Agent() as agent:
         seen = agent.post(f"{portal.url}/digest", data=body, timeout=30).json()
     assert seen == {"length": len(body), "sha256": hashlib.sha256(body).hexdigest()}
-
-
-# -- connections closed while idle --------------------------------------------------------------------------------
-def test_a_get_that_met_a_connection_closed_while_idle_is_sent_again_and_counted(server_factory) -> None:
-    server = server_factory([1, None])
-    counts = Retries()
-    with Agent(name=lambda url: urlsplit(url).path, counts=counts) as agent:
-        assert agent.get(f"{server.url}/a", timeout=5).text == "ok"
-        assert agent.get(f"{server.url}/b", timeout=5).text == "ok"     # connection 0 closed: again on 1
-    assert server.dropped == ["GET /b HTTP/1.1"]
-    assert server.seen == ["GET /a HTTP/1.1", "GET /b HTTP/1.1"]
-    assert counts.snapshot() == {"GET /b": 1}
-
-
-def test_a_post_that_met_it_is_never_sent_again(server_factory) -> None:
-    server = server_factory([1, None])
-    counts = Retries()
-    with Agent(counts=counts) as agent:
-        agent.get(f"{server.url}/a", timeout=5)
-        with pytest.raises(requests.ConnectionError) as raised:
-            agent.post(f"{server.url}/b", json={"x": 1}, timeout=5)
-    assert isinstance(raised.value, ClosedWhileIdle)
-    assert server.dropped == ["POST /b HTTP/1.1"] and counts.snapshot() == {}
-
-
-def test_a_fresh_connection_closed_without_an_answer_is_a_failure_not_a_retry(server_factory) -> None:
-    server = server_factory([0, None])
-    counts = Retries()
-    with Agent(counts=counts) as agent, pytest.raises(requests.ConnectionError) as raised:
-        agent.get(f"{server.url}/a", timeout=5)
-    assert not isinstance(raised.value, ClosedWhileIdle)
-    assert server.seen == [] and counts.snapshot() == {}
-
-
-def test_a_retry_that_fails_on_its_fresh_connection_is_not_sent_again(server_factory) -> None:
-    server = server_factory([1, 0, None])
-    counts = Retries()
-    with Agent(name=lambda url: "/x", counts=counts) as agent:
-        agent.get(f"{server.url}/a", timeout=5)
-        with pytest.raises(requests.ConnectionError):
-            agent.get(f"{server.url}/b", timeout=5)
-    assert server.dropped == ["GET /b HTTP/1.1", "GET /b HTTP/1.1"]
-    assert counts.snapshot() == {"GET /x": 1}
 
 
 # -- what Locust is told ------------------------------------------------------------------------------------------
