@@ -339,11 +339,8 @@ class Agent:
         if credentials and "authorization" not in fields:
             token = b64encode(f"{credentials[0]}:{credentials[1]}".encode("latin-1")).decode()
             fields["authorization"] = ("Authorization", f"Basic {token}")
-        if cookies:
-            given = "; ".join(f"{k}={v}" for k, v in cookies.items())
-            fields["cookie"] = ("Cookie", f"{fields['cookie'][1]}; {given}" if "cookie" in fields else given)
         return self._follow(method.upper(), url, body, fields, timeout, allow_redirects,
-                            self.verify if verify is None else verify)
+                            self.verify if verify is None else verify, dict(cookies) if cookies else None)
 
     def get(self, url: str, params: Any = None, **kwargs: Any) -> Response:
         return self.request("GET", url, params=params, **kwargs)
@@ -388,10 +385,10 @@ class Agent:
 
     # -- the exchanges ------------------------------------------------------------------------------------------------
     def _follow(self, method: str, url: str, body: bytes, fields: dict[str, tuple[str, str]], timeout: Any,
-                allow_redirects: bool, verify: bool) -> Response:
+                allow_redirects: bool, verify: bool, cookies: dict[str, str] | None = None) -> Response:
         history: list[Response] = []
         for _ in range(self.max_redirects + 1):
-            response = self._exchange(method, url, body, fields, timeout, verify)
+            response = self._exchange(method, url, body, fields, timeout, verify, cookies)
             location = response.header("location") if response.status_code in REDIRECTS else None
             if not allow_redirects or not location:
                 response.history = history
@@ -420,21 +417,26 @@ class Agent:
         return pool
 
     def _exchange(self, method: str, url: str, body: bytes, fields: dict[str, tuple[str, str]], timeout: Any,
-                  verify: bool) -> Response:
+                  verify: bool, cookies: dict[str, str] | None = None) -> Response:
         """One request and its answer, on a kept-alive connection of the origin (again on a new one when the
-        server had closed it, and the method allows: load/retry.py)."""
+        server had closed it, and the method allows: load/retry.py). The jar's cookies go with it, with the
+        call's own `cookies` in place of those of the same name, unless the call wrote a Cookie field itself
+        (as requests does)."""
         parts = urlsplit(url)
         scheme, host, port, host_field = _origin(parts.scheme, parts.netloc)
         path = parts.path or "/"
+        if "cookie" not in fields:
+            cookie = self.cookies.header(scheme, host, path)
+            if cookies:
+                kept = [pair for pair in cookie.split("; ") if pair and pair.partition("=")[0] not in cookies]
+                cookie = "; ".join([*kept, *(f"{k}={v}" for k, v in cookies.items())])
+            if cookie:     # in the fields, so that the answer's `request.headers` shows what was sent
+                fields = {**fields, "cookie": ("Cookie", cookie)}
         lines = [f"{method} {path}{'?' + parts.query if parts.query else ''} HTTP/1.1", host_field]
         for name, value in fields.values():
             if "\n" in value or "\r" in value or "\n" in name or "\r" in name:
                 raise errors.InvalidHeader(f"a line break in the header field {name!r}")
             lines.append(f"{name}: {value}")
-        if "cookie" not in fields:
-            cookie = self.cookies.header(scheme, host, path)
-            if cookie:
-                lines.append(f"Cookie: {cookie}")
         if body or method in ("POST", "PUT", "PATCH"):
             lines.append(f"Content-Length: {len(body)}")
         lines.append("\r\n")

@@ -140,6 +140,20 @@ def test_a_cookie_expired_by_the_server_is_gone_and_a_post_answered_303_goes_on_
     assert seen["cookie"] is None and "tinh_sid" not in agent.cookies
 
 
+def test_a_calls_own_cookies_join_the_jars_and_the_answer_shows_what_was_sent(origins) -> None:
+    """As requests: `cookies=` adds to the jar's (in place of those of the same name), a Cookie field written by
+    the call replaces them, and `response.request.headers` holds the Cookie field that went out."""
+    portal, _ = origins
+    with Agent() as agent:
+        agent.get(f"{portal.url}/login?next=/echo", timeout=5)
+        answer = agent.get(f"{portal.url}/echo", timeout=5)
+        assert answer.request.headers["Cookie"] == answer.json()["cookie"] == "tinh_sid=s1"
+        added = agent.get(f"{portal.url}/echo", cookies={"lang": "vi"}, timeout=5).json()["cookie"]
+        replaced = agent.get(f"{portal.url}/echo", cookies={"tinh_sid": "other"}, timeout=5).json()["cookie"]
+        written = agent.get(f"{portal.url}/echo", headers={"Cookie": "mine=1"}, timeout=5).json()["cookie"]
+    assert (added, replaced, written) == ("tinh_sid=s1; lang=vi", "tinh_sid=other", "mine=1")
+
+
 def test_a_gzip_answer_is_decoded_by_its_charset(origins) -> None:
     portal, _ = origins
     with Agent() as agent:
