@@ -1,7 +1,7 @@
 """A visitor's HTTP in the load: geventhttpclient's connections and parser, with the calls of a `requests.Session`.
 
 The harness's clients, the journeys' API driver and a team's `--api` layer all talk to a session as they talk
-to `requests.Session`. Under Locust, requests costs about three times the CPU of geventhttpclient per request
+to `requests.Session`. Under Locust, requests costs 3 to 4 times the CPU of geventhttpclient per request
 (load/bench/generator.py measures it), so the load gives them this instead, offering what they use:
 
 - `request(method, url, params=, data=, json=, files=, headers=, cookies=, auth=, timeout=, allow_redirects=,

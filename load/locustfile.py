@@ -61,7 +61,7 @@ MAX_REASONS = 5         # the distinct reasons kept per journey and outcome (a f
 class RequestsMeasuredSession(HttpSession):
     """Locust's requests-based HttpSession, named and measured as load.measured.MeasuredSession, for an `--api`
     factory that needs requests' own Session (`factory.requests_session = True`: docs/wiring.md, 2b). It costs
-    the generator about twice the CPU a request (load/bench/generator.py)."""
+    the generator 3 to 4 times the CPU a request (load/bench/generator.py)."""
 
     def __init__(self, namer: Namer, *, tolerated: tuple[int, ...] = (), **kwargs: Any) -> None:
         super().__init__(**kwargs)
