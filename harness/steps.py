@@ -16,7 +16,6 @@ load counts it.
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -128,7 +127,6 @@ class _Lacking:
         if not callable(found):
             return found
 
-        @functools.wraps(found)
         def call(*args: Any, **kwargs: Any) -> Any:
             try:
                 return found(*args, **kwargs)
@@ -136,6 +134,10 @@ class _Lacking:
                 raise StepUnavailable(f"{self._owner} does not implement {name}"
                                       + (f": {exc}" if str(exc) else "")) from None
 
+        # made once per target, and lighter than functools.wraps: the load makes them for every visitor
+        call.__name__ = call.__qualname__ = name
+        call.__doc__, call.__wrapped__ = found.__doc__, found  # type: ignore[attr-defined]
+        setattr(self, name, call)
         return call
 
     def __repr__(self) -> str:

@@ -30,7 +30,7 @@ from harness.steps import Listener, StepUnavailable, lacking, listen, unlisten
 from harness.testdata import DataFactory
 from mocks.core.identifiers import compose_citizen_id
 from scenarios import journeys as steps_of
-from scenarios.backoffice import emulator_back_office
+from scenarios.backoffice import EmulatorBackOffice
 from scenarios.context import JourneyContext
 from scenarios.journeys import Catalogue, ProcedurePick, make_sample_files
 from scenarios.registry import BY_NAME
@@ -154,9 +154,20 @@ class AccountPool:
     def pick(self, rng: random.Random, *, with_dossiers: bool = False, lease: bool = False) -> Citizen | None:
         """A citizen (with dossiers); `lease`: one no other visit holds, held until `release`."""
         with self._lock:
-            found = [c for c in self.citizens if (c.codes or not with_dossiers)
-                     and not (lease and c.account["username"] in self._busy)]
-            chosen = rng.choice(found) if found else None
+            def fits(c: Citizen) -> bool:
+                return bool(c.codes or not with_dossiers) and not (lease and c.account["username"] in self._busy)
+
+            # a few random draws find one at once (most fit); the pool grows all run long, and a scan of it for
+            # every visit cost more and more. Either way each citizen that fits is as likely as the others.
+            chosen = None
+            for _ in range(min(len(self.citizens), 8)):
+                drawn = rng.choice(self.citizens)
+                if fits(drawn):
+                    chosen = drawn
+                    break
+            else:
+                found = [c for c in self.citizens if fits(c)]
+                chosen = rng.choice(found) if found else None
             if chosen is not None and lease:
                 self._busy.add(chosen.account["username"])
             return chosen
@@ -305,17 +316,19 @@ class Visits:
     def build(cls, factory: Callable[..., Any], services: Mapping[str, str], namespace: str, admin_token: str | None,
               catalogue: Catalogue, data: DataFactory, *, pool: AccountPool | None = None,
               ledger: Ledger | None = None, emulator: bool = True, new_account_share: float = 0.3,
-              rng: random.Random | None = None, **options: Any) -> Visits:
+              rng: random.Random | None = None, http: Callable[[], Any] | None = None, **options: Any) -> Visits:
         """The visits of one load process: the emulators' test control and back office (when there is an admin
-        token; the back office only when the portal is the emulator), sample files, the citizens' pool."""
+        token; the back office only when the portal is the emulator), sample files, the citizens' pool.
+        `http()` makes the sessions of the test control (a requests.Session by default)."""
         platform = back_office = control = None
         if admin_token:
             info = StackInfo(services=dict(services), admin_token=admin_token, oidc_client={}, payment_partner={},
                              postal={}, sync={})
-            platform = Platform.connect(info, namespace=namespace)
-            control = Control(services, namespace, admin_token)
+            platform = Platform.connect(info, namespace=namespace, session=http() if http else None)
+            control = Control(services, namespace, admin_token, session=http() if http else None)
             if emulator:
-                back_office = emulator_back_office(services, namespace=namespace, admin_token=admin_token)
+                back_office = EmulatorBackOffice(services["provincial"], namespace=namespace, admin_token=admin_token,
+                                                 session=http() if http else None)
         files = make_sample_files(Path(tempfile.mkdtemp(prefix="dvc-load-files-")))
         citizens = LoadCitizens(pool or AccountPool(), control, new_account_share)
         return cls(factory=factory, services=services, namespace=namespace, admin_token=admin_token,

@@ -33,7 +33,7 @@ from typing import Any
 import gevent
 import requests
 from gevent.lock import Semaphore
-from gevent.pool import Group
+from gevent.pool import Pool
 from locust import LoadTestShape, User, between, constant, events, task
 from locust.clients import HttpSession
 from locust.env import Environment
@@ -42,7 +42,9 @@ from locust.user.task import LOCUST_STATE_STOPPING
 
 from harness.clients import ClientError
 from load import journeys, retry, slo, timeline
+from load.agent import Agent
 from load.api import Control, LoadPortals, OfficerClient, resolve_factory
+from load.measured import MeasuredSession
 from load.names import Namer
 from load.profiles import Profile
 from scenarios.registry import JOURNEYS, Journey
@@ -56,10 +58,10 @@ MAX_REASONS = 5         # the distinct reasons kept per journey and outcome (a f
 
 
 # -- the measured HTTP session ---------------------------------------------------------------------------
-class MeasuredSession(HttpSession):
-    """Locust's HttpSession for the harness's clients: each request is named `<service> <path template>`,
-    statuses in `tolerated` count as a success (an officer who finds a dossier already taken), and a
-    connection error is raised after Locust recorded it (the journey cannot go on)."""
+class RequestsMeasuredSession(HttpSession):
+    """Locust's requests-based HttpSession, named and measured as load.measured.MeasuredSession, for an `--api`
+    factory that needs requests' own Session (`factory.requests_session = True`: docs/wiring.md, 2b). It costs
+    the generator 3 to 4 times the CPU a request (load/bench/generator.py)."""
 
     def __init__(self, namer: Namer, *, tolerated: tuple[int, ...] = (), **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -111,6 +113,7 @@ class Run:
         self.workers = 0
         self.started_at = 0.0
         self.start_snapshot: slo.Snapshot | None = None
+        self.last_snapshot: slo.Snapshot | None = None
         self.hold_snapshot: slo.Snapshot | None = None
         self.stop_reason: str | None = None
         self.steps: list[dict[str, Any]] = []
@@ -168,7 +171,7 @@ class Run:
             self.namer = Namer(services)
             self.factory = resolve_factory(cfg.get("api"))
             if cfg.get("admin_token"):
-                self.control = Control(services, cfg["namespace"], cfg["admin_token"])
+                self.control = Control(services, cfg["namespace"], cfg["admin_token"], session=self.test_control())
             runner = self.env.runner if self.env else None
             block = max(getattr(runner, "worker_index", 0) or 0, 0)
             seed = cfg.get("seed")
@@ -184,16 +187,25 @@ class Run:
                 self.factory, services, cfg["namespace"], cfg.get("admin_token"), catalogue, self.data, pool=self.pool,
                 ledger=self.local.ledger, emulator=cfg.get("emulator", True),
                 new_account_share=self.profile.new_account_share, rng=self.rng,
-                think_s=(self.profile.think_min_s, self.profile.think_max_s), sleep=gevent.sleep)
+                think_s=(self.profile.think_min_s, self.profile.think_max_s), sleep=gevent.sleep,
+                http=self.test_control)
             self.prepared = True
 
-    def session(self, user: User | None, tolerated: tuple[int, ...] = ()) -> MeasuredSession:
-        """A new visitor's browser: Locust's HttpSession, measured and named."""
+    def test_control(self) -> Agent:
+        """A session for the emulators' test control (unmeasured), shared by this process's visitors."""
+        return Agent(name=self.namer, pool_size=16)
+
+    def session(self, user: User | None, tolerated: tuple[int, ...] = ()) -> MeasuredSession | RequestsMeasuredSession:
+        """A new visitor's browser: its own cookies and connections, each request measured and named."""
         assert self.env is not None and self.namer is not None
-        session = MeasuredSession(self.namer, tolerated=tolerated, base_url=self.config["services"]["provincial"],
-                                  request_event=self.env.events.request, user=user)
-        retry.install(session, self.namer)   # an idempotent request that met a connection closed while idle
-        return session
+        base_url = self.config["services"]["provincial"]
+        if getattr(self.factory, "requests_session", False):
+            session = RequestsMeasuredSession(self.namer, tolerated=tolerated, base_url=base_url,
+                                              request_event=self.env.events.request, user=user)
+            retry.install(session, self.namer)   # an idempotent request that met a connection closed while idle
+            return session
+        return MeasuredSession(self.namer, tolerated=tolerated, base_url=base_url,
+                               request_event=self.env.events.request, user=user)
 
     def portals(self, session: requests.Session) -> LoadPortals:
         assert self.factory is not None
@@ -222,12 +234,21 @@ class Run:
 
     # -- the master's snapshots ------------------------------------------------------------------------------
     def snapshot(self) -> slo.Snapshot:
+        """Locust's statistics now. A request name that saw nothing since the last snapshot keeps that one's
+        counts (snapshots are never changed): the watcher takes one every second, and copying every histogram
+        cost the generator several per cent of its core."""
         assert self.env is not None
+        last = self.last_snapshot.requests if self.last_snapshot is not None else {}
         requests_: dict[str, slo.Counts] = {}
         for (name, method), entry in list(self.env.stats.entries.items()):
-            requests_[f"{method} {name}"] = slo.Counts(entry.num_requests, entry.num_failures,
-                                                       dict(entry.response_times))
-        return slo.Snapshot(time.time(), requests_)
+            key = f"{method} {name}"
+            kept = last.get(key)
+            if kept is not None and kept.n == entry.num_requests and kept.f == entry.num_failures:
+                requests_[key] = kept
+            else:
+                requests_[key] = slo.Counts(entry.num_requests, entry.num_failures, dict(entry.response_times))
+        self.last_snapshot = slo.Snapshot(time.time(), requests_)
+        return self.last_snapshot
 
     def arrivals(self) -> dict[int, list[int]]:
         merged = {k: list(v) for k, v in self.totals.arrivals.items()}
@@ -254,9 +275,9 @@ class _Counters:
         self.journeys: dict[str, dict[str, int]] = {}
         self.reasons: dict[str, dict[str, int]] = {}     # "kind outcome" -> why -> visits
 
-    def arrival(self, dropped: bool = False) -> None:
+    def arrival(self, dropped: bool = False, count: int = 1) -> None:
         bucket = self.arrivals.setdefault(int(time.time() * 10), [0, 0])
-        bucket[1 if dropped else 0] += 1
+        bucket[1 if dropped else 0] += count
 
     def journey(self, kind: str, outcome: str, why: str | None = None) -> None:
         counts = self.journeys.setdefault(kind, {"ok": 0, "failed": 0})
@@ -321,7 +342,8 @@ class ArrivalSource(User):
     wait_time = constant(0)
 
     def on_start(self) -> None:
-        self.visitors = Group()
+        assert RUN.profile is not None
+        self.visitors = Pool(RUN.profile.max_in_flight)
 
     def on_stop(self) -> None:
         self.visitors.kill(block=False)
@@ -329,8 +351,6 @@ class ArrivalSource(User):
     @task
     def arrive(self) -> None:
         RUN.ensure_ready()
-        assert RUN.profile is not None
-        cap = RUN.profile.max_in_flight
         last = time.monotonic()
         while self._state != LOCUST_STATE_STOPPING:   # a graceful stop: no new arrivals
             rate = RUN.rate_per_source
@@ -343,10 +363,17 @@ class ArrivalSource(User):
             if due > now:
                 gevent.sleep(min(due - now, 0.1))
                 continue
-            last = max(due, now - 1.0)      # fell behind by more than a second: do not burst to catch up
-            if len(self.visitors) >= cap:
-                RUN.local.arrival(dropped=True)
+            if self.visitors.full():
+                # every visitor slot taken: the arrivals until one frees (0.1 s at most) are dropped, counted
+                # at once, so that a saturated generator does not spend its core waking for each of them
+                self.visitors.wait_available(timeout=0.1)
+                now = time.monotonic()
+                first = max(last, now - 1.0)       # fell behind by more than a second: not caught up
+                missed = max(1, int((now - first) * rate))
+                RUN.local.arrival(dropped=True, count=missed)
+                last = first + missed / rate
                 continue
+            last = max(due, now - 1.0)      # fell behind by more than a second: do not burst to catch up
             RUN.local.arrival()
             self.visitors.spawn(RUN.visit, RUN.choose_journey(), self)
 
@@ -364,7 +391,7 @@ class OfficerTeam(User):
         agencies = journeys.agencies_of(RUN.visits.catalogue)
         block = RUN.data.block
         agency = agencies[(block + RUN.officers_made - 1) % len(agencies)]
-        self.sessions: list[MeasuredSession] = []
+        self.sessions: list[Any] = []
 
         def client() -> OfficerClient:
             session = RUN.session(self, tolerated=(409,))

@@ -66,9 +66,12 @@ class Snapshot:
     def minus(self, earlier: Snapshot) -> Window:
         requests: dict[str, Counts] = {}
         for key, counts in self.requests.items():
+            before = earlier.requests.get(key)
+            if before is counts:        # the same counts, kept by a snapshot that saw no new request
+                continue
             c = Counts(counts.n, counts.f, dict(counts.rt))
-            if key in earlier.requests:
-                c.add(earlier.requests[key], -1)
+            if before is not None:
+                c.add(before, -1)
             if c.n or c.f:
                 requests[key] = c
         return Window(duration_s=max(self.at - earlier.at, 0.0), requests=requests)

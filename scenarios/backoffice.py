@@ -17,8 +17,8 @@ from scenarios.portal import DossierRecord
 class EmulatorBackOffice:
     """`PortalBackOffice` over the provincial emulator at `url`."""
 
-    def __init__(self, url: str, *, namespace: str, admin_token: str) -> None:
-        self.client = ProvincialClient(url, namespace=namespace, admin_token=admin_token)
+    def __init__(self, url: str, *, namespace: str, admin_token: str, session: Any = None) -> None:
+        self.client = ProvincialClient(url, namespace=namespace, admin_token=admin_token, session=session)
 
     def catalogue(self) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin
@@ -76,9 +77,15 @@ class _FormParser(HTMLParser):
             self._select = None
 
 
+_FORM_BLOCK = re.compile(r"<form\b.*?</form\s*>", re.IGNORECASE | re.DOTALL)
+
+
 def parse_forms(html: str, base_url: str = "") -> list[Form]:
     parser = _FormParser()
-    parser.feed(html)
+    # only the forms are read: the parser is slow, and the rest of a page (its header, menus) holds no field
+    blocks = _FORM_BLOCK.findall(html)
+    for block in blocks or [html]:
+        parser.feed(block)
     for form in parser.forms:
         form.action = urljoin(base_url, form.action) if base_url else form.action
     return parser.forms

@@ -6,6 +6,7 @@ the API driver reads them as a citizen's plain HTTP client would get them.
 
 from __future__ import annotations
 
+import functools
 from html.parser import HTMLParser
 
 
@@ -85,7 +86,10 @@ class _Reader(HTMLParser):
             self._table = None
 
 
+@functools.lru_cache(maxsize=64)
 def read(html: str) -> _Reader:
+    """The page, read once: a journey often reads two things of one page, and the load's visitors the same
+    page (the parser is slow). What it read is handed out in copies."""
     reader = _Reader()
     reader.feed(html)
     reader.close()
@@ -94,14 +98,14 @@ def read(html: str) -> _Reader:
 
 def facts(html: str) -> dict[str, str]:
     """Every `<dt>` of the page with the text of its `<dd>` (the first one of a term)."""
-    return read(html).facts
+    return dict(read(html).facts)
 
 
 def choices(html: str, name: str) -> list[tuple[str, str]]:
     """The (value, text) choices of the list box, or the radio buttons with their labels, named `name`."""
     page = read(html)
     if name in page.options:
-        return page.options[name]
+        return list(page.options[name])
     return [(value, page.labels.get(ident, value)) for value, ident in page.radios.get(name, [])]
 
 

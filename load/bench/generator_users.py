@@ -1,49 +1,33 @@
-"""Locust users for the generator benchmark: the same catalogue read three ways (see load.bench.generator)."""
+"""The baseline of load/bench/generator.py: a bare Locust FastHttpUser sending the requests the real run sent.
+
+DVC_BENCH_REPLAY=FILE holds them (load/bench/generator_meter.py recorded them): method, URL, header fields
+(its cookies, namespace and content type included), body, the request's name, and whether it followed
+redirects. Each user goes through them in order from a place of its own, with no think time, nothing
+decoded and nothing checked: what Locust's fastest client costs for the same traffic.
+"""
 
 from __future__ import annotations
 
+import base64
+import json
 import os
+import random
 
-from locust import FastHttpUser, HttpUser, User, constant, task
+from locust import FastHttpUser, constant, task
 
-from load.api import LoadProvincialClient
-from load.locustfile import MeasuredSession
-from load.names import Namer
-
-URLS = {"provincial": os.environ.get("DVC_BENCH_HOST", "http://127.0.0.1:8101")}
-ROUTE = "/api/v1/procedures?limit=1"
+with open(os.environ["DVC_BENCH_REPLAY"], encoding="utf-8") as _f:
+    SENT = [(r["method"], r["url"], r["name"], r["headers"], base64.b64decode(r["body"]) or None, r["follow"])
+            for r in json.load(_f)]
 
 
 class BareFastHttpUser(FastHttpUser):
-    """The baseline: Locust's fastest client, nothing else."""
-
-    wait_time = constant(0)
-
-    @task
-    def read(self) -> None:
-        self.client.get(ROUTE)
-
-
-class BareHttpUser(HttpUser):
-    """Locust's requests-based session, which the harness's clients need (they take a requests.Session)."""
-
-    wait_time = constant(0)
-
-    @task
-    def read(self) -> None:
-        self.client.get(ROUTE)
-
-
-class HarnessUser(User):
-    """What dvc-harness load's users do: the harness's client over a MeasuredSession (named requests)."""
-
     wait_time = constant(0)
 
     def on_start(self) -> None:
-        session = MeasuredSession(Namer(URLS), base_url=URLS["provincial"],
-                                  request_event=self.environment.events.request, user=self)
-        self.portal = LoadProvincialClient(URLS["provincial"], namespace="bench", session=session)
+        self.next = random.randrange(len(SENT))
 
     @task
-    def read(self) -> None:
-        self.portal.procedures(limit=1)
+    def send(self) -> None:
+        method, url, name, headers, body, follow = SENT[self.next]
+        self.next = (self.next + 1) % len(SENT)
+        self.client.request(method, url, name=name, data=body, headers=headers, allow_redirects=follow)

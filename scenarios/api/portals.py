@@ -438,9 +438,11 @@ def _shown_time(iso: Any) -> str:
     if not iso:
         return ""
     try:
-        return datetime.fromisoformat(str(iso)).strftime("%H:%M %d/%m/%Y")
+        moment = datetime.fromisoformat(str(iso))
     except ValueError:
         return str(iso)
+    # as strftime's "%H:%M %d/%m/%Y" writes it, at a fraction of its cost (the load shows every dossier's)
+    return f"{moment.hour:02d}:{moment.minute:02d} {moment.day:02d}/{moment.month:02d}/{moment.year}"
 
 
 def dossier_view(found: Mapping[str, Any]) -> DossierView:

@@ -56,3 +56,14 @@ class OlderLayer(LoadProvincialClient):
 def older_layer(session: requests.Session, urls: Mapping[str, str], *, namespace: str,
                 admin_token: str | None = None) -> LoadPortals:
     return _with(OlderLayer, session, urls, namespace, admin_token)
+
+
+def needs_requests(session: requests.Session, urls: Mapping[str, str], *, namespace: str,
+                   admin_token: str | None = None) -> LoadPortals:
+    """A team's layer that needs requests' own Session (an adapter of its own, say), and says so."""
+    if not isinstance(session, requests.Session):
+        raise TypeError(f"this layer needs a requests.Session, and got a {type(session).__name__}")
+    return emulator_api(session, urls, namespace=namespace, admin_token=admin_token)
+
+
+needs_requests.requests_session = True  # type: ignore[attr-defined]

@@ -182,3 +182,17 @@ def test_a_citizen_returns_in_one_visit_at_a_time() -> None:
     assert pool.pick(rng, lease=True) is None                      # both are out
     pool.release([first.account["username"]])
     assert pool.pick(rng, lease=True) is first
+
+
+def test_a_returning_citizen_is_found_however_few_of_the_pool_fit() -> None:
+    """The pool draws at random, and scans when the draws keep missing: the one citizen of a thousand with a
+    dossier, free, is found; leased, nobody is."""
+    pool = journeys.AccountPool()
+    for n in range(1000):
+        pool.add({"username": f"c{n}"})
+    pool.submitted("c617", "D1")
+    rng = random.Random(5)
+    found = pool.pick(rng, with_dossiers=True, lease=True)
+    assert found is not None and found.account["username"] == "c617"
+    assert pool.pick(rng, with_dossiers=True, lease=True) is None
+    assert len({pool.pick(rng).account["username"] for _ in range(50)}) > 10      # without a dossier: anyone

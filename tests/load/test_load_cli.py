@@ -6,6 +6,7 @@ module (a snapshot restore below rewinds the whole stack, which the shared one m
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -26,6 +27,7 @@ from harness.control import Faults
 from harness.load_cmd import EXIT_DATA_LOST, EXIT_ERROR, EXIT_FAILED, EXIT_OK, LoadOptions, run_load
 from harness.stack import Stack
 from load import profiles
+from load.slo import arrivals_in
 from tests.process_groups import end_group
 
 
@@ -153,6 +155,49 @@ def test_a_master_and_two_workers_on_loopback(load_stack: Stack, tmp_path: Path)
             end_group(worker)   # the worker and its Locust, whatever happened
 
 
+@dataclasses.dataclass
+class Arrivals:
+    """An arrival run: its exit code, output and results, and the visitors started, dropped and offered between
+    t0 (2 s after the start) and t1 (the end of the shape)."""
+
+    code: int
+    out: str
+    results: dict
+    started: int
+    dropped: int
+    offered: float
+    t0: float
+    t1: float
+
+
+def browsing_arrivals(stack: Stack, tmp_path: Path, ns: str, *, rate: float, hold_s: float, min_arrival_ratio: float,
+                      max_in_flight: int | None = None) -> Arrivals:
+    """An arrival run of browsing visitors with no think time."""
+    in_flight = f"max_in_flight = {max_in_flight}\n" if max_in_flight else ""
+    profile_file = tmp_path / "arrivals.toml"
+    profile_file.write_text(f"""
+name = "arrivals"
+mode = "arrival"
+[load]
+rate = {rate}
+ramp_s = 0
+hold_s = {hold_s}
+{in_flight}[mix]
+browse = 1
+[think_time]
+min_s = 0
+max_s = 0
+[slo]
+window = "all"
+min_arrival_ratio = {min_arrival_ratio}
+""", encoding="utf-8")
+    report = tmp_path / "report"
+    code, out, _summary = run(stack, report, profiles.load(str(profile_file)), namespace=ns)
+    results = json.loads((report / "load-results.json").read_text(encoding="utf-8"))
+    t0, t1 = results["started_at"] + 2, results["shape_ended_at"]
+    return Arrivals(code, out, results, *arrivals_in(results["arrivals"], results["rates"], t0, t1), t0, t1)
+
+
 def test_the_arrival_rate_holds_when_latency_rises_tenfold(load_stack: Stack, tmp_path: Path) -> None:
     """An open model: visitors keep arriving at the offered rate however slow the answers. A closed model (a
     visitor starts when the previous one ends) would start about a tenth as many here. The margins hold on a
@@ -168,40 +213,28 @@ def test_the_arrival_rate_holds_when_latency_rises_tenfold(load_stack: Stack, tm
         baseline.append((time.perf_counter() - started) * 1000)
     added_ms = max(10 * statistics.median(baseline), 400.0)
     Faults(load_stack.info, ns).latency("provincial", "/api/v1/*", ms=added_ms)
-    profile_file = tmp_path / "arrivals.toml"
-    profile_file.write_text("""
-name = "arrivals"
-mode = "arrival"
-[load]
-rate = 4
-ramp_s = 0
-hold_s = 14
-[mix]
-browse = 1
-[think_time]
-min_s = 0
-max_s = 0
-[slo]
-window = "all"
-min_arrival_ratio = 0.5
-""", encoding="utf-8")
-    report = tmp_path / "report"
-    code, out, _summary = run(load_stack, report, profiles.load(str(profile_file)), namespace=ns)
-    results = json.loads((report / "load-results.json").read_text(encoding="utf-8"))
-    from load.slo import arrivals_in
-
-    t0 = results["started_at"] + 2
-    t1 = results["shape_ended_at"]
-    started, dropped, offered = arrivals_in(results["arrivals"], results["rates"], t0, t1)
-    assert offered == pytest.approx(4 * (t1 - t0), rel=0.05)
+    run_ = browsing_arrivals(load_stack, tmp_path, ns, rate=4, hold_s=14, min_arrival_ratio=0.5)
+    assert run_.offered == pytest.approx(4 * (run_.t1 - run_.t0), rel=0.05)
     # each visit takes at least 3 slowed reads (≥ 1.2 s): one visitor at a time would start < 1 a second
-    assert started >= 0.6 * offered, (started, offered)
-    assert dropped == 0
+    assert run_.started >= 0.6 * run_.offered, (run_.started, run_.offered)
+    assert run_.dropped == 0
     # and the answers were at least ten times slower than without the fault
-    rt = results["final"]["requests"]["GET provincial /api/v1/procedures"]["rt"]
+    rt = run_.results["final"]["requests"]["GET provincial /api/v1/procedures"]["rt"]
     median = sorted(int(k) for k, n in rt.items() for _ in range(n))[sum(rt.values()) // 2]
     assert median >= added_ms >= 10 * statistics.median(baseline), (median, baseline)
-    assert code == EXIT_OK, out
+    assert run_.code == EXIT_OK, run_.out
+
+
+def test_arrivals_beyond_the_visitors_in_flight_are_dropped_and_counted(load_stack: Stack, tmp_path: Path) -> None:
+    """Two visitors in flight at most, each slowed to seconds: the offered arrivals that find both slots taken
+    are dropped, every one counted (the source counts them when a slot frees, not one wake-up each)."""
+    ns = "load-drops-test"
+    Faults(load_stack.info, ns).latency("provincial", "/api/v1/*", ms=1000)
+    run_ = browsing_arrivals(load_stack, tmp_path, ns, rate=10, hold_s=8, max_in_flight=2, min_arrival_ratio=0.0)
+    seen = (run_.started, run_.dropped, run_.offered)
+    # a browse visit makes three slowed catalogue reads (≥ 3 s): two slots start one visit every 1.5 s at most
+    assert run_.started <= 0.25 * run_.offered, seen
+    assert run_.dropped > 0 and run_.started + run_.dropped == pytest.approx(run_.offered, rel=0.1), seen
 
 
 def test_a_host_without_a_stack_gets_anonymous_browsing_and_no_check(load_stack: Stack, tmp_path: Path) -> None:
@@ -264,6 +297,19 @@ def test_without_the_postal_journey_the_same_portal_is_loaded(load_stack: Stack,
     assert code == EXIT_OK, out
     assert summary["measured"]["requests"] > 0 and "level4_post" not in summary["journeys"]
     assert summary["journeys"]["level4"]["ok"] >= 1        # paid online, with no post in the catalogue
+
+
+def test_a_layer_that_asks_for_requests_gets_its_session_measured_and_named(load_stack: Stack, tmp_path: Path
+                                                                             ) -> None:
+    """`factory.requests_session = True`: the visitors get Locust's requests-based session (the factory refuses
+    anything else), and the run is measured, named and judged as with the load's own session."""
+    code, out, summary = run(load_stack, tmp_path, profiles.load("smoke").with_overrides(duration_s=8),
+                             api="tests.load.portals:needs_requests")
+    assert code == EXIT_OK, out
+    journeys = summary["journeys"]
+    assert sum(c.get("ok", 0) for c in journeys.values()) >= 3, journeys
+    assert not any(c.get("failed", 0) for c in journeys.values()), summary.get("journey_reasons")
+    assert "GET provincial /api/v1/procedures" in summary["slo"]["seen_requests"], summary["slo"]["seen_requests"]
 
 
 def test_a_run_that_sends_no_request_gives_no_verdict(load_stack: Stack, tmp_path: Path) -> None:

@@ -96,3 +96,15 @@ def test_a_breakpoint_run_reports_the_last_step_that_held() -> None:
     assert "step 3 (4.5 journeys/s) broke: submit p95" in outcome.verdicts[0].detail
     results["steps"] = [{"index": 0, "target": 1.5, "ok": False, "failed": ["failure ratio"]}]
     assert not slo.evaluate(bp, results).ok       # below the campaign peak: the portal will not carry it
+
+
+def test_a_window_between_snapshots_that_share_unchanged_counts_holds_only_what_changed() -> None:
+    """The load shares a request's counts between snapshots when nothing changed (load/locustfile.py)."""
+    quiet = counts([30, 40])
+    earlier = slo.Snapshot(10.0, {"GET a": quiet, "GET b": counts([100])})
+    later = slo.Snapshot(12.0, {"GET a": quiet, "GET b": counts([100, 200, 300], failures=1), "GET c": counts([5])})
+    window = later.minus(earlier)
+    assert window.duration_s == 2.0
+    assert {k: (c.n, c.f, c.rt) for k, c in window.requests.items()} == {
+        "GET b": (2, 1, {200: 1, 300: 1}), "GET c": (1, 0, {5: 1})}
+    assert quiet.rt == {30: 1, 40: 1}       # the shared counts are left as they were
