@@ -26,8 +26,11 @@ serve: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Three workers on two cores: a third of the suite's time is spent waiting (Locust runs that hold for seconds,
+# processes starting and stopping), which a third worker fills. Whole modules go to a worker (their stacks start
+# once), the longest first, in tests/conftest.py's order (docs/testing.md).
 test: $(STAMP) chromium lint
-	$(BIN)/python -m pytest -n 2 -p no:cacheprovider tests scenarios/suites
+	$(BIN)/python -m pytest -n 3 --dist loadscope --no-loadscope-reorder -p no:cacheprovider tests scenarios/suites
 
 clean:
 	rm -rf $(VENV) $(STATE_DIR) reports test-results
