@@ -1,4 +1,8 @@
-"""`dvc-harness serve` and `seed-history` on a state folder they cannot use: one clear line, exit code 2."""
+"""`dvc-harness serve` and `seed-history` on a state folder they cannot use: one clear line, exit code 2.
+
+A real process checks what only a process shows (its exit status, nothing but that line on its stderr, another
+user's rights); the other refusals go through the same `main` in this process, which costs no interpreter start.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
 from harness import seed_history
+from harness.cli import main
 from harness.stack import StackError, StateDirTaken, StateLock, holders, lock_state_dir, prepare_state_dir
 from tests.process_groups import started
 
@@ -24,10 +30,31 @@ COMMANDS = {
 }
 
 
-def dvc_harness(args: list[str], state_dir: Path, as_user: Sequence[str] = (),
-                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def dvc_harness(args: list[str], state_dir: Path, as_user: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*as_user, sys.executable, "-m", "harness.cli", *args, "--state-dir", str(state_dir)],
-                          capture_output=True, text=True, timeout=120, start_new_session=True, env=env)
+                          capture_output=True, text=True, timeout=120, start_new_session=True)
+
+
+def in_process(args: list[str], state_dir: Path,
+               capsys: pytest.CaptureFixture[str]) -> subprocess.CompletedProcess[str]:
+    """The command through harness.cli.main, in a thread: one that got past its checks would start serving, and
+    there it fails (no signal handlers outside the main thread) or times out instead of hanging the test."""
+    capsys.readouterr()
+    done: dict[str, object] = {}
+
+    def command() -> None:
+        try:
+            done["code"] = main([*args, "--state-dir", str(state_dir)])
+        except BaseException as exc:  # an escaped exception is what a traceback would have shown
+            done["error"] = exc
+
+    thread = threading.Thread(target=command, daemon=True)
+    thread.start()
+    thread.join(timeout=120)
+    assert not thread.is_alive(), f"dvc-harness {' '.join(args)} did not stop: it got past its checks"
+    if "error" in done:
+        raise AssertionError(f"dvc-harness {' '.join(args)} raised instead of saying one line") from done["error"]
+    return subprocess.CompletedProcess(args, int(done["code"]), "", capsys.readouterr().err)  # type: ignore[call-overload]
 
 
 def one_line(result: subprocess.CompletedProcess[str], command: str) -> str:
@@ -72,10 +99,10 @@ def test_a_state_folder_that_is_a_file(tmp_path: Path, command: str) -> None:
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
-def test_a_state_folder_under_a_file(tmp_path: Path, command: str) -> None:
+def test_a_state_folder_under_a_file(tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "plain").write_text("a file")
     state = tmp_path / "plain" / "state"
-    line = one_line(dvc_harness(COMMANDS[command], state), command)
+    line = one_line(in_process(COMMANDS[command], state, capsys), command)
     assert f"cannot use the state folder {state}: a part of its path is a file" in line
 
 
@@ -95,14 +122,14 @@ def test_a_state_folder_we_may_not_create(locked_out: tuple[Path, list[str]], co
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
-def test_a_state_folder_another_serve_holds(tmp_path: Path, command: str) -> None:
+def test_a_state_folder_another_serve_holds(tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]) -> None:
     state = tmp_path / "state"
     state.mkdir()
     hold = ("import sys, time; from pathlib import Path; from harness.stack import lock_state_dir; "
             "lock = lock_state_dir(Path(sys.argv[1])); print('held', flush=True); time.sleep(120)")
     with started([sys.executable, "-c", hold, str(state)], stderr=None) as holder:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        line = one_line(dvc_harness(COMMANDS[command], state), command)
+        line = one_line(in_process(COMMANDS[command], state, capsys), command)
     assert f"another `dvc-harness serve` (pid {holder.pid}) already uses {state}" in line
     if command == "seed-history":  # it would use a stack that answers; this one never does
         assert line.endswith(f"no stack answers there (waited {seed_history.LOCK_WAIT_SECONDS:.0f} s)")
@@ -135,11 +162,13 @@ def test_seed_history_holds_the_folder_while_its_own_stack_runs(tmp_path: Path) 
 
 @pytest.mark.parametrize("command", ["serve", "serve --workers 2"])
 @pytest.mark.parametrize("bad", ["no spaces", "a\n", "x" * 65])
-def test_a_bad_default_namespace_in_the_environment(tmp_path: Path, command: str, bad: str) -> None:
+def test_a_bad_default_namespace_in_the_environment(tmp_path: Path, command: str, bad: str,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
     from mocks.core.config import DEFAULT_NAMESPACE_VARIABLE
 
-    env = {**os.environ, DEFAULT_NAMESPACE_VARIABLE: bad}
-    line = one_line(dvc_harness(COMMANDS[command], tmp_path / "state", env=env), command)
+    monkeypatch.setenv(DEFAULT_NAMESPACE_VARIABLE, bad)
+    line = one_line(in_process(COMMANDS[command], tmp_path / "state", capsys), command)
     assert f"${DEFAULT_NAMESPACE_VARIABLE}={bad!r}: Invalid namespace" in line
     assert not (tmp_path / "state" / "stack.json").exists()     # refused before any service started
 

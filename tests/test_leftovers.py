@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.nested import WITHOUT_FUZZ_PLUGINS
 from tests.process_groups import alive
 
 LEAKY = '''
@@ -28,7 +29,7 @@ def run_pytest(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "test_sample.py").write_text(source)
     (tmp_path / "base").mkdir()
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "tests.leftovers", "-q",
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "tests.leftovers", "-q", *WITHOUT_FUZZ_PLUGINS,
          "--basetemp", str(tmp_path / "base" / "tmp"), "--rootdir", str(tmp_path), str(tmp_path / "test_sample.py")],
         capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent)
 

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from harness.control import UnknownName, load_profile
+from tests.nested import WITHOUT_FUZZ_PLUGINS
 
 pytest_plugins = ["pytester"]
 
@@ -113,7 +114,7 @@ def test_parallel_workers_share_one_stack_without_seeing_each_other(pytester: py
     monkeypatch.setenv("DVC_OUT", str(out))
     pytester.makepyfile(test_workers=WORKER_TESTS)
     result = pytester.runpytest_subprocess("-n", "2", "--dist", "each", "--dvc-state-dir", str(state),
-                                           "-p", "no:cacheprovider", "-q")
+                                           "-p", "no:cacheprovider", "-q", *WITHOUT_FUZZ_PLUGINS)
     assert result.ret == 0, result.stdout.str()[-3000:]
     reports = [json.loads(p.read_text()) for p in out.iterdir()]
     assert len(reports) == 4                                     # --dist each: both tests on both workers

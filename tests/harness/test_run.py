@@ -239,23 +239,6 @@ def test_one_exit_code_for_the_journeys_and_the_smoke_load() -> None:
         0, 1, 1, 3, 3, 2, 2]
 
 
-def test_the_emulator_s_smoke_load_is_not_run_for_journeys_on_another_portal(
-    workdir: Path, running_stack: Stack, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Journeys on a team's portal (its own --pages) with no --load-host: a smoke load on the emulated portal
-    would say nothing of theirs, so the run skips it and says how to load their portal."""
-    write_suite(workdir / "suite", "def test_nothing_to_do() -> None:\n    assert 1 + 1 == 2\n")
-    (workdir / "team_pages.py").write_text("def portal(page, urls):\n    raise AssertionError('not used')\n",
-                                          encoding="utf-8")
-    code = main(["run", "--suite", "suite", "--state-dir", str(running_stack.config.state_dir),
-                 "--pages", "team_pages:portal", "--", "-p", "no:schemathesis", "-p", "no:hypothesispytest"])
-    out = capsys.readouterr().out
-    assert code == 0, out
-    assert "no smoke load — the journeys ran on your portal" in out and "--load-host" in out
-    assert "portal of team_pages:portal" in out   # not the emulator's address
-    assert not (workdir / "reports" / "load").exists() and summary(workdir / "reports")["smoke"] is None
-
-
 # -- with pytest stubbed: what the run says around the journeys ------------------------------------------------
 ONE_FAILED = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest" errors="0" failures="1" skipped="0" tests="1" time="0.1">
@@ -300,6 +283,27 @@ def test_repeat_command_repeats_the_load_profile() -> None:
     opts = RunOptions(load_host="http://127.0.0.1:8200", load_profile="team/smoke.toml")
     assert "--load-profile team/smoke.toml" in repeat_command(opts, 5, None, 2)
     assert "--load-profile" not in repeat_command(opts, 5, "test_x", 1, smoke=False)
+
+
+def test_the_emulator_s_smoke_load_is_not_run_for_journeys_on_another_portal(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Journeys on a team's portal (its own --pages) with no --load-host: a smoke load on the emulated portal
+    would say nothing of theirs, so the run skips it and says how to load their portal. (What the journeys did
+    plays no part: pytest is stubbed, and the load would be, to see whether it is asked for.)"""
+    from harness import load_cmd
+
+    stub_stack_and_pytest(monkeypatch)
+    asked: list[str] = []
+    monkeypatch.setattr(load_cmd, "run_load", lambda opts: asked.append(opts.profile.name) or load_cmd.EXIT_OK)
+    write_suite(workdir / "suite", "def test_nothing_to_do() -> None:\n    assert 1 + 1 == 2\n")
+    code = main(["run", "--suite", "suite", "--state-dir", "state", "--pages", "team_pages:portal"])
+    out = capsys.readouterr().out
+    assert code == 1, out       # the stubbed journey's failure, and no load's verdict beside it
+    assert asked == [], "the emulator's smoke load ran for journeys on another portal"
+    assert "no smoke load — the journeys ran on your portal" in out and "--load-host" in out
+    assert "portal of team_pages:portal" in out   # not the emulator's address
+    assert not (workdir / "reports" / "load").exists() and summary(workdir / "reports")["smoke"] is None
 
 
 def test_a_misspelt_load_profile_is_refused_before_the_journeys(

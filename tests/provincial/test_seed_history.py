@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import re
 from pathlib import Path
@@ -74,8 +75,15 @@ def test_seed_history_then_the_statistics_give_the_baseline(dvc_stack: Stack, ns
     assert again == 2
 
 
-def test_a_history_the_national_portal_refuses_fails_the_seed(dvc_stack: Stack, ns: str) -> None:
+def test_a_history_the_national_portal_refuses_fails_the_seed(dvc_stack: Stack, ns: str,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """A batch the gateway refuses for good (invalid data) is not 'all delivered': the seed says so and fails."""
+    # A tenth of the month: one refused batch needs no 4,000 dossiers (the shares are the test above's).
+    month = seed_history.load_profile("quangnam-2022-01")
+    tenth = dataclasses.replace(month, tiers={tier: dataclasses.replace(plan, eligible=plan.eligible // 10,
+                                                                        level2=plan.level2 // 10)
+                                              for tier, plan in month.tiers.items()})
+    monkeypatch.setattr(seed_history, "load_profile", lambda name: tenth)
     faults = Faults(dvc_stack.info, ns)
     faults.error("national", "/sync/service", status=400, nth=1,
                  body={"error_code": 3, "message": "Dữ liệu không hợp lệ (giả lập)"})
