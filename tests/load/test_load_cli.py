@@ -137,7 +137,7 @@ def test_a_master_and_two_workers_on_loopback(load_stack: Stack, tmp_path: Path)
         groups = ("catalogue", "login", "register", "submit", "payment", "tracking", "officer")
         optional = ("register", "tracking", "officer", "payment")
         profile_file.write_text('extends = "campaign-peak"\n[think_time]\nmin_s = 0.05\nmax_s = 0.2\n'
-                                "[slo]\nmin_throughput_rps = 1.0\nmin_arrival_ratio = 0.5\n"
+                                "[slo]\nmin_throughput_rps = 1.0\nmin_arrival_ratio = 0.5\nmax_dropped_arrivals = 1000\n"
                                 + "".join(f"[slo.groups.{g}]\np95_ms = 60000\np99_ms = 60000\n"
                                           + ("optional = true\n" if g in optional else "")
                                           for g in groups), encoding="utf-8")
