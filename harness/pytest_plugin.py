@@ -26,6 +26,7 @@ import requests
 
 from mocks.core.errors import DomainError
 from mocks.core.namespace import check as check_namespace
+from mocks.core.world import InvalidAsOf, parse_as_of
 
 from . import playwright_settings, shared, steps
 from .clients import Platform
@@ -59,6 +60,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--dvc-driver", default="browser", choices=DRIVERS,
                     help="how the journeys reach the portals: browser (page objects in Playwright, the default) or "
                          "api (the portal's HTTP layer, no browser: the fast tier; tests that need a browser skip)")
+    group.addoption("--dvc-as-of", default=None, metavar="DATE",
+                    help="each test's namespace clock runs from DATE (YYYY-MM-DD: its 09:00, or an ISO time): the "
+                         "emulators answer with the rules of that date (mocks.core.world)")
     group.addoption("--dvc-api", default=None, metavar="MODULE:FACTORY",
                     help=f"the portal's HTTP layer (scenarios.api.seam; default {DEFAULT_API} on the emulators): the "
                          "api driver runs on it, and the browser journeys log in and set up through it")
@@ -73,6 +77,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "dvc_browser_only(reason): the journey needs the browser driver (what only a "
                             "page shows); skipped with --dvc-driver api")
     _check_pinned_namespace(config)
+    _check_as_of(config)
     if config.getoption("dvc_seed", None) is None:
         config.option.dvc_seed = random.SystemRandom().randrange(1, 2**31)
     worker_input = getattr(config, "workerinput", None)
@@ -103,6 +108,15 @@ def _check_pinned_namespace(config: pytest.Config) -> None:
     if workers or getattr(config, "workerinput", None) is not None:
         raise pytest.UsageError(f"--dvc-namespace {pinned} runs the tests one at a time in one namespace: "
                                 "drop -n (pytest-xdist) or use one worker")
+
+
+def _check_as_of(config: pytest.Config) -> None:
+    text = config.getoption("dvc_as_of", None)
+    if text:
+        try:
+            config._dvc_as_of = parse_as_of(text)  # type: ignore[attr-defined]
+        except InvalidAsOf as exc:
+            raise pytest.UsageError(f"--dvc-as-of: {exc}") from exc
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -150,7 +164,9 @@ class _XdistHooks:
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     pinned = config.getoption("dvc_namespace", None)
+    as_of = getattr(config, "_dvc_as_of", None)
     return [f"dvc-harness: test data seed {config.getoption('dvc_seed')} (repeat with --dvc-seed)",
+            *([f"dvc-harness: every test's clock runs from {as_of.isoformat()} (--dvc-as-of)"] if as_of else []),
             *([f"dvc-harness: every test in the namespace {pinned}, reset before each"] if pinned else []),
             *getattr(config, "_dvc_warnings", [])]
 
@@ -194,10 +210,13 @@ def dvc_namespace(request: pytest.FixtureRequest) -> str:
     --dvc-namespace NAME, that one, reset on the four emulators before the test (a team's portal keeps
     its own data: only the emulators' namespace is reset)."""
     pinned = request.config.getoption("dvc_namespace", None)
-    if not pinned:
-        return f"{_worker(request.config)}-{uuid.uuid4().hex[:12]}"
-    reset_namespace(request.getfixturevalue("dvc_stack").info, pinned)
-    return str(pinned)
+    if pinned:
+        reset_namespace(request.getfixturevalue("dvc_stack").info, pinned)
+    ns = str(pinned) if pinned else f"{_worker(request.config)}-{uuid.uuid4().hex[:12]}"
+    as_of = getattr(request.config, "_dvc_as_of", None)
+    if as_of is not None:   # --dvc-as-of: the namespace's clock runs from that date
+        Clock(request.getfixturevalue("dvc_stack").info, ns).run_from(as_of.isoformat())
+    return ns
 
 
 def reset_namespace(info: StackInfo, namespace: str) -> None:

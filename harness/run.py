@@ -94,6 +94,7 @@ class RunOptions:
     load_profile: str | None = None     # the load profile after the journeys (name or path); None: smoke
     driver: str = "browser"             # how the journeys reach the portals: browser or api (pytest's --dvc-driver)
     api: str | None = None              # MODULE:FACTORY: the portal's HTTP layer (pytest's --dvc-api)
+    as_of: datetime | None = None       # every journey's namespace clock runs from it (pytest's --dvc-as-of)
 
     @property
     def other_portal(self) -> bool:
@@ -198,6 +199,8 @@ def pytest_command(opts: RunOptions, seed: int, report_dir: Path, state_dir: Pat
         cmd.append(f"--dvc-driver={opts.driver}")
     if opts.api:
         cmd.append(f"--dvc-api={opts.api}")
+    if opts.as_of is not None:
+        cmd.append(f"--dvc-as-of={opts.as_of.isoformat()}")
     cmd += [f"--junitxml={report_dir / JUNIT}", "-o", "junit_family=xunit1",
             f"--output={report_dir / ARTIFACTS}", "--tracing=retain-on-failure", "--screenshot=only-on-failure",
             "-p", "no:cacheprovider", "-v", "--color=no",
@@ -548,7 +551,7 @@ def _journeys_and_smoke(opts: RunOptions, handle: StackHandle, cmd: list[str], s
           f"{report_dir / 'load'}", file=out, flush=True)
     ran.smoke_code, ran.smoke_interrupted = run_smoke(state_dir, report_dir, echo=out, host=opts.load_host,
                                                       api=opts.smoke_api, namespace=opts.namespace,
-                                                      profile=opts.load_profile)
+                                                      profile=opts.load_profile, as_of=opts.as_of)
 
 
 def smoke_summary(folder: Path, code: int, interrupted: bool = False) -> dict[str, Any]:

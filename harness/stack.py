@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,8 +24,10 @@ import requests
 import uvicorn
 from filelock import FileLock, Timeout
 
+from mocks.core.clock import Clock
 from mocks.core.config import DEFAULT_BASE_PORT, DEFAULT_STATE_DIR, SERVICES, Credentials, StackConfig
 from mocks.core.control import ControlMiddleware
+from mocks.core.storage import Store
 
 try:
     import fcntl
@@ -54,6 +57,7 @@ class StackInfo:
     sync: dict[str, str]
     profile: str = "quangnam"
     default_namespace: str = "default"     # where requests that name no namespace land (serve --default-namespace)
+    as_of: str | None = None               # serve --as-of: where the stack's clock started (ISO), None: real time
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StackInfo:
@@ -61,7 +65,7 @@ class StackInfo:
             services=dict(data["services"]), admin_token=data["admin_token"],
             oidc_client=dict(data["oidc_client"]), payment_partner=dict(data["payment_partner"]),
             postal=dict(data["postal"]), sync=dict(data["sync"]), profile=data.get("profile", "quangnam"),
-            default_namespace=data.get("default_namespace") or "default",
+            default_namespace=data.get("default_namespace") or "default", as_of=data.get("as_of"),
         )
 
     @classmethod
@@ -131,6 +135,17 @@ def create_app(service: str, config: StackConfig) -> Any:
                              default_namespace=config.default_namespace)
 
 
+def start_stack_clock(config: StackConfig, as_of: datetime | None) -> StackConfig:
+    """Run the stack's clock from `as_of` (serve --as-of), or real time: written before any service starts, so
+    every worker reads it; a state folder served before with another --as-of forgets it. The config names it."""
+    control = Store(config.db_path("control"), synchronous="NORMAL")
+    try:
+        Clock(control).set_stack(as_of)
+    finally:
+        control.close()
+    return dataclasses.replace(config, as_of=as_of.isoformat(timespec="seconds") if as_of else None)
+
+
 def write_stack_json(state_dir: Path, config: StackConfig) -> Path:
     path = Path(state_dir) / STACK_FILE
     tmp = path.with_suffix(".json.tmp")
@@ -167,10 +182,11 @@ class Stack:
         write_file: bool = True,
         services: tuple[str, ...] = SERVICES,
         default_namespace: str | None = None,
+        as_of: datetime | None = None,
     ) -> Stack:
-        """Start the services (all four unless `services` names a subset, for a service's own tests).
+        """Start the services (all of them unless `services` names a subset, for a service's own tests).
         `default_namespace`: where requests naming no namespace land (default: $DVC_DEFAULT_NAMESPACE or
-        `default`)."""
+        `default`); `as_of`: where the clock of every namespace that sets none starts (serve --as-of)."""
         state_dir = prepare_state_dir(state_dir).resolve()
         sockets: dict[str, socket.socket] = {}
         try:
@@ -185,6 +201,7 @@ class Stack:
         config = StackConfig(state_dir=state_dir, urls=urls, credentials=Credentials.load_or_create(state_dir))
         if default_namespace:
             config = dataclasses.replace(config, default_namespace=default_namespace)
+        config = start_stack_clock(config, as_of)
         servers: list[tuple[_ThreadServer, threading.Thread]] = []
         stack = cls(config, servers)
         try:
@@ -265,7 +282,7 @@ class RemoteStack:
         self.info = info
         self.config = StackConfig(state_dir=Path(state_dir), urls=dict(info.services),
                                   credentials=info.credentials(), profile=info.profile,
-                                  default_namespace=info.default_namespace)
+                                  default_namespace=info.default_namespace, as_of=info.as_of)
 
     @property
     def urls(self) -> dict[str, str]:
@@ -423,6 +440,8 @@ def describe(info: StackInfo, state_dir: Path) -> str:
     ]
     if info.default_namespace != "default":
         lines.insert(-2, f"  Requests naming no X-DVC-Namespace work in: {info.default_namespace}")
+    if info.as_of:
+        lines.insert(-2, f"  Every namespace's clock runs from {info.as_of} unless it sets its own (--as-of)")
     return "\n".join(lines)
 
 

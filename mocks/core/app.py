@@ -32,6 +32,7 @@ from .outbox import Outbox
 from .signing import safe_equal
 from .storage import Store
 from .web import CORE_TEMPLATES, Templates
+from .world import World, Worlds
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ class ServiceContext:
     store: Store          # the service's own state
     control: Store        # the stack's shared test-control state: clock, faults, journal
     clock: Clock
+    worlds: Worlds        # the rules of the date on each namespace's clock
     faults: FaultBook
     journal: Journal
     http: JournalingSession   # outgoing calls, journaled
@@ -65,8 +67,9 @@ class ServiceContext:
         control = Store(config.db_path("control"), synchronous="NORMAL")
         faults = FaultBook(control, name, Path(config.state_dir) / "faults.stamp")
         journal = Journal(control, name)
+        clock = Clock(control)
         ctx = cls(
-            name=name, config=config, store=store, control=control, clock=Clock(control), faults=faults,
+            name=name, config=config, store=store, control=control, clock=clock, worlds=Worlds(clock), faults=faults,
             journal=journal, http=JournalingSession(journal, name),
             outbox=Outbox(store, name, faults=faults, journal=journal), templates=Templates(templates_dir),
         )
@@ -75,6 +78,9 @@ class ServiceContext:
 
     def now(self, ns: str) -> datetime:
         return self.clock.now(ns)
+
+    def world(self, ns: str) -> World:
+        return self.worlds.of(ns)
 
     def close(self) -> None:
         self.outbox.stop()
@@ -107,7 +113,7 @@ class ClockChange(BaseModel):
         None, ge=0, le=MAX_ADVANCE_SECONDS, description="move the clock forward by this many seconds"
     )
     advance_days: float | None = Field(None, ge=0, le=36600, description="move the clock forward by this many days")
-    real: bool = Field(False, description="go back to real time")
+    real: bool = Field(False, description="go back to the stack's clock (real time unless serve --as-of)")
 
 
 def _wants_html(request: Request) -> bool:
@@ -244,6 +250,11 @@ def admin_router(
     @router.get("/clock", dependencies=[guard], summary="The namespace's clock", responses=success(schemas.ClockState))
     def get_clock(ns: Namespace) -> dict[str, object]:
         return ctx.clock.describe(ns)
+
+    @router.get("/world", dependencies=[guard], summary="The world of the namespace: the rules of its clock's date",
+                responses=success(schemas.WorldState))
+    def get_world(ns: Namespace) -> dict[str, object]:
+        return ctx.worlds.describe(ns)
 
     @router.post("/clock", dependencies=[guard], summary="Set, advance or release the namespace's clock",
                  responses=success(schemas.ClockState))

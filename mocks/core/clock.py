@@ -1,7 +1,8 @@
-"""The clock of a namespace: real time until a test sets it, shared by the four services.
+"""The clock of a namespace: the stack's clock until a test sets its own, shared by the services.
 
-Kept in the control store (one file for the stack) so every service and every worker
-process reads the same time.
+The stack's clock is real time, or runs from the day `serve --as-of` names (a row of its own, `*`,
+which no namespace can be called). Kept in the control store (one file for the stack) so every
+service and every worker process reads the same time.
 """
 
 from __future__ import annotations
@@ -21,20 +22,37 @@ CREATE TABLE IF NOT EXISTS clock (
 """
 
 
+STACK = "*"   # the stack's own clock (serve --as-of): not a valid namespace name, so it meets none
+
+
 class Clock:
     def __init__(self, store: Store) -> None:
         self.store = store
         store.migrate(DDL)
 
     def now(self, ns: str = "default") -> datetime:
-        row = self.store.one("SELECT frozen_at, offset_seconds FROM clock WHERE ns = ?", (ns,))
+        return self.reading(ns)[0]
+
+    def reading(self, ns: str) -> tuple[datetime, str]:
+        """The namespace's time and whose clock gave it: `namespace` (set for it), `stack` (serve --as-of) or
+        `real`. One query: the namespace's row wins over the stack's."""
+        row = self.store.one("SELECT ns, frozen_at, offset_seconds FROM clock WHERE ns IN (?, ?) "
+                             "ORDER BY ns = ? LIMIT 1", (ns, STACK, STACK))
         if row is None:
-            return datetime.now(VN_TZ)
+            return datetime.now(VN_TZ), "real"
+        source = "stack" if row["ns"] == STACK else "namespace"
         if row["frozen_at"]:
             frozen = from_iso(row["frozen_at"])
             assert frozen is not None
-            return frozen
-        return datetime.now(VN_TZ) + timedelta(seconds=row["offset_seconds"])
+            return frozen, source
+        return datetime.now(VN_TZ) + timedelta(seconds=row["offset_seconds"]), source
+
+    def set_stack(self, moment: datetime | None) -> None:
+        """Run the clock of every namespace that sets none from `moment` (serve --as-of); None: real time."""
+        if moment is None:
+            self.reset(STACK)
+        else:
+            self.set(STACK, moment, frozen=False)
 
     def set(self, ns: str, moment: datetime, *, frozen: bool = True) -> datetime:
         """Stand the clock at `moment` (frozen), or run it from there (frozen=False)."""
@@ -62,10 +80,13 @@ class Clock:
                 moved = from_iso(row["frozen_at"]) + timedelta(seconds=seconds)  # type: ignore[operator]
                 self.store.execute("UPDATE clock SET frozen_at = ? WHERE ns = ?", (moved.isoformat(), ns))
             else:
+                # a namespace on the stack's clock moves from the stack's time, not from real time
+                stack = None if row is not None else self.store.one(
+                    "SELECT offset_seconds FROM clock WHERE ns = ?", (STACK,))
                 self.store.execute(
                     "INSERT INTO clock(ns, frozen_at, offset_seconds) VALUES (?, NULL, ?) "
                     "ON CONFLICT(ns) DO UPDATE SET offset_seconds = offset_seconds + excluded.offset_seconds",
-                    (ns, seconds),
+                    (ns, seconds + (stack["offset_seconds"] if stack is not None else 0)),
                 )
         return self.now(ns)
 
@@ -73,10 +94,9 @@ class Clock:
         self.store.execute("DELETE FROM clock WHERE ns = ?", (ns,))
 
     def describe(self, ns: str) -> dict[str, object]:
-        row = self.store.one("SELECT frozen_at, offset_seconds FROM clock WHERE ns = ?", (ns,))
-        return {
-            "namespace": ns,
-            "now": to_iso(self.now(ns)),
-            "mode": "real" if row is None else ("frozen" if row["frozen_at"] else "offset"),
-            "offset_seconds": 0 if row is None else row["offset_seconds"],
-        }
+        now, source = self.reading(ns)
+        row = self.store.one("SELECT frozen_at, offset_seconds FROM clock WHERE ns = ?",
+                             (STACK if source == "stack" else ns,))
+        mode = "real" if row is None else ("stack" if source == "stack" else "frozen" if row["frozen_at"] else "offset")
+        return {"namespace": ns, "now": to_iso(now), "mode": mode,
+                "offset_seconds": 0 if row is None else row["offset_seconds"]}

@@ -76,6 +76,8 @@ class StackConfig:
     extra: dict[str, Any] = field(default_factory=dict)
     # Where a request without X-DVC-Namespace (header or cookie) lands: a real portal's back end sends none.
     default_namespace: str = field(default_factory=default_namespace_from_env)
+    # `serve --as-of`: the moment (ISO) the stack's clock started from, for every namespace that sets none
+    as_of: str | None = None
 
     def url(self, service: str) -> str:
         return self.urls[service]
@@ -95,4 +97,5 @@ class StackConfig:
             "sync": {"username": c.sync_username, "password": c.sync_password},
             "profile": self.profile,
             "default_namespace": self.default_namespace,
+            "as_of": self.as_of,
         }

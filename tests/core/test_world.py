@@ -1,0 +1,141 @@
+"""The world of a namespace (mocks/core/world.py): the rules of the date on its clock, and `--as-of`."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from harness.arguments import as_of
+from harness.stack import Stack
+from mocks.core.clock import Clock
+from mocks.core.storage import Store
+from mocks.core.timefmt import VN_TZ
+from mocks.core.world import SEED_DAY, World, Worlds, parse_as_of, world_on
+
+
+@pytest.mark.parametrize(("day", "citizens", "organisations", "two_tiers", "decree"), [
+    (date(2022, 1, 31), False, False, False, "61/2018/NĐ-CP"),
+    (date(2024, 6, 30), False, False, False, "61/2018/NĐ-CP"),
+    (date(2024, 7, 1), True, False, False, "61/2018/NĐ-CP"),
+    (date(2025, 6, 30), True, False, False, "61/2018/NĐ-CP"),
+    (date(2025, 7, 1), True, True, True, "118/2025/NĐ-CP"),
+    (date(2026, 12, 7), True, True, True, "118/2025/NĐ-CP"),
+])
+def test_the_cut_over_dates(day: date, citizens: bool, organisations: bool, two_tiers: bool, decree: str) -> None:
+    world = world_on(day)
+    assert (world.citizens_use_vneid, world.organisations_use_vneid, world.two_tiers, world.one_stop_decree) == (
+        citizens, organisations, two_tiers, decree)
+    assert world.uses_vneid("citizen") is citizens and world.uses_vneid("business") is organisations
+    assert world.to_json()["tiers"] == (["province", "commune"] if two_tiers else ["province", "district", "commune"])
+
+
+def test_a_namespace_s_world_follows_its_clock(tmp_path: Path) -> None:
+    clock = Clock(Store(tmp_path / "control.db"))
+    worlds = Worlds(clock)
+    # nobody set a clock: the seed's world, whatever the real date
+    assert worlds.of("a") == World(SEED_DAY) and worlds.describe("a")["clock"] == "real"
+    clock.set("a", datetime(2025, 6, 30, 23, 59, tzinfo=VN_TZ))
+    assert not worlds.of("a").two_tiers
+    clock.advance("a", 60)                      # across midnight: the next world
+    assert worlds.of("a").two_tiers and worlds.of("b") == World(SEED_DAY)
+    # with no unset-world, a clock nobody set is in the real date's world
+    assert Worlds(clock, unset=None).of("b").day == datetime.now(VN_TZ).date()
+
+
+def test_the_stack_clock_runs_every_namespace_that_sets_none(tmp_path: Path) -> None:
+    clock = Clock(Store(tmp_path / "control.db"))
+    clock.set_stack(datetime(2026, 1, 15, 9, 0, tzinfo=VN_TZ))
+    other_process = Clock(Store(tmp_path / "control.db"))
+    now, source = other_process.reading("fresh")
+    assert source == "stack" and now.date() == date(2026, 1, 15)
+    assert Worlds(other_process).of("fresh").citizens_use_vneid
+    assert other_process.describe("fresh")["mode"] == "stack"
+    # a namespace's own clock wins; reset sends it back to the stack's, not to real time
+    clock.set("mine", datetime(2022, 1, 31, 8, 0, tzinfo=VN_TZ))
+    assert Worlds(clock).of("mine").day == date(2022, 1, 31)
+    clock.reset("mine")
+    assert clock.reading("mine")[1] == "stack"
+    # advancing a namespace on the stack's clock moves it from the stack's time
+    moved = clock.advance("moved", 86400)
+    assert moved.date() == date(2026, 1, 16)
+    clock.set_stack(None)
+    assert clock.reading("fresh")[1] == "real"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2025-07-01", datetime(2025, 7, 1, 9, 0, tzinfo=VN_TZ)),
+    ("2025-07-01T16:30:00+07:00", datetime(2025, 7, 1, 16, 30, tzinfo=VN_TZ)),
+    ("2025-07-01T16:30", datetime(2025, 7, 1, 16, 30, tzinfo=VN_TZ)),
+])
+def test_as_of_values(text: str, expected: datetime) -> None:
+    assert parse_as_of(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "yesterday", "2025-13-01", "1999-12-31", "2100-01-01"])
+def test_bad_as_of_values_are_argparse_errors(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError):
+        as_of(text)
+
+
+def test_serve_as_of_runs_the_stack_from_that_date(tmp_path: Path) -> None:
+    stack = Stack.start(tmp_path, as_of=parse_as_of("2025-07-01"), services=("national",))
+    try:
+        base, token = stack.urls["national"], stack.info.admin_token
+        assert stack.info.as_of == "2025-07-01T09:00:00+07:00"
+        world = requests.get(f"{base}/_admin/world", headers={"X-Admin-Token": token, "X-DVC-Namespace": "n1"},
+                             timeout=10).json()
+        assert world["clock"] == "stack" and world["day"] == "2025-07-01" and world["two_tiers"]
+        # a namespace that sets its clock has the world of its own date
+        headers = {"X-Admin-Token": token, "X-DVC-Namespace": "n2"}
+        requests.post(f"{base}/_admin/clock", json={"set": "2022-01-31T08:00:00+07:00"}, headers=headers, timeout=10)
+        mine = requests.get(f"{base}/_admin/world", headers=headers, timeout=10).json()
+        assert mine["clock"] == "namespace" and not mine["citizens_use_vneid"]
+    finally:
+        stack.stop()
+    # served again without --as-of, the folder forgets it
+    again = Stack.start(tmp_path, services=("national",))
+    try:
+        world = requests.get(f"{again.urls['national']}/_admin/world",
+                             headers={"X-Admin-Token": again.info.admin_token}, timeout=10).json()
+        assert world["clock"] == "real" and world["day"] == SEED_DAY.isoformat() and again.info.as_of is None
+    finally:
+        again.stop()
+
+
+def test_dvc_as_of_sets_each_test_namespace_s_clock(pytester_free_dir: Path) -> None:
+    test = pytester_free_dir / "test_in_a_world.py"
+    test.write_text(
+        "def test_world(dvc_stack, dvc_namespace):\n"
+        "    from harness.control import Clock\n"
+        "    world = Clock(dvc_stack.info, dvc_namespace).world()\n"
+        "    assert world['clock'] == 'namespace' and world['day'] == '2025-07-02', world\n"
+        "    assert world['two_tiers'] and world['organisations_use_vneid']\n",
+        encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+                           "--dvc-as-of=2025-07-02", str(test)], cwd=pytester_free_dir, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "every test's clock runs from 2025-07-02T09:00:00+07:00" in done.stdout
+
+
+@pytest.fixture
+def pytester_free_dir(tmp_path: Path) -> Any:
+    """A folder outside the repository, so the sub-pytest reads no conftest of ours."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_the_days_a_clock_reads_are_vietnam_days(tmp_path: Path) -> None:
+    """23:30 UTC on 30 June is 06:30 on 1 July in Vietnam: the two-tier world."""
+    clock = Clock(Store(tmp_path / "control.db"))
+    clock.set("a", datetime(2025, 6, 30, 23, 30, tzinfo=VN_TZ))
+    assert not Worlds(clock).of("a").two_tiers
+    clock.set("a", datetime(2025, 6, 30, 23, 30, tzinfo=timezone.utc))
+    assert Worlds(clock).of("a").two_tiers
