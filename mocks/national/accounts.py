@@ -25,11 +25,10 @@ from typing import Any
 from mocks.core.clock import Clock
 from mocks.core.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized
 from mocks.core.identifiers import InvalidIdentifier, check_tax_code, normalise_mobile, parse_citizen_id
+from mocks.core.security import hash_password, new_otp, verify_password
 from mocks.core.storage import Store
 from mocks.core.throttle import Limit, LoginThrottle, Throttle, TooManyAttempts, minutes, wrong_password_message
 from mocks.core.timefmt import to_iso
-
-from .security import hash_password, new_otp, verify_password
 
 ACCOUNT_TYPES: tuple[str, ...] = ("citizen", "business", "agency")
 # LoaiTaiKhoan of the userinfo claims: 1 citizen, 2 business [code]; 3 agency [assumed].

@@ -15,12 +15,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from mocks.core.app import ServiceContext, create_service_app
 from mocks.core.bodylimit import MB, BodyLimits
 from mocks.core.config import StackConfig
+from mocks.core.oauth_routes import oauth_error_response, oauth_router
+from mocks.core.oidc_provider import OAuthError
 
 from .admin import admin_routes
 from .api import api_router
 from .model import NationalPortal
-from .oauth import oauth_error_response, oauth_router
-from .oidc import OAuthError
 from .sync import ERR_DATA
 from .sync_api import sync_router, sync_validation_response
 from .ui import ui_router
@@ -55,7 +55,7 @@ def create_app(config: StackConfig) -> FastAPI:
     )
     app.state.model = model
     _protocol_errors(app)
-    app.include_router(oauth_router(model))
+    app.include_router(oauth_router(model.idp))
     app.include_router(sync_router(model))
     app.include_router(api_router(model, sessions))
     app.include_router(admin_routes(model, config))

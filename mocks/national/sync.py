@@ -28,11 +28,11 @@ from mocks.core.codes import CHANNELS, DOSSIER_STATUS, RESULT_DELIVERY
 from mocks.core.config import StackConfig
 from mocks.core.errors import DomainError
 from mocks.core.identifiers import InvalidIdentifier, parse_dossier_code
+from mocks.core.security import digest, hash_password, verify_password
 from mocks.core.storage import Store, dumps, loads
 from mocks.core.timefmt import from_wire, to_iso
 
 from .catalogue import NationalCatalogue
-from .security import digest, hash_password, verify_password
 
 SESSION_SECONDS = 1800
 MAX_ITEMS = 500

@@ -28,7 +28,7 @@ from .notifications import Notifications
 from .officers import Officers
 from .payments import PaymentPlatformClient, Payments
 from .sending import HistorySending, LiveSending
-from .sso import OidcClient
+from .sso import national_sso
 from .stats import CampaignStats
 from .sync import SYNC_KIND, SyncGateway, SyncQueue
 from .workdays import WorkCalendar
@@ -61,7 +61,7 @@ class ProvincialPortal:
         self.officers = Officers(store, clock, self.catalogue)
         self.workflow = Workflow(self.moves, self.officers, self.accounts, self.catalogue)
         self.stats = CampaignStats(store, clock, self.catalogue)
-        self.sso = OidcClient(config, http)
+        self.sso = national_sso(config, http)
         self.postal = PostalClient(config, http)
         self.sync_gateway = SyncGateway(config, store, http)
         outbox.register(SYNC_KIND, self.sync_gateway)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -137,5 +137,5 @@ def test_the_days_a_clock_reads_are_vietnam_days(tmp_path: Path) -> None:
     clock = Clock(Store(tmp_path / "control.db"))
     clock.set("a", datetime(2025, 6, 30, 23, 30, tzinfo=VN_TZ))
     assert not Worlds(clock).of("a").two_tiers
-    clock.set("a", datetime(2025, 6, 30, 23, 30, tzinfo=timezone.utc))
+    clock.set("a", datetime(2025, 6, 30, 23, 30, tzinfo=UTC))
     assert Worlds(clock).of("a").two_tiers

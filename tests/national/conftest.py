@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from harness.stack import Stack
+from mocks.core import oidc_provider
 from mocks.core.clock import Clock
 from mocks.core.config import Credentials, StackConfig
 from mocks.core.storage import Store
@@ -42,6 +43,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory, rsa_pem: str) -> Path:
     path = tmp_path_factory.mktemp("template") / "national.db"
     s = Store(path)
     s.migrate(DDL)
+    s.migrate(oidc_provider.DDL)
     s.execute("INSERT INTO signing_key(slot, kid, private_pem, created_at) VALUES (1, 'test-kid', ?, ?)",
               (rsa_pem, time.time()))
     s.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -1,4 +1,4 @@
-"""The identity provider's machine endpoints: discovery, JWKS, token, userinfo.
+"""An identity provider's machine endpoints (DVCQG's, VNeID's): discovery, JWKS, token, userinfo.
 
 Errors here use the OAuth format (`{"error": "invalid_grant", "error_description", ...}`)
 because relying-party libraries parse it; the pages (authorize, logout) are in ui.py.
@@ -12,10 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Header, Request
 from fastapi.responses import JSONResponse, Response
 
-from mocks.core.app import Namespace
-
-from .model import NationalPortal
-from .oidc import OAuthError
+from .app import Namespace
+from .oidc_provider import OAuthError, OidcProvider
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 FormText = Annotated[str | None, Form(max_length=4000)]
@@ -32,9 +30,8 @@ def _bearer(authorization: str | None) -> str | None:
     return None
 
 
-def oauth_router(model: NationalPortal) -> APIRouter:
+def oauth_router(idp: OidcProvider, owner: str = "DVCQG") -> APIRouter:
     router = APIRouter(tags=["openid connect"])
-    idp = model.idp
     discovery = json.dumps(idp.discovery(), ensure_ascii=False).encode()
     jwks = json.dumps(idp.key.jwks()).encode()
 
@@ -69,7 +66,7 @@ def oauth_router(model: NationalPortal) -> APIRouter:
     def userinfo(ns: str, authorization: str | None) -> dict[str, Any]:
         return idp.userinfo(ns, _bearer(authorization))
 
-    @router.get("/oauth2/userinfo", summary="The DVCQG claims of the token's account (Bearer)")
+    @router.get("/oauth2/userinfo", summary=f"The {owner} claims of the token's account (Bearer)")
     def userinfo_get(ns: Namespace, authorization: Annotated[str | None, Header()] = None) -> dict[str, Any]:
         return userinfo(ns, authorization)
 
