@@ -17,9 +17,9 @@ from typing import Any
 
 import requests
 
-from .stack import StackInfo
+from mocks.core.config import SERVICES
 
-SERVICES = ("national", "provincial", "payment", "postal")
+from .stack import StackInfo
 
 
 class UnknownName(LookupError):
@@ -127,7 +127,8 @@ class Clock(_Admin):
     def _kick(self) -> None:
         """Time moved: every service retries its pending outgoing calls now."""
         for service in SERVICES:
-            self._call("POST", service, "/_admin/outbox/flush")
+            if service in self.info.services:
+                self._call("POST", service, "/_admin/outbox/flush")
 
 
 class Journal(_Admin):

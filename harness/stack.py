@@ -1,8 +1,8 @@
-"""Start the four emulators, or find the ones already running (README.md: ports, `stack.json`).
+"""Start the five emulators, or find the ones already running (README.md: ports, `stack.json`).
 
 `Stack.start()` runs them in this process, one uvicorn server per service in a thread,
 on free loopback ports unless a base port is given, and writes `stack.json` once all
-four answer. `StackInfo.load()` reads the `stack.json` of a stack started elsewhere.
+answer. `StackInfo.load()` reads the `stack.json` of a stack started elsewhere.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ class StackInfo:
     profile: str = "quangnam"
     default_namespace: str = "default"     # where requests that name no namespace land (serve --default-namespace)
     as_of: str | None = None               # serve --as-of: where the stack's clock started (ISO), None: real time
+    vneid_client: dict[str, str] = dataclasses.field(default_factory=dict)   # DVCQG as VNeID's relying party
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StackInfo:
@@ -66,6 +67,7 @@ class StackInfo:
             oidc_client=dict(data["oidc_client"]), payment_partner=dict(data["payment_partner"]),
             postal=dict(data["postal"]), sync=dict(data["sync"]), profile=data.get("profile", "quangnam"),
             default_namespace=data.get("default_namespace") or "default", as_of=data.get("as_of"),
+            vneid_client=dict(data.get("vneid_client") or {}),
         )
 
     @classmethod
@@ -92,6 +94,8 @@ class StackInfo:
             payment_partner_code=self.payment_partner["code"], payment_secret=self.payment_partner["secret"],
             postal_customer_code=self.postal["customer_code"], postal_access_token=self.postal["access_token"],
             sync_username=self.sync["username"], sync_password=self.sync["password"],
+            vneid_client_id=self.vneid_client.get("client_id", "dvcqg"),
+            vneid_client_secret=self.vneid_client.get("client_secret", ""),
         )
 
     def answers(self, timeout: float = 1.0) -> bool:
@@ -161,7 +165,7 @@ class _ThreadServer(uvicorn.Server):
 
 
 class Stack:
-    """The four emulators running in this process."""
+    """The emulators running in this process."""
 
     # origins of the stacks running in this process (tests that stub `requests` let their calls through)
     running_origins: ClassVar[set[str]] = set()
@@ -419,6 +423,7 @@ SERVICE_TITLES = {
     "provincial": "Cổng Dịch vụ công tỉnh Quảng Nam (provincial portal)",
     "payment": "Nền tảng thanh toán (payment platform)",
     "postal": "Bưu chính công ích (postal service)",
+    "vneid": "VNeID, định danh điện tử (electronic identity, the IdP DVCQG federates)",
 }
 
 

@@ -49,7 +49,7 @@ def test_misspelt_names_are_refused_with_the_valid_ones(dvc_faults: Any, dvc_jou
         dvc_faults.apply_profile("flaky-payments")
     with pytest.raises(UnknownName, match=r"no fault profile named '../pyproject'"):
         load_profile("../pyproject")
-    valid = r"\(known: national, provincial, payment, postal\)"
+    valid = r"\(known: national, provincial, payment, postal, vneid\)"
     with pytest.raises(UnknownName, match=r"no service named 'provincal' " + valid):
         dvc_faults.error("provincal", "/", status=502)
     with pytest.raises(UnknownName, match=r"no service named 'bưu chính' " + valid):

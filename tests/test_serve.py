@@ -64,9 +64,11 @@ def test_serve_writes_stack_json_and_a_restart_keeps_dossiers(tmp_path: Path, ba
         assert info.services == {
             "national": f"http://127.0.0.1:{base_port}", "provincial": f"http://127.0.0.1:{base_port + 1}",
             "payment": f"http://127.0.0.1:{base_port + 2}", "postal": f"http://127.0.0.1:{base_port + 3}",
+            "vneid": f"http://127.0.0.1:{base_port + 4}",
         }
         stack_json = json.loads((state / "stack.json").read_text())
-        assert set(stack_json) >= {"services", "admin_token", "oidc_client", "payment_partner", "postal", "sync"}
+        assert set(stack_json) >= {"services", "admin_token", "oidc_client", "payment_partner", "postal", "sync",
+                                   "vneid_client", "as_of"}
 
         # a second serve on the same state folder refuses to start
         second = start_serve(state, base_port + 10)

@@ -19,6 +19,7 @@ from .officer import OfficerClient
 from .payment import PaymentClient
 from .postal import PostalClient
 from .provincial import ProvincialClient, sample_attachments, sample_form
+from .vneid import VneidClient, VneidLogin
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Platform:
     payment: PaymentClient
     postal: PostalClient
     info: StackInfo
+    vneid: VneidClient | None = None     # None: a stack.json of a version without VNeID
 
     @classmethod
     def connect(cls, info: StackInfo, namespace: str = "default",
@@ -39,14 +41,16 @@ class Platform:
             return kind(info.url(service), namespace=namespace, admin_token=info.admin_token, session=session)
 
         return cls(make(NationalClient, "national"), make(ProvincialClient, "provincial"),
-                   make(PaymentClient, "payment"), make(PostalClient, "postal"), info)
+                   make(PaymentClient, "payment"), make(PostalClient, "postal"), info,
+                   make(VneidClient, "vneid") if "vneid" in info.services else None)
 
     def reset(self) -> None:
-        for client in (self.national, self.provincial, self.payment, self.postal):
-            client.reset()
+        for client in (self.national, self.provincial, self.payment, self.postal, self.vneid):
+            if client is not None:
+                client.reset()
 
 
 __all__ = [
     "ClientError", "NationalClient", "OfficerClient", "PaymentClient", "Platform", "PostalClient", "ProvincialClient",
-    "ServiceClient", "complete_sso", "sample_attachments", "sample_form",
+    "ServiceClient", "VneidClient", "VneidLogin", "complete_sso", "sample_attachments", "sample_form",
 ]

@@ -8,6 +8,8 @@ import requests
 
 from .base import ClientError, ServiceClient
 from .forms import find_form
+from .vneid import VneidClient
+from .vneid import log_in as vneid_log_in
 
 
 class NationalClient(ServiceClient):
@@ -39,6 +41,11 @@ class NationalClient(ServiceClient):
 
     def lookup(self, code: str) -> dict[str, Any]:
         return self.call("GET", f"/api/v1/lookup/{code}")
+
+    def login_vneid(self, username: str, password: str, app: VneidClient) -> requests.Response:
+        """Log in on DVCQG with a VNeID electronic identity, approved in the app (a first log-in creates or links
+        the DVCQG account); the account page."""
+        return vneid_log_in(self.session, self.url("/dang-nhap/vneid?next=/tai-khoan"), username, password, app)
 
 
 def complete_sso(session: requests.Session, start_url: str, username: str, password: str,

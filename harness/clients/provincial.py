@@ -7,6 +7,8 @@ from typing import Any
 
 from .base import ServiceClient
 from .national import complete_sso
+from .vneid import VneidClient, vneid_link
+from .vneid import log_in as vneid_log_in
 
 # The smallest files the portal accepts for each allowed type (it checks the magic bytes).
 SAMPLE_PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
@@ -44,6 +46,12 @@ class ProvincialClient(ServiceClient):
     def login_sso(self, username: str, password: str) -> dict[str, Any]:
         """Log in through the national SSO like a browser; returns the logged-in account."""
         complete_sso(self.session, self.url("/dang-nhap"), username, password, timeout=self.timeout)
+        return self.me()
+
+    def login_vneid(self, username: str, password: str, app: VneidClient) -> dict[str, Any]:
+        """Log in through DVCQG's "Đăng nhập bằng tài khoản định danh điện tử VNeID", approved in the app."""
+        page = self.session.get(self.url("/dang-nhap"), timeout=self.timeout)   # DVCQG's SSO log-in page
+        vneid_log_in(self.session, vneid_link(page), username, password, app)
         return self.me()
 
     def me(self) -> dict[str, Any]:

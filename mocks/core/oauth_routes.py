@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Header, Request
+from fastapi import APIRouter, FastAPI, Form, Header, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
 from .app import Namespace
@@ -22,6 +23,20 @@ FormText = Annotated[str | None, Form(max_length=4000)]
 async def oauth_error_response(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, OAuthError)
     return JSONResponse(exc.body(), status_code=exc.status, headers={**NO_STORE, **exc.headers})
+
+
+def install_oauth_errors(app: FastAPI) -> None:
+    """The token and userinfo endpoints answer errors in OAuth's format, a malformed token request too."""
+    app.add_exception_handler(OAuthError, oauth_error_response)
+    house = app.exception_handlers[RequestValidationError]
+
+    async def validation_error(request: Request, exc: Exception) -> Response:
+        if request.url.path == "/oauth2/token":
+            return await oauth_error_response(request, OAuthError(
+                "invalid_request", "Yêu cầu không hợp lệ.", "Malformed token request."))
+        return await house(request, exc)
+
+    app.add_exception_handler(RequestValidationError, validation_error)
 
 
 def _bearer(authorization: str | None) -> str | None:

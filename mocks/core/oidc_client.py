@@ -17,6 +17,7 @@ import base64
 import hashlib
 import secrets
 import threading
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -123,12 +124,17 @@ class OidcClient:
         pending = {**pending, login.state: login.to_json()}
         return dict(list(pending.items())[-MAX_PENDING_LOGINS:])
 
-    def callback(self, pending: dict[str, Any], state: str | None, code: str | None, error: str | None,
-                 error_description: str | None) -> LoginRequest:
-        """The log-in a callback ends (the caller has already removed `state` from `pending`: a state is used
-        once, whatever happens next); SsoError when the provider refused or the callback is not ours."""
+    def callback(self, session: MutableMapping[str, Any], key: str, save: Callable[[], None], state: str | None,
+                 code: str | None, error: str | None, error_description: str | None) -> LoginRequest:
+        """The log-in a callback ends, taken out of `session[key]` (the pending log-ins `remember` kept), once: the
+        session is saved (`save`) without it whatever happens next. SsoError when the provider refused or the
+        callback is not ours."""
         p = self.provider
-        login_json = pending.get(state) if state else None
+        pending = dict(session.get(key) or {})
+        login_json = pending.pop(state, None) if state else None
+        if login_json is not None:
+            session[key] = pending
+            save()
         if error:
             raise self._error("DENIED", f"{p.vi} không cho phép đăng nhập ({error[:100]}"
                               f"{': ' + error_description[:200] if error_description else ''}).",
@@ -220,6 +226,16 @@ class OidcClient:
         return claims
 
     # -- discovery and keys ------------------------------------------------------------------------
+    def check_reachable(self, ns: str) -> None:
+        """The provider answers now (its discovery asked again, not the copy kept): SsoUnavailable otherwise. For a
+        log-in's start, so that a user is not sent to a provider that is down."""
+        p = self.provider
+        answer = self._call("get", f"{self.issuer}/.well-known/openid-configuration", ns)
+        if answer.status_code != 200:
+            raise self._error("UNAVAILABLE", f"{p.vi} đang gián đoạn, vui lòng thử lại sau.",
+                              f"{p.en} is not available (HTTP {answer.status_code}); try again later.",
+                              unavailable=True)
+
     def discovery(self, ns: str) -> dict[str, Any]:
         if self._discovery is None:
             p = self.provider

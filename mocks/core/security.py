@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 
 PBKDF2_ITERATIONS = 20_000  # enough for an emulator; kept in the hash so it can change
@@ -37,3 +38,27 @@ def same_digest(value: str, stored: str) -> bool:
 
 def new_otp() -> str:
     return f"{secrets.randbelow(1_000_000):06d}"
+
+
+class WeakPassword(ValueError):
+    """A password the rule refuses; `field` is the form control it concerns."""
+
+    def __init__(self, code: str, vi: str, en: str, field: str) -> None:
+        super().__init__(en)
+        self.code, self.vi, self.en, self.field = code, vi, en, field
+
+
+def check_new_password(password: object, confirm: str | None = None) -> None:
+    """At least 8 characters (at most 128), letters and digits; `confirm`, when given, the same."""
+    if not isinstance(password, str) or len(password) < 8:
+        raise WeakPassword("WEAK_PASSWORD", "Mật khẩu phải có ít nhất 8 ký tự, gồm cả chữ và số.",
+                           "The password needs at least 8 characters with letters and digits.", "password")
+    if len(password) > 128:
+        raise WeakPassword("WEAK_PASSWORD", "Mật khẩu dài quá 128 ký tự.",
+                           "The password is longer than 128 characters.", "password")
+    if not re.search(r"[^\W\d_]", password) or not re.search(r"\d", password):
+        raise WeakPassword("WEAK_PASSWORD", "Mật khẩu phải gồm cả chữ cái và chữ số.",
+                           "The password must contain both letters and digits.", "password")
+    if confirm is not None and confirm != password:
+        raise WeakPassword("PASSWORD_MISMATCH", "Mật khẩu nhập lại không khớp.",
+                           "The two passwords differ.", "password_confirm")

@@ -17,7 +17,7 @@ from pathlib import Path
 from .errors import DomainError, NotFound
 
 NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,80}$")
-DATABASES = ("national", "provincial", "payment", "postal", "control")
+DATABASES = ("national", "provincial", "payment", "postal", "vneid", "control")
 
 
 def _folder(state_dir: Path) -> Path:

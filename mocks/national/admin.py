@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from mocks.core.app import Namespace, admin_guard
 from mocks.core.config import StackConfig
+from mocks.core.errors import NotFound
 from mocks.core.openapi import success
 
 from . import schemas
@@ -37,6 +38,15 @@ def admin_routes(model: NationalPortal, config: StackConfig) -> APIRouter:
     def messages(ns: Namespace, to: str | None = Query(None, max_length=254, description="phone, e-mail or user name"),
                  limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
         return {"messages": model.accounts.messages(ns, to, limit)}
+
+    @router.get("/accounts/{username}", summary="One account of the namespace, without its password: how it logs in "
+                "(linked to a VNeID identity, and its level)", responses={**success(schemas.AdminAccount),
+                                                                          404: {"description": "No such account"}})
+    def account(username: str, ns: Namespace) -> dict[str, Any]:
+        found = model.accounts.get(ns, username)
+        if found is None:
+            raise NotFound("ACCOUNT_NOT_FOUND", "Không tìm thấy tài khoản.", "No such account.")
+        return {**found.public(), "linked_to_vneid": found.vneid_subject is not None}
 
     @router.get("/oidc-clients", summary="Relying parties (the built-in one first); secrets are not shown",
                 responses=success(schemas.RelyingParties))

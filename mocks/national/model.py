@@ -48,11 +48,15 @@ class NationalPortal:
         self.accounts.reset(ns)  # counts of wrong passwords, wrong codes and codes sent
 
     def seed(self, ns: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
-        """A few active demo accounts with a known password (idempotent)."""
+        """A few active demo accounts with a known password (idempotent). `log_in` says how each logs in in the
+        namespace's world: `password`, or `vneid` once its type logs in through VNeID (whose own seed has the
+        same people and organisations)."""
         accounts: list[Account] = [
             self.accounts.create_active(ns, Registration.from_mapping({**a, "password": SEED_PASSWORD}))
             for a in SEED_ACCOUNTS
         ]
+        world = self.accounts.worlds.of(ns)
         return {"accounts": [{"username": a.username, "password": SEED_PASSWORD, "account_type": a.account_type,
-                              "full_name": a.full_name, "phone": a.phone, "email": a.email, "tech_id": a.tech_id}
+                              "full_name": a.full_name, "phone": a.phone, "email": a.email, "tech_id": a.tech_id,
+                              "log_in": "vneid" if world.uses_vneid(a.account_type) else "password"}
                              for a in accounts]}

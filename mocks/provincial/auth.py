@@ -8,7 +8,6 @@ the JSON API.
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -90,12 +89,8 @@ def router(auth: PortalAuth) -> APIRouter:
     def callback(request: Request, ns: Namespace, code: str | None = None, state: str | None = None,
                  error: str | None = None, error_description: str | None = None) -> Response:
         session = auth.session(request, ns)
-        pending: dict[str, Any] = dict(session.get("oidc") or {})
-        taken = {state: pending.pop(state)} if state and state in pending else {}
-        if taken:
-            session["oidc"] = pending
-            auth.sessions.save(Response(), ns, session)  # a state is used once, whatever happens next
-        login = portal.sso.callback(taken, state, code, error, error_description)
+        login = portal.sso.callback(session, "oidc", lambda: auth.sessions.persist(ns, session), state, code, error,
+                                    error_description)
         identity = portal.sso.finish(ns, login, code or "")
         account, rule = portal.accounts.link_sso(ns, {**identity.id_token_claims, **identity.userinfo})
         response = redirect(safe_next(login.next_url))

@@ -131,6 +131,7 @@ class Procedure:
     result_by_post: bool
     form_fields: tuple[FormField, ...]
     attachments: tuple[AttachmentSpec, ...]
+    identity_level: int = 1   # the VNeID level (1 or 2) an applicant's identity needs, once citizens use VNeID
 
     @property
     def online(self) -> bool:
@@ -159,7 +160,7 @@ class Procedure:
             "processing_days": self.processing_days, "applicant_types": list(self.applicant_types),
             "fee": {"amount": self.fee.amount, "timing": self.fee.timing, "description": self.fee.description,
                     "reduced_amount": self.fee.reduced_amount, "per_copy": self.fee.per_copy},
-            "result_by_post": self.result_by_post,
+            "result_by_post": self.result_by_post, "identity_level": self.identity_level,
             "form_fields": [f.to_json() for f in self.form_fields],
             "attachments": [{"code": a.code, "name": a.name, "required": a.required} for a in self.attachments],
         }
@@ -216,6 +217,7 @@ def _procedure(raw: dict[str, Any], root: str) -> Procedure:
         ),
         attachments=tuple(AttachmentSpec(a["code"], a["name"], bool(a.get("required")))
                           for a in raw.get("attachments") or ()),
+        identity_level=int(raw.get("identity_level") or 1),
     )
 
 

@@ -84,6 +84,8 @@ class LocalAccount(BaseModel):
     address: str | None
     link_rule: str | None
     created_at: str | None
+    identity_level: int = Field(description="the VNeID identity level of the last log-in (IAL), 0 without one")
+    verified_with_vneid: bool
 
 
 class LocalAccounts(BaseModel):

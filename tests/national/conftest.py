@@ -25,7 +25,8 @@ from mocks.national.model import NationalPortal
 from mocks.national.schema import DDL
 
 NS = "t"
-START = datetime(2025, 3, 3, 9, 0, tzinfo=VN_TZ)
+# The 2022 world's rules (DVCQG passwords, OTP registration: before VNeID, mocks/core/world.py): a Monday of 2024.
+START = datetime(2024, 3, 4, 9, 0, tzinfo=VN_TZ)
 PASSWORD = "Matkhau2025"
 
 

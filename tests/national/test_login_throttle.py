@@ -201,7 +201,7 @@ def advance(base: str, admin: dict[str, str], seconds: int) -> None:
 
 
 def freeze(base: str, admin: dict[str, str]) -> None:
-    r = requests.post(f"{base}/_admin/clock", json={"set": "2025-03-03T09:00:00+07:00"}, headers=admin, timeout=T)
+    r = requests.post(f"{base}/_admin/clock", json={"set": "2024-03-04T09:00:00+07:00"}, headers=admin, timeout=T)
     assert r.status_code == 200, r.text
 
 

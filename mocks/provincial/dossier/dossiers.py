@@ -14,6 +14,7 @@ from mocks.core.clock import Clock
 from mocks.core.errors import Conflict, DomainError
 from mocks.core.storage import dumps
 from mocks.core.timefmt import to_iso
+from mocks.core.world import Worlds
 
 from ..accounts import Account
 from ..attachments import AttachmentInfo, Upload
@@ -71,6 +72,7 @@ class Dossiers:
         self.rows: DossierStore = moves.store
         self.store = self.rows.store
         self.clock = clock
+        self.worlds = Worlds(clock)
         self.catalogue = catalogue
         self.postal_orders = postal_orders
 
@@ -88,6 +90,7 @@ class Dossiers:
                postal_address: Any = None, applicant_type: Any = None) -> Dossier:
         procedure, agency = offering.procedure, offering.agency
         rules.online_submission_offered(procedure)
+        rules.identity_level_sufficient(procedure, applicant, self.worlds.of(ns))
         kind = rules.applicant_type_allowed(procedure, applicant, applicant_type)
         clean_form = validate_form(procedure, form)
         delivery = rules.result_delivery_offered(procedure, result_delivery)
