@@ -24,7 +24,7 @@ import requests
 import uvicorn
 from filelock import FileLock, Timeout
 
-from mocks.core.clock import Clock
+from mocks.core.clock import CLOCK_STAMP, Clock
 from mocks.core.config import DEFAULT_BASE_PORT, DEFAULT_STATE_DIR, SERVICES, Credentials, StackConfig
 from mocks.core.control import ControlMiddleware
 from mocks.core.storage import Store
@@ -144,7 +144,7 @@ def start_stack_clock(config: StackConfig, as_of: datetime | None) -> StackConfi
     every worker reads it; a state folder served before with another --as-of forgets it. The config names it."""
     control = Store(config.db_path("control"), synchronous="NORMAL")
     try:
-        Clock(control).set_stack(as_of)
+        Clock(control, Path(config.state_dir) / CLOCK_STAMP).set_stack(as_of)
     finally:
         control.close()
     return dataclasses.replace(config, as_of=as_of.isoformat(timespec="seconds") if as_of else None)

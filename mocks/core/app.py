@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import schemas, snapshot
 from .bodylimit import BodyLimitMiddleware, BodyLimits
-from .clock import Clock
+from .clock import CLOCK_STAMP, Clock
 from .config import StackConfig
 from .errors import DomainError, TooDeeplyNested, Unauthorized, error_body
 from .faults import FaultBook, FaultSpec
@@ -58,8 +58,9 @@ class ServiceContext:
     resetters: list[Callable[[str], None]] = field(default_factory=list)
     # called when a namespace's time moved (clock set/advanced, outbox flushed): scheduled work catches up
     on_time_moved: list[Callable[[str], None]] = field(default_factory=list)
-    # hot reads answered before the web framework: path -> fn(query string) -> JSON bytes, or None to fall through
-    fast_reads: dict[str, Callable[[bytes], bytes | None]] = field(default_factory=dict)
+    # hot reads answered before the web framework: path -> fn(query string, namespace) -> JSON bytes, or None to
+    # fall through
+    fast_reads: dict[str, Callable[[bytes, str], bytes | None]] = field(default_factory=dict)
 
     @classmethod
     def open(cls, name: str, config: StackConfig, templates_dir: Path | None = None) -> ServiceContext:
@@ -67,7 +68,7 @@ class ServiceContext:
         control = Store(config.db_path("control"), synchronous="NORMAL")
         faults = FaultBook(control, name, Path(config.state_dir) / "faults.stamp")
         journal = Journal(control, name)
-        clock = Clock(control)
+        clock = Clock(control, Path(config.state_dir) / CLOCK_STAMP)
         ctx = cls(
             name=name, config=config, store=store, control=control, clock=clock, worlds=Worlds(clock), faults=faults,
             journal=journal, http=JournalingSession(journal, name),

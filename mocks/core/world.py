@@ -28,10 +28,11 @@ reads real time; its world is `UNSET_CLOCK_WORLD`'s day (below).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from .clock import Clock
-from .timefmt import VN_TZ, vn_date
+from .timefmt import VN_TZ
 
 VNEID_FOR_CITIZENS = date(2024, 7, 1)       # Decree 69/2024/NĐ-CP Art. 40(3) [clause number assumed]
 VNEID_FOR_ORGANISATIONS = date(2025, 7, 1)  # Decree 69/2024/NĐ-CP Art. 40(4)
@@ -42,7 +43,9 @@ SEED_DAY = date(2022, 1, 31)                # the seed letter's month (its figur
 # The world of a namespace whose clock nobody set (no `serve --as-of`, no clock of its own): the seed's,
 # while today's journeys still log in with DVCQG passwords. None: the world of the real date.
 UNSET_CLOCK_WORLD: date | None = SEED_DAY
-AS_OF_HOUR = time(9, 0)                     # `--as-of DAY` starts the clock on that day's working morning
+AS_OF_HOUR = time(9, 0)
+EPOCH = date(1970, 1, 1)
+VN_OFFSET = 7 * 3600                     # `--as-of DAY` starts the clock on that day's working morning
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,7 @@ class World:
                 "one_stop_decree": self.one_stop_decree, "boundary_free_filing": self.boundary_free_filing}
 
 
+@lru_cache(maxsize=4096)
 def world_on(day: date) -> World:
     return World(day)
 
@@ -98,10 +102,11 @@ class Worlds:
         self.unset = unset
 
     def of(self, ns: str) -> World:
-        now, source = self.clock.reading(ns)
+        seconds, source = self.clock.instant(ns)
         if source == "real" and self.unset is not None:
-            return World(self.unset)
-        return World(vn_date(now))
+            return world_on(self.unset)
+        # Vietnam keeps UTC+7 all year: the day without a time-zone conversion (this runs on every catalogue read)
+        return world_on(EPOCH + timedelta(days=int((seconds + VN_OFFSET) // 86400)))
 
     def describe(self, ns: str) -> dict[str, object]:
         now, source = self.clock.reading(ns)

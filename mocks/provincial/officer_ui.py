@@ -268,8 +268,10 @@ def router(portal: ProvincialPortal, auth: OfficerAuth, templates: Templates) ->
     # -- counter and postal dossiers ---------------------------------------------------------------------
     def register_page(officer: Officer, session: Session, code: str | None, values: dict[str, Any] | None = None,
                       refusal: DomainError | None = None) -> Response:
-        offered = [o.procedure for o in catalogue.search(agency_code=officer.agency_code)]
-        chosen = catalogue.procedure(code) if code else None
+        agency = portal.catalogues.agency(officer.agency_code)
+        era = portal.catalogues.era_of(agency) if agency else catalogue     # the officer's agency's catalogue
+        offered = [o.procedure for o in era.search(agency_code=officer.agency_code)]
+        chosen = era.procedure(code) if code else None
         if chosen is not None and chosen not in offered:
             chosen = None
         problems = register_problems(refusal.code, refusal.vi, refusal.details) if refusal else []

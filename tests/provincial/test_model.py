@@ -73,17 +73,17 @@ def test_catalogue_search_is_accent_insensitive(portal: ProvincialPortal) -> Non
 
 
 def test_offering_needs_an_agency_that_offers_it(portal: ProvincialPortal) -> None:
-    refused("PROCEDURE_NOT_FOUND", portal.dossiers.resolve_offering, "9.999999", None)
-    refused("AGENCY_REQUIRED", portal.dossiers.resolve_offering, COPY_FEE, None)
-    refused("AGENCY_NOT_OFFERING", portal.dossiers.resolve_offering, LLTP, "000.00.04.H47")
-    refused("AGENCY_NOT_OFFERING", portal.dossiers.resolve_offering, COPY_FEE, "000.20.30.H47")
-    refused("AGENCY_NOT_FOUND", portal.dossiers.resolve_offering, COPY_FEE, "nope")
-    assert portal.dossiers.resolve_offering(LLTP, None).agency.code == LLTP_AGENCY
+    refused("PROCEDURE_NOT_FOUND", portal.dossiers.resolve_offering, "t", "9.999999", None)
+    refused("AGENCY_REQUIRED", portal.dossiers.resolve_offering, "t", COPY_FEE, None)
+    refused("AGENCY_NOT_OFFERING", portal.dossiers.resolve_offering, "t", LLTP, "000.00.04.H47")
+    refused("AGENCY_NOT_OFFERING", portal.dossiers.resolve_offering, "t", COPY_FEE, "000.20.30.H47")
+    refused("AGENCY_NOT_FOUND", portal.dossiers.resolve_offering, "t", COPY_FEE, "nope")
+    assert portal.dossiers.resolve_offering("t", LLTP, None).agency.code == LLTP_AGENCY
 
 
 # -- submission rules ----------------------------------------------------------------------------------------
 def test_level_2_is_refused_with_a_clear_message(portal: ProvincialPortal, citizen: Any) -> None:
-    err = refused("LEVEL_NOT_ONLINE", portal.dossiers.resolve_offering, LEVEL2, None)
+    err = refused("LEVEL_NOT_ONLINE", portal.dossiers.resolve_offering, "t", LEVEL2, None)
     assert "chưa cung cấp nộp hồ sơ trực tuyến" in err.vi
     offering = portal.catalogue.offering(LEVEL2, None)
     refused("LEVEL_NOT_ONLINE", portal.dossiers.submit, "t", citizen, offering, {}, [])

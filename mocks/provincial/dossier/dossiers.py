@@ -18,7 +18,8 @@ from mocks.core.world import Worlds
 
 from ..accounts import Account
 from ..attachments import AttachmentInfo, Upload
-from ..catalogue import Catalogue, Offering
+from ..catalogue import Offering
+from ..eras import Catalogues
 from ..forms import validate_form
 from . import rules
 from .address import InvalidAddress, PostalAddress, parse_address
@@ -67,7 +68,7 @@ def default_documents(d: Dossier) -> list[dict[str, str]]:
 
 
 class Dossiers:
-    def __init__(self, moves: Transitions, clock: Clock, catalogue: Catalogue, postal_orders: PostalOrders) -> None:
+    def __init__(self, moves: Transitions, clock: Clock, catalogue: Catalogues, postal_orders: PostalOrders) -> None:
         self.moves = moves
         self.rows: DossierStore = moves.store
         self.store = self.rows.store
@@ -77,13 +78,15 @@ class Dossiers:
         self.postal_orders = postal_orders
 
     # -- submission ------------------------------------------------------------------------------
-    def resolve_offering(self, procedure_code: Any, agency_code: Any) -> Offering:
-        """The offering a submission is for; an offline procedure is refused before the agency is asked for."""
+    def resolve_offering(self, ns: str, procedure_code: Any, agency_code: Any) -> Offering:
+        """The offering a submission is for, as offered on the namespace's date (the catalogue in force); an
+        offline procedure is refused before the agency is asked for."""
         if not isinstance(procedure_code, str) or not procedure_code:
             raise DomainError("PROCEDURE_REQUIRED", "Thiếu mã thủ tục hành chính (procedure_code).",
                               "procedure_code is required.")
-        rules.online_submission_offered(self.catalogue.require_procedure(procedure_code))
-        return self.catalogue.offering(procedure_code, agency_code if isinstance(agency_code, str) else None)
+        catalogue = self.catalogue.in_force(self.worlds.of(ns))
+        rules.online_submission_offered(catalogue.require_procedure(procedure_code))
+        return catalogue.offering(procedure_code, agency_code if isinstance(agency_code, str) else None)
 
     def submit(self, ns: str, applicant: Account, offering: Offering, form: Any, attachments: list[Upload],
                result_delivery: str | None = None, payment_method: str | None = None,

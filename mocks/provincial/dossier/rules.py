@@ -252,6 +252,15 @@ def online_payment_may_start(d: Dossier) -> None:
 
 
 # -- what a move needs (guards) -----------------------------------------------------------------------------------
+@rule("guard", "Decision 759/QĐ-TTg (district-level units end on 1 July 2025); Resolution 1659/NQ-UBTVQH15",
+      hides=True)
+def at_a_former_district_agency(d: Dossier, at: Moment) -> None:
+    """Only a dossier still at a district-level agency is handed over (once: another worker may have done it)."""
+    if d.tier != "district":
+        raise Conflict("NOT_AT_A_DISTRICT_AGENCY", "Hồ sơ không còn ở cơ quan cấp huyện.",
+                       "The dossier is no longer at a district-level agency.", details={"tier": d.tier})
+
+
 @rule("guard", "Decree 61/2018 Art. 15: a dossier is refused at receipt, not after", hides=True)
 def refused_only_before_receipt(d: Dossier, at: Moment) -> None:
     if d.received_at is not None:
