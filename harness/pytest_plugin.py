@@ -26,7 +26,7 @@ import requests
 
 from mocks.core.errors import DomainError
 from mocks.core.namespace import check as check_namespace
-from mocks.core.world import InvalidAsOf, parse_as_of
+from mocks.core.world import InvalidAsOf, parse_as_of, world_on
 
 from . import playwright_settings, shared, steps
 from .clients import Platform
@@ -362,7 +362,10 @@ def dvc_seed(request: pytest.FixtureRequest) -> int:
 
 @pytest.fixture
 def dvc_data(request: pytest.FixtureRequest, dvc_seed: int) -> DataFactory:
-    return DataFactory(seed=dvc_seed, scope=f"{zlib.crc32(_test_id(request.node).encode()):08x}")
+    """The test's data; its addresses are two-level when --dvc-as-of is in the two-tier world (from 2025-07-01)."""
+    as_of = getattr(request.config, "_dvc_as_of", None)
+    return DataFactory(seed=dvc_seed, scope=f"{zlib.crc32(_test_id(request.node).encode()):08x}",
+                       two_levels=as_of is not None and world_on(as_of.date()).two_tiers)
 
 
 @pytest.fixture

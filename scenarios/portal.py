@@ -35,19 +35,20 @@ PaymentChoice = Literal["online", "counter"]
 # -- what the journeys hand to the portals -------------------------------------------------------------
 @dataclass(frozen=True)
 class PostalAddress:
-    """Where the result goes back by public post."""
+    """Where the result goes back by public post: three levels before 1 July 2025 (province, district, commune),
+    two from then on (province and commune, ward or special zone: `district` is "")."""
 
     name: str
     phone: str
     address: str
     province: str
-    district: str
+    district: str = ""
     commune: str = ""
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> PostalAddress:
         return cls(str(data["name"]), str(data["phone"]), str(data["address"]), str(data["province"]),
-                   str(data["district"]), str(data.get("commune") or ""))
+                   str(data.get("district") or ""), str(data.get("commune") or ""))
 
 
 @dataclass(frozen=True)

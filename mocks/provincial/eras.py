@@ -13,7 +13,7 @@ units to the new ones and names, for each former district, the unit that receive
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -62,6 +62,16 @@ class Catalogues:
 
     def in_force(self, world: World) -> Catalogue:
         return self.on(world.day)
+
+    def between(self, start: date, end: date) -> list[Catalogue]:
+        """The catalogues in force on some day from `start` to `end` (both included), oldest first."""
+        found = []
+        for i, era in enumerate(self.eras):
+            begins = era.since or date.min
+            ends = self.eras[i + 1].since - timedelta(days=1) if i + 1 < len(self.eras) else date.max  # type: ignore
+            if begins <= end and start <= ends:
+                found.append(era.catalogue)
+        return found
 
     def offering(self, code: str, agency_code: str | None, world: World) -> Offering:
         """The procedure at the agency, as offered on the world's date."""

@@ -66,7 +66,7 @@ class ProvincialPortal:
         self.payments = Payments(store, clock, config, self.dossiers, PaymentPlatformClient(config, clock, http))
         self.officers = Officers(store, clock, self.catalogues)
         self.workflow = Workflow(self.moves, self.officers, self.accounts, self.catalogues)
-        self.stats = CampaignStats(store, clock, self.catalogue)
+        self.stats = CampaignStats(store, clock, self.catalogues)
         # 1 July 2025: the dossiers in flight at district agencies pass to the receiving units (handover.py)
         self.reorganisation = HandOver(self.catalogues, self.worlds, self.moves)
         self.sso = national_sso(config, http)

@@ -338,7 +338,7 @@ def router(portal: ProvincialPortal, auth: OfficerAuth, templates: Templates) ->
             error, status = None, 200
         agencies = [a for a in figures["agencies"] if tier is None or a["tier"] == tier]
         return render("officer/stats.html", officer, status=status, page_title="Thống kê dịch vụ công trực tuyến",
-                      figures=figures, tiers=TIERS, agencies=agencies, tier=tier, error=error,
+                      figures=figures, tiers=figures["tiers"], agencies=agencies, tier=tier, error=error,
                       csv_url=f"/api/v1/stats/online-rate.csv?from={figures['from']}&to={figures['to']}")
 
     return pages

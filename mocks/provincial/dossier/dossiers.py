@@ -50,10 +50,11 @@ POSTAL_MOVES: dict[str, str] = {"delivered": "postal_delivered", "delivery_faile
                                 "returned": "postal_returned"}
 
 
-def checked_address(value: Any) -> PostalAddress:
-    """The applicant's address for a postal return; a DomainError lists what is missing or wrong."""
+def checked_address(value: Any, *, two_levels: bool = False) -> PostalAddress:
+    """The applicant's address for a postal return (two levels from 1 July 2025: address.py); a DomainError lists
+    what is missing or wrong."""
     try:
-        return parse_address(value)
+        return parse_address(value, two_levels=two_levels)
     except InvalidAddress as exc:
         labels = ", ".join(p["label"] for p in exc.problems)
         raise DomainError("POSTAL_ADDRESS_INVALID",
@@ -92,12 +93,13 @@ class Dossiers:
                result_delivery: str | None = None, payment_method: str | None = None,
                postal_address: Any = None, applicant_type: Any = None) -> Dossier:
         procedure, agency = offering.procedure, offering.agency
+        world = self.worlds.of(ns)
         rules.online_submission_offered(procedure)
-        rules.identity_level_sufficient(procedure, applicant, self.worlds.of(ns))
+        rules.identity_level_sufficient(procedure, applicant, world)
         kind = rules.applicant_type_allowed(procedure, applicant, applicant_type)
         clean_form = validate_form(procedure, form)
         delivery = rules.result_delivery_offered(procedure, result_delivery)
-        address = checked_address(postal_address) if delivery == "post" else None
+        address = checked_address(postal_address, two_levels=world.two_tiers) if delivery == "post" else None
         fee = rules.fee_due(procedure, clean_form)
         method = rules.payment_method_for(procedure, fee, delivery, payment_method)
         files = rules.documents_of_the_procedure(procedure, attachments)

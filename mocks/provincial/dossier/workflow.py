@@ -281,7 +281,7 @@ class Workflow:
             rules.result_delivery_offered(procedure, delivery)
             rules.paper_postal_return_paid_first(procedure, fee, delivery)
             try:
-                address = parse_address(postal_address)
+                address = parse_address(postal_address, two_levels=self.worlds.of(ns).two_tiers)
             except InvalidAddress as exc:
                 raise DomainError("POSTAL_ADDRESS_INVALID", f"Địa chỉ nhận kết quả qua bưu chính chưa hợp lệ: {exc}",
                                   "The postal address is missing or invalid.", details=exc.problems) from None
