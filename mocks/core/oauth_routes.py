@@ -7,14 +7,21 @@ because relying-party libraries parse it; the pages (authorize, logout) are in u
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Form, Header, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Header, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 
-from .app import Namespace
+from . import oidc_schemas
+from .app import Namespace, admin_guard
+from .config import StackConfig
+from .errors import DomainError
 from .oidc_provider import OAuthError, OidcProvider
+from .openapi import success
+from .web import Templates
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 FormText = Annotated[str | None, Form(max_length=4000)]
@@ -90,3 +97,48 @@ def oauth_router(idp: OidcProvider, owner: str = "DVCQG") -> APIRouter:
         return userinfo(ns, authorization)
 
     return router
+
+
+class OidcClientRegistration(BaseModel):
+    client_id: str | None = Field(None, max_length=100, description="generated when not given")
+    client_secret: str | None = Field(None, max_length=200, description="generated when not given")
+    name: str = Field(max_length=200)
+    redirect_uris: list[str] = Field(max_length=20)
+    post_logout_redirect_uris: list[str] = Field(default_factory=list, max_length=20)
+
+
+def relying_parties_router(idp: OidcProvider, config: StackConfig) -> APIRouter:
+    """`/_admin/oidc-clients`: the provider's relying parties, stack-wide (the built-in one first)."""
+    router = APIRouter(prefix="/_admin", tags=["admin"], dependencies=[Depends(admin_guard(config))])
+
+    @router.get("/oidc-clients", summary="Relying parties (the built-in one first); secrets are not shown",
+                responses=success(oidc_schemas.RelyingParties))
+    def oidc_clients() -> dict[str, Any]:
+        return {"clients": idp.clients()}
+
+    @router.post("/oidc-clients", status_code=201, summary="Register a relying party; answers its id and secret",
+                 responses={**success(oidc_schemas.RegisteredRelyingParty, 201),
+                            409: {"description": "The client_id is the built-in relying party's"}})
+    def register_oidc_client(body: OidcClientRegistration) -> dict[str, Any]:
+        return idp.register_client(**body.model_dump())
+
+    return router
+
+
+def add_logout(router: APIRouter, idp: OidcProvider, templates: Templates,
+               end_session: Callable[[Request, Response, str], None]) -> None:
+    """`GET /oauth2/logout?post_logout_redirect_uri&state&client_id?&id_token_hint?`: the provider's session ended
+    (`end_session`), then to the registered URI or to `/`; an unregistered URI is a 400 page, never a redirect."""
+
+    @router.get("/oauth2/logout")
+    def logout(request: Request, ns: Namespace) -> Response:
+        q = request.query_params
+        try:
+            target = idp.logout_target(q.get("post_logout_redirect_uri"), q.get("client_id"),
+                                       q.get("id_token_hint"), q.get("state"))
+        except DomainError as exc:
+            return templates.render("error.html", status=400, http_status=400, code=exc.code,
+                                    message_vi=exc.vi, message_en=exc.en)
+        response = RedirectResponse(target or "/", status_code=302)
+        end_session(request, response, ns)
+        return response

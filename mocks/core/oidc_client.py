@@ -230,22 +230,21 @@ class OidcClient:
         """The provider answers now (its discovery asked again, not the copy kept): SsoUnavailable otherwise. For a
         log-in's start, so that a user is not sent to a provider that is down."""
         p = self.provider
-        answer = self._call("get", f"{self.issuer}/.well-known/openid-configuration", ns)
-        if answer.status_code != 200:
-            raise self._error("UNAVAILABLE", f"{p.vi} đang gián đoạn, vui lòng thử lại sau.",
-                              f"{p.en} is not available (HTTP {answer.status_code}); try again later.",
-                              unavailable=True)
+        self._ask_discovery(ns, "UNAVAILABLE", f"{p.vi} đang gián đoạn, vui lòng thử lại sau.",
+                            f"{p.en} is not available")
 
     def discovery(self, ns: str) -> dict[str, Any]:
         if self._discovery is None:
             p = self.provider
-            answer = self._call("get", f"{self.issuer}/.well-known/openid-configuration", ns)
-            if answer.status_code != 200:
-                raise self._error("DISCOVERY_FAILED", f"Không đọc được cấu hình OpenID của {p.vi}.",
-                                  f"The OpenID configuration of {p.en} answered HTTP {answer.status_code}.",
-                                  unavailable=True)
-            self._discovery = self._json_object(answer, "discovery")
+            self._discovery = self._ask_discovery(ns, "DISCOVERY_FAILED", f"Không đọc được cấu hình OpenID của {p.vi}.",
+                                                  f"The OpenID configuration of {p.en} did not answer")
         return self._discovery
+
+    def _ask_discovery(self, ns: str, code: str, vi: str, en: str) -> dict[str, Any]:
+        answer = self._call("get", f"{self.issuer}/.well-known/openid-configuration", ns)
+        if answer.status_code != 200:
+            raise self._error(code, vi, f"{en} (HTTP {answer.status_code}).", unavailable=True)
+        return self._json_object(answer, "discovery")
 
     def _endpoint(self, name: str, default_path: str) -> str:
         known = self._discovery or {}

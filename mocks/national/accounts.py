@@ -13,9 +13,7 @@ minutes after 5 wrong passwords.
 from __future__ import annotations
 
 import contextlib
-import functools
 import re
-import secrets
 import sqlite3
 import uuid
 from dataclasses import asdict, dataclass, fields
@@ -23,12 +21,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from mocks.core.clock import Clock
-from mocks.core.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized
+from mocks.core.errors import Conflict, DomainError, Forbidden, NotFound
 from mocks.core.identifiers import InvalidIdentifier, check_tax_code, normalise_mobile, parse_citizen_id
 from mocks.core.identifiers import check_agency_code as check_agency_identifier
-from mocks.core.security import WeakPassword, check_new_password, hash_password, new_otp, verify_password
+from mocks.core.security import WeakPassword, check_new_password, hash_password, new_otp
 from mocks.core.storage import Store
-from mocks.core.throttle import Limit, LoginThrottle, Throttle, TooManyAttempts, minutes, wrong_password_message
+from mocks.core.throttle import Limit, LoginThrottle, Throttle, TooManyAttempts, minutes
 from mocks.core.timefmt import to_iso
 from mocks.core.world import Worlds
 
@@ -424,15 +422,9 @@ class AccountBook:
     def authenticate(self, ns: str, username: str, password: str) -> Account:
         """Every log-in door (API, page, SSO page) comes here: the lock is checked before the password."""
         name = _username(username)
-        self.logins.check(ns, name)
-        account_row = self.store.one("SELECT * FROM account WHERE ns = ? AND username = ?", (ns, name))
-        # an unknown name costs a hash too, so that timing does not tell which names exist
-        stored = account_row["password_hash"] if account_row is not None else _decoy_hash()
-        if not verify_password(password if isinstance(password, str) else "", stored) or account_row is None:
-            vi, en = wrong_password_message(self.logins.failed(ns, name))
-            raise Unauthorized("INVALID_CREDENTIALS", "Tên đăng nhập hoặc mật khẩu không đúng." + vi,
-                               "Wrong user name or password." + en)
-        self.logins.succeeded(ns, name)
+        account_row = self.logins.log_in(
+            ns, name, lambda: self.store.one("SELECT * FROM account WHERE ns = ? AND username = ?", (ns, name)),
+            password, "Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong user name or password.")
         account = Account.from_row(account_row)
         if self.worlds.of(ns).uses_vneid(account.account_type):
             raise retired(account.account_type)
@@ -566,11 +558,6 @@ def _int(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
-
-
-@functools.cache
-def _decoy_hash() -> str:
-    return hash_password(secrets.token_urlsafe(16))
 
 
 def _username(username: str) -> str:

@@ -1,4 +1,5 @@
-"""The national portal's own admin routes: the SMS/e-mail outbox, relying parties, sync accounts."""
+"""The national portal's own admin routes: the SMS/e-mail outbox, accounts, sync accounts (relying parties:
+mocks/core/oauth_routes.py)."""
 
 from __future__ import annotations
 
@@ -14,14 +15,6 @@ from mocks.core.openapi import success
 
 from . import schemas
 from .model import NationalPortal
-
-
-class OidcClientRegistration(BaseModel):
-    client_id: str | None = Field(None, max_length=100, description="generated when not given")
-    client_secret: str | None = Field(None, max_length=200, description="generated when not given")
-    name: str = Field(max_length=200)
-    redirect_uris: list[str] = Field(max_length=20)
-    post_logout_redirect_uris: list[str] = Field(default_factory=list, max_length=20)
 
 
 class SyncAccountRegistration(BaseModel):
@@ -47,17 +40,6 @@ def admin_routes(model: NationalPortal, config: StackConfig) -> APIRouter:
         if found is None:
             raise NotFound("ACCOUNT_NOT_FOUND", "Không tìm thấy tài khoản.", "No such account.")
         return {**found.public(), "linked_to_vneid": found.vneid_subject is not None}
-
-    @router.get("/oidc-clients", summary="Relying parties (the built-in one first); secrets are not shown",
-                responses=success(schemas.RelyingParties))
-    def oidc_clients() -> dict[str, Any]:
-        return {"clients": model.idp.clients()}
-
-    @router.post("/oidc-clients", status_code=201, summary="Register a relying party; answers its id and secret",
-                 responses={**success(schemas.RegisteredRelyingParty, 201),
-                            409: {"description": "The client_id is the built-in relying party's"}})
-    def register_oidc_client(body: OidcClientRegistration) -> dict[str, Any]:
-        return model.idp.register_client(**body.model_dump())
 
     @router.get("/sync-accounts", summary="Accounts of the dossier-sync gateway; passwords are not shown",
                 responses=success(schemas.SyncAccounts))

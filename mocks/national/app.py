@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from mocks.core.app import ServiceContext, create_service_app
 from mocks.core.bodylimit import MB, BodyLimits
 from mocks.core.config import StackConfig
-from mocks.core.oauth_routes import install_oauth_errors, oauth_router
+from mocks.core.oauth_routes import install_oauth_errors, oauth_router, relying_parties_router
 
 from .admin import admin_routes
 from .api import api_router
@@ -59,6 +59,7 @@ def create_app(config: StackConfig) -> FastAPI:
     app.include_router(sync_router(model))
     app.include_router(api_router(model, sessions))
     app.include_router(admin_routes(model, config))
+    app.include_router(relying_parties_router(model.idp, config))
     app.include_router(federation_router(model, sessions, vneid_client(config, ctx.http)))
     app.include_router(ui_router(model, sessions, ctx.templates))
     return app

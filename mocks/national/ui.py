@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from mocks.core.app import Namespace
 from mocks.core.errors import DomainError
 from mocks.core.form_errors import FieldProblem, field_named, form_errors
+from mocks.core.oauth_routes import add_logout
 from mocks.core.throttle import TooManyAttempts
 from mocks.core.web import Session, Templates, form_fields, redirect
 
@@ -262,17 +263,7 @@ def ui_router(model: NationalPortal, sessions: NationalSessions, templates: Temp
         sessions.log_in(response, ns, session, account, auth_time)
         return response
 
-    @router.get("/oauth2/logout")
-    def end_session(request: Request, ns: Namespace) -> Response:
-        q = request.query_params
-        try:
-            target = idp.logout_target(q.get("post_logout_redirect_uri"), q.get("client_id"),
-                                       q.get("id_token_hint"), q.get("state"))
-        except DomainError as exc:
-            return templates.render("error.html", status=400, http_status=400, code=exc.code,
-                                    message_vi=exc.vi, message_en=exc.en)
-        response = RedirectResponse(target or "/", status_code=302)
-        sessions.log_out(response, ns, sessions.load(request, ns))
-        return response
+    add_logout(router, idp, templates,
+               lambda request, response, ns: sessions.log_out(response, ns, sessions.load(request, ns)))
 
     return router

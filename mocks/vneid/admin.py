@@ -1,5 +1,6 @@
-"""VNeID's admin routes: identities, the app (approve, deny, let expire, scan a QR code, auto-approval), relying
-parties. The app is a control the tests hold: nothing a real user's phone would do happens by itself."""
+"""VNeID's admin routes: identities, the app (approve, deny, let expire, scan a QR code, auto-approval); relying
+parties are mocks/core/oauth_routes.py's. The app is a control the tests hold: nothing a real user's phone would do
+happens by itself."""
 
 from __future__ import annotations
 
@@ -47,14 +48,6 @@ class AutoApproval(BaseModel):
     enabled: bool
 
 
-class OidcClientRegistration(BaseModel):
-    client_id: str | None = Field(None, max_length=100, description="generated when not given")
-    client_secret: str | None = Field(None, max_length=200, description="generated when not given")
-    name: str = Field(max_length=200)
-    redirect_uris: list[str] = Field(max_length=20)
-    post_logout_redirect_uris: list[str] = Field(default_factory=list, max_length=20)
-
-
 def admin_routes(model: VneidService, config: StackConfig) -> APIRouter:
     router = APIRouter(prefix="/_admin", tags=["admin"], dependencies=[Depends(admin_guard(config))])
 
@@ -99,16 +92,5 @@ def admin_routes(model: VneidService, config: StackConfig) -> APIRouter:
                  responses=success(schemas.AutoApprovalState))
     def set_auto_approve(body: AutoApproval, ns: Namespace) -> dict[str, Any]:
         return {"namespace": ns, "enabled": model.approvals.set_auto_approve(ns, body.enabled)}
-
-    @router.get("/oidc-clients", summary="Relying parties (DVCQG, built in, first); secrets are not shown",
-                responses=success(schemas.RelyingParties))
-    def oidc_clients() -> dict[str, Any]:
-        return {"clients": model.idp.clients()}
-
-    @router.post("/oidc-clients", status_code=201, summary="Register a relying party; answers its id and secret",
-                 responses={**success(schemas.RegisteredRelyingParty, 201),
-                            409: {"description": "The client_id is the built-in relying party's"}})
-    def register_oidc_client(body: OidcClientRegistration) -> dict[str, Any]:
-        return model.idp.register_client(**body.model_dump())
 
     return router

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from mocks.core.app import ServiceContext, create_service_app
 from mocks.core.config import StackConfig
-from mocks.core.oauth_routes import install_oauth_errors, oauth_router
+from mocks.core.oauth_routes import install_oauth_errors, oauth_router, relying_parties_router
 from mocks.core.web import WebSessions
 
 from .admin import admin_routes
@@ -34,5 +34,6 @@ def create_app(config: StackConfig) -> FastAPI:
     install_oauth_errors(app)
     app.include_router(oauth_router(model.idp, "VNeID"))
     app.include_router(admin_routes(model, config))
+    app.include_router(relying_parties_router(model.idp, config))
     app.include_router(ui_router(model, sessions, ctx.templates))
     return app

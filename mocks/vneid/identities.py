@@ -13,7 +13,6 @@ police): `create` checks every value, as a registration would.
 
 from __future__ import annotations
 
-import functools
 import sqlite3
 import uuid
 from dataclasses import dataclass, fields
@@ -21,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from mocks.core.clock import Clock
-from mocks.core.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized
+from mocks.core.errors import Conflict, DomainError, Forbidden, NotFound
 from mocks.core.identifiers import (
     InvalidIdentifier,
     check_agency_code,
@@ -29,9 +28,9 @@ from mocks.core.identifiers import (
     normalise_mobile,
     parse_citizen_id,
 )
-from mocks.core.security import WeakPassword, check_new_password, hash_password, verify_password
+from mocks.core.security import WeakPassword, check_new_password, hash_password
 from mocks.core.storage import Store
-from mocks.core.throttle import LoginThrottle, wrong_password_message
+from mocks.core.throttle import LoginThrottle
 from mocks.core.timefmt import to_iso
 
 LEVELS: tuple[int, ...] = (1, 2)
@@ -224,15 +223,9 @@ class IdentityBook:
     def authenticate(self, ns: str, username: str, password: str) -> Identity:
         """The first step of a log-in: the number (or code) and the password; the lock is checked first."""
         name = _username(username)
-        self.logins.check(ns, name)
-        row = self.store.one("SELECT * FROM identity WHERE ns = ? AND username = ?", (ns, name))
-        # an unknown number costs a hash too, so that timing does not tell which numbers exist
-        stored = row["password_hash"] if row is not None else _decoy_hash()
-        if not verify_password(password if isinstance(password, str) else "", stored) or row is None:
-            vi, en = wrong_password_message(self.logins.failed(ns, name))
-            raise Unauthorized("INVALID_CREDENTIALS", "Số định danh hoặc mật khẩu không đúng." + vi,
-                               "Wrong identity number or password." + en)
-        self.logins.succeeded(ns, name)
+        row = self.logins.log_in(
+            ns, name, lambda: self.store.one("SELECT * FROM identity WHERE ns = ? AND username = ?", (ns, name)),
+            password, "Số định danh hoặc mật khẩu không đúng.", "Wrong identity number or password.")
         identity = Identity.from_row(row)
         if identity.kind == "organisation" and self.get(ns, identity.approver) is None:
             raise Forbidden("REPRESENTATIVE_UNKNOWN", "Tổ chức chưa có người đại diện có tài khoản định danh.",
@@ -267,11 +260,6 @@ class _Subject:
 
     def claims(self) -> dict[str, Any]:
         return self.claimed
-
-
-@functools.cache
-def _decoy_hash() -> str:
-    return hash_password(uuid.uuid4().hex)
 
 
 def _username(username: Any) -> str:

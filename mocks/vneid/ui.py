@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from mocks.core.app import Namespace
 from mocks.core.errors import DomainError
 from mocks.core.form_errors import FieldProblem, form_errors
+from mocks.core.oauth_routes import add_logout
 from mocks.core.oidc_provider import AuthorizationRedirect, AuthorizationRequest, token_time
 from mocks.core.throttle import TooManyAttempts
 from mocks.core.web import Session, Templates, WebSessions, check_csrf, form_fields, redirect
@@ -93,13 +94,21 @@ def ui_router(model: VneidService, sessions: WebSessions, templates: Templates) 
             return RedirectResponse(idp.login_required(auth), status_code=302)
         return login_page(ns, session, request.url.query, auth)
 
-    @router.post("/oauth2/authorize")
-    def authorize_password(request: Request, ns: Namespace, form: dict[str, str] = Depends(form_fields)) -> Response:
+    def posted(request: Request, ns: str, form: dict[str, str]) -> tuple[AuthorizationRequest, Session] | Response:
+        """A form of the log-in page: its authorization request and the browser's session (CSRF checked)."""
         auth = authorization(request.url.query)
         if isinstance(auth, Response):
             return auth
         session = sessions.load(request, ns)
         check_csrf(session, form.get("csrf_token"))
+        return auth, session
+
+    @router.post("/oauth2/authorize")
+    def authorize_password(request: Request, ns: Namespace, form: dict[str, str] = Depends(form_fields)) -> Response:
+        started = posted(request, ns, form)
+        if isinstance(started, Response):
+            return started
+        auth, session = started
         username = form.get("username", "")[:50]
         try:
             identity = model.identities.authenticate(ns, username, form.get("password", ""))
@@ -110,11 +119,10 @@ def ui_router(model: VneidService, sessions: WebSessions, templates: Templates) 
 
     @router.post("/oauth2/authorize/qr")
     def authorize_qr(request: Request, ns: Namespace, form: dict[str, str] = Depends(form_fields)) -> Response:
-        auth = authorization(request.url.query)
-        if isinstance(auth, Response):
-            return auth
-        session = sessions.load(request, ns)
-        check_csrf(session, form.get("csrf_token"))
+        started = posted(request, ns, form)
+        if isinstance(started, Response):
+            return started
+        _, session = started
         approval, code = model.approvals.ask_qr(ns, session.sid)
         session[f"qr:{approval.id}"] = code
         return waiting(ns, session, approval.id, request.url.query)
@@ -152,18 +160,8 @@ def ui_router(model: VneidService, sessions: WebSessions, templates: Templates) 
         sessions.save(response, ns, fresh)
         return response
 
-    @router.get("/oauth2/logout")
-    def end_session(request: Request, ns: Namespace) -> Response:
-        q = request.query_params
-        try:
-            target = idp.logout_target(q.get("post_logout_redirect_uri"), q.get("client_id"),
-                                       q.get("id_token_hint"), q.get("state"))
-        except DomainError as exc:
-            return templates.render("error.html", status=400, http_status=400, code=exc.code,
-                                    message_vi=exc.vi, message_en=exc.en)
-        response = RedirectResponse(target or "/", status_code=302)
-        sessions.destroy(response, ns, sessions.load(request, ns))
-        return response
+    add_logout(router, idp, templates,
+               lambda request, response, ns: sessions.destroy(response, ns, sessions.load(request, ns)))
 
     return router
 

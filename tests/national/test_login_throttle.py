@@ -109,16 +109,16 @@ def test_a_burst_of_parallel_guesses_gets_no_more_tries_than_the_limit(seeded: N
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from mocks.national import accounts
+    from mocks.core import throttle   # the log-in rule every door shares (LoginThrottle.log_in)
 
-    hashed, lock, real = [0], threading.Lock(), accounts.verify_password
+    hashed, lock, real = [0], threading.Lock(), throttle.verify_password
 
     def counting(password: str, stored: str) -> bool:
         with lock:
             hashed[0] += 1
         return real(password, stored)
 
-    monkeypatch.setattr(accounts, "verify_password", counting)
+    monkeypatch.setattr(throttle, "verify_password", counting)
 
     def guess(_: int) -> str:
         try:

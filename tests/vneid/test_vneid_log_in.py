@@ -37,11 +37,16 @@ def start_on_dvcqg(platform: Platform) -> str:
     return platform.national.url("/dang-nhap/vneid?next=/tai-khoan")
 
 
-def test_vneid_log_in_approved_in_the_app_creates_the_dvcqg_account(platform: Platform, ns: str,
-                                                                     person: dict[str, Any]) -> None:
+def started(platform: Platform, ns: str, person: dict[str, Any]) -> tuple[requests.Session, VneidLogin]:
+    """Today's world; a browser that gave the number and password on VNeID's page, now waiting for the app."""
     on(platform, TODAY)
     web = browser(ns)
-    login = VneidLogin.start(web, start_on_dvcqg(platform), person["id_number"], person["password"])
+    return web, VneidLogin.start(web, start_on_dvcqg(platform), person["id_number"], person["password"])
+
+
+def test_vneid_log_in_approved_in_the_app_creates_the_dvcqg_account(platform: Platform, ns: str,
+                                                                     person: dict[str, Any]) -> None:
+    web, login = started(platform, ns, person)
     # the app shows the request to its holder, and to nobody else
     assert [r["id"] for r in platform.vneid.pending(person["id_number"])] == [login.approval_id]
     assert platform.vneid.pending("049090001234") == []
@@ -60,9 +65,7 @@ def test_vneid_log_in_approved_in_the_app_creates_the_dvcqg_account(platform: Pl
 
 
 def test_vneid_log_in_denied_in_the_app_creates_nothing(platform: Platform, ns: str, person: dict[str, Any]) -> None:
-    on(platform, TODAY)
-    web = browser(ns)
-    login = VneidLogin.start(web, start_on_dvcqg(platform), person["id_number"], person["password"])
+    web, login = started(platform, ns, person)
     platform.vneid.deny(login.approval_id)
     page = login.finish()
     assert page.status_code == 400 and "VNEID_DENIED" in page.text and "VNeID" in page.text
@@ -73,9 +76,7 @@ def test_vneid_log_in_denied_in_the_app_creates_nothing(platform: Platform, ns: 
 
 
 def test_vneid_approval_left_to_expire(platform: Platform, ns: str, person: dict[str, Any]) -> None:
-    on(platform, TODAY)
-    web = browser(ns)
-    login = VneidLogin.start(web, start_on_dvcqg(platform), person["id_number"], person["password"])
+    web, login = started(platform, ns, person)
     platform.vneid.expire(login.approval_id)
     page = login.finish()
     assert page.status_code == 410 and "hết hạn" in page.text and 'name="password"' in page.text   # log in again
@@ -181,9 +182,7 @@ def test_vneid_down_the_page_says_so_and_nothing_is_half_created(dvc_stack: Stac
 
 def test_vneid_down_after_the_approval_links_nothing(dvc_stack: Stack, platform: Platform, ns: str,
                                                      person: dict[str, Any]) -> None:
-    on(platform, TODAY)
-    web = browser(ns)
-    login = VneidLogin.start(web, start_on_dvcqg(platform), person["id_number"], person["password"])
+    web, login = started(platform, ns, person)
     platform.vneid.approve(login.approval_id)
     Faults(dvc_stack.info, ns).error("vneid", "/oauth2/token", status=503)
     page = login.finish()
