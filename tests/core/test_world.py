@@ -139,3 +139,27 @@ def test_the_days_a_clock_reads_are_vietnam_days(tmp_path: Path) -> None:
     assert not Worlds(clock).of("a").two_tiers
     clock.set("a", datetime(2025, 6, 30, 23, 30, tzinfo=UTC))
     assert Worlds(clock).of("a").two_tiers
+
+
+def test_run_and_load_take_as_of_for_their_namespaces(tmp_path: Path) -> None:
+    from harness.cli import build_parser
+    from harness.run import RunOptions, pytest_command
+
+    run = build_parser().parse_args(["run", "--as-of", "2025-07-01"])
+    assert run.as_of == datetime(2025, 7, 1, 9, 0, tzinfo=VN_TZ)
+    cmd = pytest_command(RunOptions(as_of=run.as_of), 1, tmp_path, tmp_path)
+    assert "--dvc-as-of=2025-07-01T09:00:00+07:00" in cmd
+    assert not any(a.startswith("--dvc-as-of") for a in pytest_command(RunOptions(), 1, tmp_path, tmp_path))
+    load = build_parser().parse_args(["load", "--as-of", "2026-01-15T14:00:00+07:00"])
+    assert load.as_of == datetime(2026, 1, 15, 14, 0, tzinfo=VN_TZ)
+    serve = build_parser().parse_args(["serve", "--as-of", "2024-07-01"])
+    assert serve.as_of.date() == date(2024, 7, 1)
+
+
+def test_the_load_starts_its_namespace_clock_at_as_of(dvc_stack: Stack, ns: str) -> None:
+    from harness.load_cmd import _start_clock
+
+    _start_clock(dict(dvc_stack.urls), dvc_stack.info.admin_token, ns, parse_as_of("2025-07-02"))
+    headers = {"X-Admin-Token": dvc_stack.info.admin_token, "X-DVC-Namespace": ns}
+    world = requests.get(f"{dvc_stack.urls['provincial']}/_admin/world", headers=headers, timeout=10).json()
+    assert world["clock"] == "namespace" and world["day"] == "2025-07-02" and world["two_tiers"]

@@ -109,7 +109,7 @@ def test_a_burst_of_parallel_guesses_gets_no_more_tries_than_the_limit(seeded: N
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from mocks.core import throttle   # the log-in rule every door shares (LoginThrottle.log_in)
+    from mocks.core import throttle  # the log-in rule every door shares (LoginThrottle.log_in)
 
     hashed, lock, real = [0], threading.Lock(), throttle.verify_password
 
