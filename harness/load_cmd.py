@@ -401,7 +401,7 @@ def run_load(opts: LoadOptions) -> int:
                    EXIT_DATA_LOST: "DATA LOST (the consistency check failed)",
                    EXIT_ERROR: "INTERRUPTED: partial reports (the SLOs measured on what ran)"}[exit_code]
         print(f"\ndvc-harness load: {verdict} — exit {exit_code} after {time.monotonic() - started:.0f} s; "
-              f"profile {profile.name} on {services['provincial']}, namespace {opts.namespace}, clock {clock}; "
+              f"profile {profile.name} on {services['provincial']}, namespace {opts.namespace}, {clock}; "
               f"reports in {opts.report_dir} ({html.name if html else 'no HTML'} beside locust.html)",
               file=out, flush=True)
         return exit_code
@@ -442,17 +442,18 @@ def _start_clock(services: dict[str, str], admin_token: str, namespace: str, as_
 
 
 def _clock(services: dict[str, str], admin_token: str | None, namespace: str) -> str:
-    """The date on the namespace's clock (the emulators'), for the verdict line; the real date without them."""
+    """The namespace's world (the date on the emulators' clock and its rules), for the verdict line and the
+    summaries; the real date without them."""
     import requests
 
     today = time.strftime("%Y-%m-%d")
     if not admin_token:
         return f"{today} (real time: no emulated stack)"
     try:
-        answer = requests.get(f"{services['national']}/_admin/clock", timeout=10,
+        answer = requests.get(f"{services['national']}/_admin/world", timeout=10,
                               headers={"X-Admin-Token": admin_token, "X-DVC-Namespace": namespace})
         answer.raise_for_status()
-        return str(answer.json()["now"])[:10]
+        return str(answer.json()["said"])
     except (requests.RequestException, ValueError, KeyError, TypeError):
         return f"{today} (real time: the emulators' clock did not answer)"
 
@@ -482,19 +483,19 @@ def check_api(target: str, *, host: str | None, state_dir: Path, namespace: str,
     services = {**(info.services if info else {}), **({"provincial": host.rstrip("/")} if host else {})}
     for name in ("national", "payment", "postal"):
         services.setdefault(name, services["provincial"])
-    register = None
+    register, app = None, None
     if info is not None:
         platform = Platform.connect(info, namespace=namespace)
         data = DataFactory(scope=namespace)
+        app = platform.vneid
 
-        def register() -> dict[str, Any]:
-            account = data.citizen()
-            return {**account, "username": platform.national.register_active(account)["username"]}
+        def register() -> dict[str, Any]:   # one who logs in in the namespace's world
+            return platform.ready_account(data.citizen())
 
     print(f"dvc-harness load: checking {target} against {services['provincial']} (namespace {namespace})", file=out)
     with requests.Session() as session:
         bundle = factory(session, services, namespace=namespace, admin_token=info.admin_token if info else None)
-        results = check_seam(bundle, register)
+        results = check_seam(bundle, register, app)
     print(report(results), file=out, flush=True)
     return EXIT_OK if all(r.ok for r in results) else EXIT_ERROR
 

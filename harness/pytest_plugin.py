@@ -18,6 +18,7 @@ import shutil
 import uuid
 import zlib
 from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ import requests
 
 from mocks.core.errors import DomainError
 from mocks.core.namespace import check as check_namespace
-from mocks.core.world import InvalidAsOf, parse_as_of, world_on
+from mocks.core.world import InvalidAsOf, World, parse_as_of, world_on
 
 from . import playwright_settings, shared, steps
 from .clients import Platform
@@ -76,6 +77,9 @@ def pytest_configure(config: pytest.Config) -> None:
                             "(its faults, its officers' pages); skipped when --dvc-pages names other pages")
     config.addinivalue_line("markers", "dvc_browser_only(reason): the journey needs the browser driver (what only a "
                             "page shows); skipped with --dvc-driver api")
+    config.addinivalue_line("markers", "dvc_as_of(date): the test's namespace clock runs from DATE (YYYY-MM-DD: its "
+                            "09:00, or an ISO time), as --dvc-as-of does for every test: a test of a past world's "
+                            "rules pins its date")
     _check_pinned_namespace(config)
     _check_as_of(config)
     if config.getoption("dvc_seed", None) is None:
@@ -213,10 +217,27 @@ def dvc_namespace(request: pytest.FixtureRequest) -> str:
     if pinned:
         reset_namespace(request.getfixturevalue("dvc_stack").info, pinned)
     ns = str(pinned) if pinned else f"{_worker(request.config)}-{uuid.uuid4().hex[:12]}"
-    as_of = getattr(request.config, "_dvc_as_of", None)
-    if as_of is not None:   # --dvc-as-of: the namespace's clock runs from that date
-        Clock(request.getfixturevalue("dvc_stack").info, ns).run_from(as_of.isoformat())
+    pin_namespace(request, ns)
     return ns
+
+
+def as_of(request: pytest.FixtureRequest) -> datetime | None:
+    """Where the test's namespace clock runs from: its `dvc_as_of` marker's date, else --dvc-as-of; None: the
+    stack's clock (real time: today's world, unless the stack was served --as-of)."""
+    marker = request.node.get_closest_marker("dvc_as_of")
+    if marker is None:
+        return getattr(request.config, "_dvc_as_of", None)
+    try:
+        return parse_as_of(str(marker.args[0] if marker.args else marker.kwargs.get("date", "")))
+    except InvalidAsOf as exc:
+        raise pytest.UsageError(f"dvc_as_of marker of {request.node.nodeid}: {exc}") from exc
+
+
+def pin_namespace(request: pytest.FixtureRequest, ns: str) -> None:
+    """Run the namespace's clock from the test's date (`as_of`), when it has one: its world is that date's."""
+    moment = as_of(request)
+    if moment is not None:
+        Clock(request.getfixturevalue("dvc_stack").info, ns).run_from(moment.isoformat())
 
 
 def reset_namespace(info: StackInfo, namespace: str) -> None:
@@ -361,33 +382,36 @@ def dvc_seed(request: pytest.FixtureRequest) -> int:
 
 
 @pytest.fixture
-def dvc_data(request: pytest.FixtureRequest, dvc_seed: int) -> DataFactory:
-    """The test's data; its addresses are two-level when --dvc-as-of is in the two-tier world (from 2025-07-01)."""
-    as_of = getattr(request.config, "_dvc_as_of", None)
+def dvc_world(dvc_platform: Platform) -> World:
+    """The world of the test's namespace: the rules of its clock's date (mocks.core.world), as the stack says."""
+    return world_on(date.fromisoformat(str(dvc_platform.national.world()["day"])))
+
+
+@pytest.fixture
+def dvc_data(dvc_seed: int, request: pytest.FixtureRequest, dvc_world: World) -> DataFactory:
+    """The test's data; its addresses are two-level in the two-tier world (from 2025-07-01), three-level before."""
     return DataFactory(seed=dvc_seed, scope=f"{zlib.crc32(_test_id(request.node).encode()):08x}",
-                       two_levels=as_of is not None and world_on(as_of.date()).two_tiers)
+                       two_levels=dvc_world.two_tiers)
 
 
 @pytest.fixture
 def dvc_citizen(dvc_platform: Platform, dvc_data: DataFactory) -> dict[str, Any]:
-    """A citizen registered and confirmed on the national portal: the registration plus `username`."""
-    account = dvc_data.citizen()
-    registered = dvc_platform.national.register_active(account)
-    return {**account, "username": registered["username"]}
+    """A citizen who logs in in the namespace's world: the registration plus `username` and `log_in` — a DVCQG
+    account confirmed with the one-time code ("password") before 1 July 2024, a level-2 VNeID identity ("vneid")
+    from then on (harness.clients.Platform.ready_account)."""
+    return dvc_platform.ready_account(dvc_data.citizen())
 
 
 @pytest.fixture
 def dvc_business(dvc_platform: Platform, dvc_data: DataFactory) -> dict[str, Any]:
-    account = dvc_data.business()
-    registered = dvc_platform.national.register_active(account)
-    return {**account, "username": registered["username"]}
+    """A business that logs in in the namespace's world (VNeID, held by a representative, from 1 July 2025)."""
+    return dvc_platform.ready_account(dvc_data.business(), representative=dvc_data.citizen())
 
 
 @pytest.fixture
 def dvc_agency(dvc_platform: Platform, dvc_data: DataFactory) -> dict[str, Any]:
-    account = dvc_data.agency()
-    registered = dvc_platform.national.register_active(account)
-    return {**account, "username": registered["username"]}
+    """An agency that logs in in the namespace's world (VNeID, held by a representative, from 1 July 2025)."""
+    return dvc_platform.ready_account(dvc_data.agency(), representative=dvc_data.citizen())
 
 
 # -- steps and failure artefacts -------------------------------------------------------------------

@@ -79,9 +79,8 @@ def test_serve_writes_stack_json_and_a_restart_keeps_dossiers(tmp_path: Path, ba
             end_group(second)
 
         platform = Platform.connect(info, namespace="restart")
-        citizen = DataFactory(seed=11, scope="serve").citizen()
-        platform.national.register_active(citizen)
-        platform.provincial.login_sso(citizen["id_number"], citizen["password"])
+        citizen = platform.ready_account(DataFactory(seed=11, scope="serve").citizen())   # today's world: VNeID
+        platform.provincial.log_in(citizen, platform.vneid)
         dossier = platform.provincial.submit("9.100006")      # level 3, fee paid at the counter
         ready = platform.provincial.result_ready(dossier["code"])
         assert ready["status"] == 9
@@ -96,7 +95,7 @@ def test_serve_writes_stack_json_and_a_restart_keeps_dossiers(tmp_path: Path, ba
         info = wait_for_stack(state, again)
         assert info.admin_token == stack_json["admin_token"]        # same credentials after a restart
         platform = Platform.connect(info, namespace="restart")
-        platform.provincial.login_sso(citizen["id_number"], citizen["password"])   # the account survived too
+        platform.provincial.log_in(citizen, platform.vneid)   # the identity and the linked account survived too
         kept = platform.provincial.dossier(dossier["code"])
         assert kept["status"] == 9 and kept["status_name"] == "Đã xử lý xong"
         assert [h["to_status"] for h in kept["history"]] == [h["to_status"] for h in ready["history"]]

@@ -36,6 +36,16 @@ class NationalClient(ServiceClient):
         self.confirm(registered["username"], self.latest_otp(registered["username"]))
         return registered
 
+    def account(self, username: str) -> dict[str, Any] | None:
+        """An account as the admin surface shows it (`linked_to_vneid`, `identity_level`, `tech_id`...); None when
+        there is none."""
+        answer = self.request("GET", f"/_admin/accounts/{username}", admin=True)
+        if answer.status_code == 404:
+            return None
+        if not answer.ok:
+            raise ClientError(answer)
+        return answer.json()  # type: ignore[no-any-return]
+
     def login(self, username: str, password: str) -> dict[str, Any]:
         return self.call("POST", "/api/v1/login", json={"username": username, "password": password})
 

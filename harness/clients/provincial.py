@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from typing import Any
 
 from .base import ServiceClient
@@ -48,7 +49,14 @@ class ProvincialClient(ServiceClient):
         complete_sso(self.session, self.url("/dang-nhap"), username, password, timeout=self.timeout)
         return self.me()
 
-    def login_vneid(self, username: str, password: str, app: VneidClient) -> dict[str, Any]:
+    def log_in(self, account: Mapping[str, Any], app: VneidClient | None = None) -> dict[str, Any]:
+        """Log in the way the account opens in the namespace's world (its `log_in`, harness.clients.Platform.
+        ready_account): the national SSO's password form, or DVCQG's VNeID log-in approved in `app`."""
+        if account.get("log_in") == "vneid":
+            return self.login_vneid(str(account["username"]), str(account["password"]), app)
+        return self.login_sso(str(account["username"]), str(account["password"]))
+
+    def login_vneid(self, username: str, password: str, app: VneidClient | None) -> dict[str, Any]:
         """Log in through DVCQG's "Đăng nhập bằng tài khoản định danh điện tử VNeID", approved in the app."""
         page = self.session.get(self.url("/dang-nhap"), timeout=self.timeout)   # DVCQG's SSO log-in page
         vneid_log_in(self.session, vneid_link(page), username, password, app)

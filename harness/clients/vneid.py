@@ -137,11 +137,13 @@ def _vneid_page(session: requests.Session, start_url: str, timeout: float) -> re
 
 
 def log_in(session: requests.Session, start_url: str, username: str, password: str,
-           app: VneidClient) -> requests.Response:
-    """A VNeID log-in approved in the app; the last page (the relying party's, after its callback)."""
+           app: VneidClient | None) -> requests.Response:
+    """A VNeID log-in approved in the app (`app` None: the namespace approves at once); the last page (the
+    relying party's, after its callback)."""
     login = VneidLogin.start(session, start_url, username, password)
     try:
-        app.approve(login.approval_id)
+        if app is not None:
+            app.approve(login.approval_id)
     except ClientError as exc:
         if exc.code != "APPROVAL_NOT_PENDING":   # else approved already: the namespace approves at once
             raise

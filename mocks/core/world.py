@@ -22,7 +22,8 @@ asks this module, never a date of its own:
 
 A namespace's world is the day on its clock (mocks/core/clock.py): `serve --as-of` sets the clock of
 every namespace that has not set its own, `POST /_admin/clock` one namespace's. A clock nobody set
-reads real time; its world is `UNSET_CLOCK_WORLD`'s day (below).
+reads real time: the default is today's world. The 2022 world of the seed letter is a date to pin
+(`SEED_DAY`: `--as-of 2022-03-15`, `--dvc-as-of`, a namespace's clock).
 """
 
 from __future__ import annotations
@@ -38,11 +39,9 @@ VNEID_FOR_CITIZENS = date(2024, 7, 1)       # Decree 69/2024/NĐ-CP Art. 40(3) [
 VNEID_FOR_ORGANISATIONS = date(2025, 7, 1)  # Decree 69/2024/NĐ-CP Art. 40(4)
 TWO_TIERS = date(2025, 7, 1)                # Decision 759/QĐ-TTg; Resolutions 202/2025/QH15, 1659/NQ-UBTVQH15
 DECREE_118 = date(2025, 7, 1)               # Decree 118/2025/NĐ-CP, in force 1 July 2025
-SEED_DAY = date(2022, 1, 31)                # the seed letter's month (its figures are January 2022's)
-
-# The world of a namespace whose clock nobody set (no `serve --as-of`, no clock of its own): the seed's,
-# while today's journeys still log in with DVCQG passwords. None: the world of the real date.
-UNSET_CLOCK_WORLD: date | None = SEED_DAY
+# A working day of the seed letter's year, to pin the 2022 world on (its figures are January 2022's; the last
+# days of that January are Tết holidays, so the pin is a plain Tuesday in March).
+SEED_DAY = date(2022, 3, 15)
 AS_OF_HOUR = time(9, 0)
 EPOCH = date(1970, 1, 1)
 VN_OFFSET = 7 * 3600                     # `--as-of DAY` starts the clock on that day's working morning
@@ -82,11 +81,20 @@ class World:
         """Whether an account of that type (citizen | business | agency) logs in through VNeID."""
         return self.citizens_use_vneid if account_type == "citizen" else self.organisations_use_vneid
 
+    def said(self) -> str:
+        """The world in one line, for the reports and summaries."""
+        log_in = ("citizens and organisations log in with VNeID" if self.organisations_use_vneid else
+                  "citizens log in with VNeID, organisations with DVCQG passwords" if self.citizens_use_vneid else
+                  "DVCQG passwords and registration with a one-time code")
+        tiers = "two tiers (province, commune)" if self.two_tiers else "three tiers (province, district, commune)"
+        return f"the world of {self.day.isoformat()}: {log_in}; {tiers}; Decree {self.one_stop_decree}"
+
     def to_json(self) -> dict[str, object]:
         return {"day": self.day.isoformat(), "citizens_use_vneid": self.citizens_use_vneid,
                 "organisations_use_vneid": self.organisations_use_vneid, "two_tiers": self.two_tiers,
                 "tiers": ["province", "commune"] if self.two_tiers else ["province", "district", "commune"],
-                "one_stop_decree": self.one_stop_decree, "boundary_free_filing": self.boundary_free_filing}
+                "one_stop_decree": self.one_stop_decree, "boundary_free_filing": self.boundary_free_filing,
+                "said": self.said()}
 
 
 @lru_cache(maxsize=4096)
@@ -97,14 +105,11 @@ def world_on(day: date) -> World:
 class Worlds:
     """The world of each namespace, from its clock."""
 
-    def __init__(self, clock: Clock, unset: date | None = UNSET_CLOCK_WORLD) -> None:
+    def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self.unset = unset
 
     def of(self, ns: str) -> World:
-        seconds, source = self.clock.instant(ns)
-        if source == "real" and self.unset is not None:
-            return world_on(self.unset)
+        seconds, _ = self.clock.instant(ns)
         # Vietnam keeps UTC+7 all year: the day without a time-zone conversion (this runs on every catalogue read)
         return world_on(EPOCH + timedelta(days=int((seconds + VN_OFFSET) // 86400)))
 

@@ -188,7 +188,8 @@ class Offering:
             "fee": {"amount": p.fee.amount, "timing": p.fee.timing, "description": p.fee.description,
                     "per_copy": p.fee.per_copy},
             "result_by_post": p.result_by_post, "processing_days": p.processing_days,
-            "applicant_types": list(p.applicant_types),
+            "applicant_types": list(p.applicant_types), "identity_level": p.identity_level,
+            **({"moved": {"from": p.moved_from, "to": p.tier, "source": p.moved_source}} if p.moved_from else {}),
             "form_fields": [f.to_json() for f in p.form_fields],
             "attachments": [{"code": a.code, "name": a.name, "required": a.required} for a in p.attachments],
         }

@@ -179,7 +179,7 @@ def router(portal: ProvincialPortal, auth: OfficerAuth, templates: Templates) ->
                      error: str | None = None, flash: str | None = None,
                      problems: list[FieldProblem] | None = None) -> Response:
         d = workflow.dossier(ns, officer, ma)
-        procedure = catalogue.require_procedure(d.procedure_code)
+        procedure = portal.catalogues.require_procedure(d.procedure_code)     # the dossier's era, whichever
         response = render(
             "officer/dossier.html", officer, status=status, page_title=f"Hồ sơ {d.code}", dossier=d,
             procedure=procedure, mark=workflow.deadline(ns, d), allowed=workflow.allowed_actions(officer, d),

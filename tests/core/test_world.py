@@ -39,14 +39,16 @@ def test_the_cut_over_dates(day: date, citizens: bool, organisations: bool, two_
 def test_a_namespace_s_world_follows_its_clock(tmp_path: Path) -> None:
     clock = Clock(Store(tmp_path / "control.db"))
     worlds = Worlds(clock)
-    # nobody set a clock: the seed's world, whatever the real date
-    assert worlds.of("a") == World(SEED_DAY) and worlds.describe("a")["clock"] == "real"
+    # nobody set a clock: today's world (the real date's)
+    today = datetime.now(VN_TZ).date()
+    assert worlds.of("a") == World(today) and worlds.describe("a")["clock"] == "real"
     clock.set("a", datetime(2025, 6, 30, 23, 59, tzinfo=VN_TZ))
     assert not worlds.of("a").two_tiers
     clock.advance("a", 60)                      # across midnight: the next world
-    assert worlds.of("a").two_tiers and worlds.of("b") == World(SEED_DAY)
-    # with no unset-world, a clock nobody set is in the real date's world
-    assert Worlds(clock, unset=None).of("b").day == datetime.now(VN_TZ).date()
+    assert worlds.of("a").two_tiers and worlds.of("b").day == datetime.now(VN_TZ).date()
+    # the 2022 world is a date to pin
+    clock.set("c", datetime.combine(SEED_DAY, datetime.min.time(), VN_TZ))
+    assert not worlds.of("c").citizens_use_vneid and worlds.of("c").day == SEED_DAY
 
 
 def test_the_stack_clock_runs_every_namespace_that_sets_none(tmp_path: Path) -> None:
@@ -104,7 +106,8 @@ def test_serve_as_of_runs_the_stack_from_that_date(tmp_path: Path) -> None:
     try:
         world = requests.get(f"{again.urls['national']}/_admin/world",
                              headers={"X-Admin-Token": again.info.admin_token}, timeout=10).json()
-        assert world["clock"] == "real" and world["day"] == SEED_DAY.isoformat() and again.info.as_of is None
+        assert world["clock"] == "real" and again.info.as_of is None
+        assert world["day"] == datetime.now(VN_TZ).date().isoformat() and world["citizens_use_vneid"]
     finally:
         again.stop()
 

@@ -60,10 +60,11 @@ def test_smoke_passes_and_leaves_the_reports(load_stack: Stack, tmp_path: Path) 
     assert summary["consistency"]["ok"] and summary["consistency"]["checked_payments"] >= 1
     assert all(state.startswith("checked on") for state in summary["consistency"]["fields"].values()), summary
     assert "SLO" in out and "PASS" in out and "NO DATA" not in out
-    # the verdict line says what was judged: the profile, the host, the namespace, the date on its clock
+    # the verdict line says what was judged: the profile, the host, the namespace, the world of its clock's date
     verdict = next(line for line in out.splitlines() if "every SLO held" in line)
     assert re.search(rf"profile smoke on {re.escape(load_stack.urls['provincial'])}, namespace load-[\w-]+, "
-                     r"clock \d{4}-\d{2}-\d{2}", verdict), verdict
+                     r"the world of \d{4}-\d{2}-\d{2}: citizens and organisations log in with VNeID", verdict), verdict
+    assert summary["clock"].startswith("the world of ")
 
 
 def test_failing_requests_fail_the_run_and_name_the_slo(load_stack: Stack, tmp_path: Path) -> None:

@@ -12,8 +12,11 @@ import requests
 
 from harness.stack import Stack
 from mocks.national.oidc import s256
+from tests.worlds import IN_2022
 
 from .conftest import PASSWORD, active_citizen, forms, submit
+
+pytestmark = IN_2022   # the 2022 world's rules (tests/worlds.py)
 
 T = 5
 

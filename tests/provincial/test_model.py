@@ -226,6 +226,7 @@ def test_the_daily_counter_per_agency_restarts_the_next_day(portal: ProvincialPo
     portal.clock.set("t", datetime(2024, 5, 16, 0, 5, tzinfo=VN_TZ))
     assert submit(portal, citizen).code == f"{LLTP_AGENCY}-240516-0001"
     # Another namespace has its own counters.
+    portal.clock.set("u", datetime(2024, 5, 16, 0, 5, tzinfo=VN_TZ))    # another namespace, the same world
     other_ns, _ = portal.accounts.link_sso("u", claims())
     assert submit(portal, other_ns, ns="u").code.endswith("-0001")
 
@@ -498,6 +499,7 @@ def test_account_linking_three_rules(portal: ProvincialPortal) -> None:
 
 def test_reset_erases_the_namespace_only(portal: ProvincialPortal, citizen: Any) -> None:
     d = submit(portal, citizen)
+    portal.clock.set("u", datetime(2024, 5, 15, 9, 30, tzinfo=VN_TZ))    # another namespace, the same world
     other, _ = portal.accounts.link_sso("u", claims())
     kept = submit(portal, other, ns="u")
     portal.reset("t")
