@@ -636,14 +636,20 @@ def _start_provincial_log_in(portals: Portals) -> None:
     portals.provincial.start_log_in()
 
 
+def _waiting_for_the_app(portals: Portals, citizen: Mapping[str, Any], name: str) -> None:
+    """From the provincial portal's log-in to VNeID's wait for the holder's app (the number and password given)."""
+    with step(name):
+        _start_provincial_log_in(portals)
+        refused = portals.national.start_vneid(str(citizen["username"]), str(citizen["password"]))
+        assert not refused, f"VNeID's log-in did not wait for the app: {refused}"
+
+
 def vneid_log_in_by_app(portals: Portals, app: Any, back_office: PortalBackOffice,
                         citizen: Mapping[str, Any]) -> None:
     """The holder's app is asked and nobody else's; approved there, the citizen is back on the provincial portal,
     whose first log-in made the local account."""
-    with step("Đăng nhập bằng tài khoản định danh điện tử VNeID: số định danh và mật khẩu, chờ ứng dụng xác nhận"):
-        _start_provincial_log_in(portals)
-        refused = portals.national.start_vneid(str(citizen["username"]), str(citizen["password"]))
-        assert not refused, f"VNeID's log-in did not wait for the app: {refused}"
+    _waiting_for_the_app(portals, citizen, "Đăng nhập bằng tài khoản định danh điện tử VNeID: số định danh và mật "
+                                           "khẩu, chờ ứng dụng xác nhận")
     with step("Ứng dụng VNeID của chủ tài khoản nhận yêu cầu xác nhận, rồi xác nhận"):
         asked = app.pending(str(citizen["username"]))
         assert len(asked) == 1 and asked[0]["method"] == "password", f"the app shows {asked}"
@@ -677,10 +683,7 @@ def _nothing_made(platform: Platform, back_office: PortalBackOffice, citizen: Ma
 def vneid_approval_denied(portals: Portals, platform: Platform, app: Any, back_office: PortalBackOffice,
                           citizen: Mapping[str, Any]) -> str:
     """The holder denies the log-in in the app: the page says VNeID refused it, and no account is made."""
-    with step("Đăng nhập bằng VNeID, chờ ứng dụng xác nhận"):
-        _start_provincial_log_in(portals)
-        refused = portals.national.start_vneid(str(citizen["username"]), str(citizen["password"]))
-        assert not refused, f"VNeID's log-in did not wait for the app: {refused}"
+    _waiting_for_the_app(portals, citizen, "Đăng nhập bằng VNeID, chờ ứng dụng xác nhận")
     with step("Chủ tài khoản từ chối trên ứng dụng VNeID"):
         [asked] = app.pending(str(citizen["username"]))
         app.deny(asked["id"])
@@ -694,10 +697,7 @@ def vneid_approval_denied(portals: Portals, platform: Platform, app: Any, back_o
 def vneid_approval_expired(portals: Portals, app: Any, citizen: Mapping[str, Any]) -> str:
     """Nobody answers in the app: the approval expires, the page asks to log in again, and the next try goes
     through."""
-    with step("Đăng nhập bằng VNeID, chờ ứng dụng xác nhận"):
-        _start_provincial_log_in(portals)
-        refused = portals.national.start_vneid(str(citizen["username"]), str(citizen["password"]))
-        assert not refused, f"VNeID's log-in did not wait for the app: {refused}"
+    _waiting_for_the_app(portals, citizen, "Đăng nhập bằng VNeID, chờ ứng dụng xác nhận")
     with step("Yêu cầu xác nhận hết hạn (không ai trả lời trên ứng dụng)"):
         [asked] = app.pending(str(citizen["username"]))
         app.expire(asked["id"])

@@ -9,6 +9,7 @@ party; denied, it tells the relying party `access_denied`; expired, it shows the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,7 +24,7 @@ from mocks.core.oidc_provider import AuthorizationRedirect, AuthorizationRequest
 from mocks.core.throttle import TooManyAttempts
 from mocks.core.web import Session, Templates, WebSessions, check_csrf, form_fields, redirect
 
-from .approvals import APPROVAL_SECONDS
+from .approvals import APPROVAL_SECONDS, Approval
 from .identities import Identity
 from .model import VneidService
 
@@ -103,29 +104,39 @@ def ui_router(model: VneidService, sessions: WebSessions, templates: Templates) 
         check_csrf(session, form.get("csrf_token"))
         return auth, session
 
-    @router.post("/oauth2/authorize")
-    def authorize_password(request: Request, ns: Namespace, form: dict[str, str] = Depends(form_fields)) -> Response:
+    def asking(request: Request, ns: str, form: dict[str, str],
+               ask: Callable[[AuthorizationRequest, Session], Approval | Response]) -> Response:
+        """A form of the log-in page that asks the app (`ask`: the approval, or the page again): on to the wait."""
         started = posted(request, ns, form)
         if isinstance(started, Response):
             return started
         auth, session = started
-        username = form.get("username", "")[:50]
-        try:
-            identity = model.identities.authenticate(ns, username, form.get("password", ""))
-        except DomainError as exc:
-            return login_page(ns, session, request.url.query, auth, status=exc.status, refusal=exc, username=username)
-        approval = model.approvals.ask(ns, identity, session.sid)
+        approval = ask(auth, session)
+        if isinstance(approval, Response):
+            return approval
         return waiting(ns, session, approval.id, request.url.query)
+
+    @router.post("/oauth2/authorize")
+    def authorize_password(request: Request, ns: Namespace, form: dict[str, str] = Depends(form_fields)) -> Response:
+        def ask(auth: AuthorizationRequest, session: Session) -> Approval | Response:
+            username = form.get("username", "")[:50]
+            try:
+                identity = model.identities.authenticate(ns, username, form.get("password", ""))
+            except DomainError as exc:
+                return login_page(ns, session, request.url.query, auth, status=exc.status, refusal=exc,
+                                  username=username)
+            return model.approvals.ask(ns, identity, session.sid)
+
+        return asking(request, ns, form, ask)
 
     @router.post("/oauth2/authorize/qr")
     def authorize_qr(request: Request, ns: Namespace, form: dict[str, str] = Depends(form_fields)) -> Response:
-        started = posted(request, ns, form)
-        if isinstance(started, Response):
-            return started
-        _, session = started
-        approval, code = model.approvals.ask_qr(ns, session.sid)
-        session[f"qr:{approval.id}"] = code
-        return waiting(ns, session, approval.id, request.url.query)
+        def ask(_: AuthorizationRequest, session: Session) -> Approval:
+            approval, code = model.approvals.ask_qr(ns, session.sid)
+            session[f"qr:{approval.id}"] = code
+            return approval
+
+        return asking(request, ns, form, ask)
 
     @router.get("/dang-nhap/cho-xac-nhan/{approval_id}")
     def wait_for_the_app(request: Request, ns: Namespace, approval_id: str) -> Response:

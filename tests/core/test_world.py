@@ -166,3 +166,19 @@ def test_the_load_starts_its_namespace_clock_at_as_of(dvc_stack: Stack, ns: str)
     headers = {"X-Admin-Token": dvc_stack.info.admin_token, "X-DVC-Namespace": ns}
     world = requests.get(f"{dvc_stack.urls['provincial']}/_admin/world", headers=headers, timeout=10).json()
     assert world["clock"] == "namespace" and world["day"] == "2025-07-02" and world["two_tiers"]
+
+
+@pytest.mark.dvc_as_of("2022-03-15")
+def test_the_dvc_as_of_marker_pins_the_test_s_namespaces(dvc_stack: Stack, ns: str, dvc_world: World,
+                                                         dvc_citizen: dict[str, Any]) -> None:
+    """A test of the 2022 world's rules pins its date: the plugin's namespace and tests' `ns` run from it."""
+    assert dvc_world.day == date(2022, 3, 15) and not dvc_world.citizens_use_vneid
+    answer = requests.get(f"{dvc_stack.urls['national']}/_admin/world", timeout=10,
+                          headers={"X-Admin-Token": dvc_stack.info.admin_token, "X-DVC-Namespace": ns}).json()
+    assert answer["clock"] == "namespace" and answer["day"] == "2022-03-15"
+    assert dvc_citizen["log_in"] == "password"          # registered with its one-time code
+
+
+def test_without_a_pin_a_test_is_in_today_s_world(dvc_world: World, dvc_citizen: dict[str, Any]) -> None:
+    assert dvc_world.day == datetime.now(VN_TZ).date() and dvc_world.two_tiers
+    assert dvc_citizen["log_in"] == "vneid" and dvc_citizen["username"] == dvc_citizen["id_number"]
