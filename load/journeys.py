@@ -186,6 +186,10 @@ class LoadCitizens:
         self.pool.add(citizen)
 
     def log_in(self, ctx: JourneyContext, citizen: Mapping[str, Any]) -> None:
+        if ctx.logged_in == citizen["username"]:   # this visit logged them in already (`returning`): the national
+            ctx.portals.provincial.home()          # session is open, the SSO asks nothing
+            ctx.portals.provincial.expect_logged_in(str(citizen["full_name"]))
+            return
         steps_of.log_in_provincial(ctx.portals, citizen, app=ctx.app)
 
     def returning(self, ctx: JourneyContext) -> tuple[dict[str, Any], str]:
@@ -195,6 +199,7 @@ class LoadCitizens:
         # nobody of this process has submitted yet: this visitor submits first (measured, as it is a visit)
         citizen = self.new(ctx, fresh=True)
         steps_of.log_in_provincial(ctx.portals, citizen, app=ctx.app)
+        ctx.logged_in = str(citizen["username"])
         code = steps_of.submit_level3_dossier(ctx.portals, ctx.platform, ctx.procedure("level3_fee"), ctx.files)
         return citizen, code
 

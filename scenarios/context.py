@@ -56,6 +56,7 @@ class JourneyContext:
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     world: World | None = None          # the rules of the namespace's date (mocks.core.world); None: not known
     auto_approval: bool = False         # the namespace's VNeID app approves every log-in at once (the load)
+    logged_in: str = ""                 # the user name the driver's set-up left logged in on these portals
 
     @property
     def uses_vneid(self) -> bool:

@@ -29,7 +29,7 @@ import requests
 
 from harness.clients import Platform
 from harness.procedure_needs import NEEDS, ProcedureNeed
-from harness.steps import skipped, step
+from harness.steps import StepUnavailable, skipped, step
 from scenarios.portal import DossierView, PortalBackOffice, Portals, PostalAddress, Submission
 
 # Circular 32/2017: a level-3/4 service is reachable within 3 clicks of the home page.
@@ -788,12 +788,17 @@ def eve_of_two_tiers(platform: Platform) -> None:
         platform.national.set_clock(BEFORE_TWO_TIERS, frozen=False)
 
 
-def dossier_crossing_1_july_2025(portals: Portals, platform: Platform, files: SampleFiles) -> str:
+def dossier_crossing_1_july_2025(portals: Portals, platform: Platform, back_office: PortalBackOffice,
+                                 files: SampleFiles) -> str:
     """A dossier at a district agency on 30 June 2025 (`eve_of_two_tiers`, the citizen then logged in); the clock
     crosses into 1 July: the dossier goes on at the receiving unit under its code, on both portals, and the
-    national portal is told the new unit. Returns the code."""
+    national portal is told the new unit. Returns the code. The procedure comes from the portal's catalogue of
+    that day (its back office): a portal with no district-level procedure then skips the journey."""
     with step("Chọn thủ tục cấp huyện trong danh mục ngày 30/06/2025"):
-        procedure = pick_for(platform, DISTRICT_LEVEL_3)
+        try:
+            procedure = pick_for(back_office, DISTRICT_LEVEL_3)
+        except LookupError as exc:
+            raise StepUnavailable(str(exc)) from None
     code = submit_dossier(portals, platform, procedure, Submission(files=files.good, result_delivery="counter"))
     with step("Đồng hồ sang 01/07/2025: chính quyền hai cấp"):
         platform.national.set_clock(AFTER_TWO_TIERS, frozen=False)

@@ -221,7 +221,7 @@ def two_tier_former_district_procedure_at_a_commune(ctx: JourneyContext) -> None
 def two_tier_dossier_crossing_1_july_2025(ctx: JourneyContext) -> None:
     journeys.eve_of_two_tiers(ctx.platform)     # first: the citizen is one of that date's world
     _logged_in(ctx)
-    journeys.dossier_crossing_1_july_2025(ctx.portals, ctx.platform, ctx.files)
+    journeys.dossier_crossing_1_july_2025(ctx.portals, ctx.platform, ctx.back_office, ctx.files)
 
 
 # -- the entries ----------------------------------------------------------------------------------------------------
@@ -281,7 +281,7 @@ JOURNEYS: tuple[Journey, ...] = (
             two_tier_former_district_procedure_at_a_commune, procedures=("former_district",), drivers=TODAY),
     Journey("two_tier_dossier_crossing_1_july_2025", 10, "Hồ sơ tại cơ quan cấp huyện qua ngày 01/7/2025: chuyển "
             "cho đơn vị tiếp nhận · a dossier crossing 1 July 2025", two_tier_dossier_crossing_1_july_2025,
-            control=("clock", "outbox"), drivers=TODAY),
+            back_office=("catalogue",), control=("clock", "outbox"), drivers=TODAY),
 )
 BY_NAME: dict[str, Journey] = {j.name: j for j in JOURNEYS}
 

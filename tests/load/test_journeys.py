@@ -196,3 +196,11 @@ def test_the_2022_world_s_load_registers_and_logs_in_with_dvcqg_passwords(world:
     [citizen] = visits.citizens.pool.citizens
     account = visits.platform.national.account(citizen.account["username"])
     assert account is not None and not account["linked_to_vneid"]
+
+
+def test_a_first_visit_to_track_submits_then_tracks_in_one_session(world: dict[str, Any]) -> None:
+    """Nobody of the process has submitted yet: the visitor submits first, logged in, then tracks without logging
+    in again (the national session is open: a second VNeID log-in would find no form to fill)."""
+    visits: journeys.Visits = world["visits"]
+    assert visits.citizens.pool.pick(random.Random(0), with_dossiers=True) is None
+    assert visits.run("track", CountingSession()) == ("ok", None)

@@ -323,6 +323,7 @@ def test_seed_creates_active_accounts_idempotently(model: NationalPortal) -> Non
 
 def test_reset_forgets_only_the_namespace(model: NationalPortal) -> None:
     model.seed(NS)
+    model.clock.set("other", START)            # another namespace of the same world
     model.seed("other")
     model.accounts.register(NS, reg())
     model.reset(NS)
