@@ -435,16 +435,26 @@ def submit_level4_and_pay(portals: Portals, platform: Platform, procedure: Proce
 
 
 # -- 6. the result by post ------------------------------------------------------------------------------------
+def submit_by_post(portals: Portals, platform: Platform, procedure: ProcedurePick, files: SampleFiles,
+                   address: PostalAddress, check: str) -> tuple[str, DossierView]:
+    """A dossier with the result by post, paid online: every level of the address is kept (two or three)."""
+    code = submit_dossier(portals, platform, procedure, Submission(
+        files=files.good, result_delivery="post", payment="online", postal_address=address))
+    with step(check):
+        view = portals.provincial.open_dossier(code)
+        parts = [p for p in (address.address, address.district, address.commune, address.province) if p]
+        assert all(part in view.postal_address for part in parts), (
+            f"the dossier shows the address {view.postal_address!r}, not every part of {parts}")
+    return code, view
+
+
 def postal_return(portals: Portals, platform: Platform, back_office: PortalBackOffice, procedure: ProcedurePick,
                   files: SampleFiles, address: PostalAddress) -> str:
     """Level 4 with the result by post: address kept, result held until paid online, tracked, delivered (10)."""
     assert procedure.result_by_post and procedure.fee > 0, "a procedure with a fee and a postal return is needed"
-    code = submit_dossier(portals, platform, procedure, Submission(
-        files=files.good, result_delivery="post", payment="online", postal_address=address))
-    with step("Kiểm tra: địa chỉ nhận kết quả qua bưu chính được lưu"):
-        view = portals.provincial.open_dossier(code)
-        assert address.address in view.postal_address and address.district in view.postal_address, (
-            f"the dossier shows the address {view.postal_address!r}")
+    code, view = submit_by_post(portals, platform, procedure, files, address,
+                                "Kiểm tra: địa chỉ nhận kết quả qua bưu chính được lưu")
+    with step("Kiểm tra: chưa có vận đơn"):
         assert not view.waybill
     with step("Có kết quả khi chưa thanh toán: kết quả bị giữ lại (trạng thái 6)"):
         back_office.result_ready(code)
@@ -773,12 +783,8 @@ def former_district_procedure_at_a_commune(portals: Portals, platform: Platform,
     (province and commune, ward or special zone). Returns the dossier code."""
     assert procedure.tier == "commune", f"{procedure.name} is not offered at a commune: {procedure.tier}"
     assert not address.district and address.commune, f"not a two-level address: {address}"
-    code = submit_dossier(portals, platform, procedure, Submission(
-        files=files.good, result_delivery="post", payment="online", postal_address=address))
-    with step("Kiểm tra: hồ sơ của xã, địa chỉ hai cấp được lưu"):
-        view = portals.provincial.open_dossier(code)
-        assert address.commune in view.postal_address and address.province in view.postal_address, (
-            f"the dossier shows the address {view.postal_address!r}")
+    code, _ = submit_by_post(portals, platform, procedure, files, address,
+                             "Kiểm tra: hồ sơ của xã, địa chỉ hai cấp được lưu")
     return code
 
 
