@@ -19,7 +19,8 @@ import hashlib
 import re
 import struct
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -721,11 +722,9 @@ def legacy_account_refused_then_linked(portals: Portals, platform: Platform, app
                                        person: Mapping[str, Any]) -> None:
     """An account DVCQG registered before 1 July 2024: its password is refused with a message naming VNeID and how to
     link; the first VNeID log-in links it by the ID number (the same TechID)."""
-    with step("Chuẩn bị: tài khoản Cổng DVC quốc gia đăng ký trước ngày 01/7/2024"):
-        now = str(platform.national.clock()["now"])
+    with step("Chuẩn bị: tài khoản Cổng DVC quốc gia đăng ký trước ngày 01/7/2024"), clock_kept(platform):
         platform.national.set_clock(BEFORE_VNEID, frozen=False)
         username = str(platform.national.register_active(dict(person))["username"])
-        platform.national.set_clock(now, frozen=False)
         before = platform.national.account(username)
         assert before is not None and not before["linked_to_vneid"]
     with step("Đăng nhập bằng mật khẩu Cổng DVC quốc gia: bị từ chối, hướng dẫn dùng VNeID"):
@@ -786,6 +785,20 @@ def former_district_procedure_at_a_commune(portals: Portals, platform: Platform,
     code, _ = submit_by_post(portals, platform, procedure, files, address,
                              "Kiểm tra: hồ sơ của xã, địa chỉ hai cấp được lưu")
     return code
+
+
+@contextmanager
+def clock_kept(platform: Platform) -> Iterator[None]:
+    """The namespace's clock as it was, once a journey that moves it is done (a pinned namespace, --dvc-namespace,
+    holds the next journeys and the load too)."""
+    before = platform.national.clock()
+    try:
+        yield
+    finally:
+        if before.get("mode") in ("real", "stack"):
+            platform.national.call("POST", "/_admin/clock", admin=True, json={"real": True})
+        else:
+            platform.national.set_clock(str(before["now"]), frozen=before.get("mode") == "frozen")
 
 
 def eve_of_two_tiers(platform: Platform) -> None:

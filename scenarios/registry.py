@@ -219,9 +219,10 @@ def two_tier_former_district_procedure_at_a_commune(ctx: JourneyContext) -> None
 
 
 def two_tier_dossier_crossing_1_july_2025(ctx: JourneyContext) -> None:
-    journeys.eve_of_two_tiers(ctx.platform)     # first: the citizen is one of that date's world
-    _logged_in(ctx)
-    journeys.dossier_crossing_1_july_2025(ctx.portals, ctx.platform, ctx.back_office, ctx.files)
+    with journeys.clock_kept(ctx.platform):
+        journeys.eve_of_two_tiers(ctx.platform)     # first: the citizen is one of that date's world
+        _logged_in(ctx)
+        journeys.dossier_crossing_1_july_2025(ctx.portals, ctx.platform, ctx.back_office, ctx.files)
 
 
 # -- the entries ----------------------------------------------------------------------------------------------------
