@@ -15,6 +15,7 @@ from mocks.core.errors import DomainError
 from mocks.core.namespace import check as check_namespace
 
 from . import load_cmd, seed_history
+from .arguments import as_of as _as_of
 from .arguments import namespace as _namespace
 from .exits import EXIT_OK, fail
 from .stack import Stack, StackError, describe, lock_state_dir
@@ -44,7 +45,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return fail("serve", exc)
     try:
         stack = Stack.start(state_dir, bind=args.bind, base_port=args.base_port or None,  # 0: any free ports
-                            default_namespace=args.default_namespace)
+                            default_namespace=args.default_namespace, as_of=args.as_of)
     except (StackError, OSError, sqlite3.Error) as exc:  # a folder we may enter but not fill, for one
         lock.release()
         return fail("serve", exc)
@@ -83,7 +84,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         state_dir=args.state_dir, report_dir=args.report_dir, suite=args.suite, workers=args.workers,
         seed=args.seed, keyword=args.keyword, headed=args.headed, pages=args.pages, pytest_args=extra,
         smoke=args.smoke, namespace=args.namespace, hooks=args.hooks, load_host=args.load_host,
-        load_api=args.load_api, load_profile=args.load_profile, driver=args.driver, api=args.api,
+        load_api=args.load_api, load_profile=args.load_profile, driver=args.driver, api=args.api, as_of=args.as_of,
         browser=args.browser, video=args.video, slowmo=args.slowmo,
     ))
 
@@ -102,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--default-namespace", type=_namespace, default=None, metavar="NAME",
                        help="the namespace of requests that name none (a real portal's back end sends no "
                             f"X-DVC-Namespace); default: ${DEFAULT_NAMESPACE_VARIABLE} or 'default'")
+    serve.add_argument("--as-of", type=_as_of, default=None, metavar="DATE",
+                       help="run the clock of every namespace that sets none from DATE (YYYY-MM-DD: its 09:00, or an "
+                            "ISO time): the emulators answer with the rules of that date (default: real time)")
     add_serve_workers_option(serve)
     serve.set_defaults(func=cmd_serve)
 
@@ -148,6 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--load-profile", default=None, metavar="NAME|PATH",
                      help="the load profile after the journeys (default smoke): a shipped name or your own TOML, "
                           "e.g. with SLO groups that match your portal's requests (docs/load.md)")
+    run.add_argument("--as-of", type=_as_of, default=None, metavar="DATE",
+                     help="every journey's namespace clock runs from DATE (pytest's --dvc-as-of; YYYY-MM-DD: its "
+                          "09:00, or an ISO time), the smoke load's too: the emulators answer with that date's rules")
     run.add_argument("pytest_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     run.set_defaults(func=cmd_run)
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import requests
 
-from .stack import StackInfo
+from mocks.core.config import SERVICES
 
-SERVICES = ("national", "provincial", "payment", "postal")
+from .stack import StackInfo
 
 
 class UnknownName(LookupError):
@@ -107,6 +107,14 @@ class Clock(_Admin):
         self._kick()
         return now
 
+    def run_from(self, iso_time: str) -> str:
+        """A new namespace's clock runs from `iso_time` (--dvc-as-of): nothing of it waits, nothing to kick."""
+        return self._call("POST", "national", "/_admin/clock", json={"set": iso_time, "frozen": False})["now"]
+
+    def world(self) -> dict[str, Any]:
+        """The namespace's world: the rules of its clock's date (mocks.core.world)."""
+        return self._call("GET", "national", "/_admin/world")
+
     def advance(self, *, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0) -> str:
         total = seconds + 60 * minutes + 3600 * hours
         now = self._call("POST", "national", "/_admin/clock", json={"advance_days": days, "advance_seconds": total})
@@ -119,7 +127,8 @@ class Clock(_Admin):
     def _kick(self) -> None:
         """Time moved: every service retries its pending outgoing calls now."""
         for service in SERVICES:
-            self._call("POST", service, "/_admin/outbox/flush")
+            if service in self.info.services:
+                self._call("POST", service, "/_admin/outbox/flush")
 
 
 class Journal(_Admin):

@@ -28,11 +28,13 @@ import sys
 import threading
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from mocks.core.config import DEFAULT_STATE_DIR
 
+from .arguments import as_of as as_of_argument
 from .arguments import namespace as namespace_argument
 from .children import sigterm_as_interrupt, start_child, stop_child
 
@@ -103,6 +105,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--api", default=None, metavar="MODULE:FACTORY",
                    help="the HTTP layer of your portal (default load.api:emulator_api)")
     p.add_argument("--seed", type=int, default=None, metavar="N", help="test data seed")
+    p.add_argument("--as-of", type=as_of_argument, default=None, metavar="DATE",
+                   help="the run's namespace clock runs from DATE (YYYY-MM-DD: its 09:00, or an ISO time): the "
+                        "emulators answer with the rules of that date")
     p.add_argument("--no-check", action="store_true", help="skip the consistency check")
     p.add_argument("--explain", action="store_true", help="print the profile and its campaign model, do not run")
     p.add_argument("--check-api", default=None, metavar="MODULE:FACTORY",
@@ -134,7 +139,7 @@ def cmd_load(args: argparse.Namespace) -> int:
         profile=profile, host=args.host, state_dir=args.state_dir, report_dir=args.report_dir,
         processes=args.processes, expect_workers=args.expect_workers, master_bind_host=args.master_bind_host,
         master_bind_port=args.master_bind_port, namespace=args.namespace, api=args.api, seed=args.seed,
-        check=not args.no_check,
+        check=not args.no_check, as_of=args.as_of,
     ))
 
 
@@ -143,7 +148,7 @@ class LoadOptions:
                  report_dir: Path = Path(DEFAULT_REPORT_DIR), processes: int | None = None,
                  expect_workers: int | None = None, master_bind_host: str = "*", master_bind_port: int = 5557,
                  namespace: str | None = None, api: str | None = None, seed: int | None = None,
-                 check: bool = True, echo: TextIO | None = None) -> None:
+                 check: bool = True, echo: TextIO | None = None, as_of: datetime | None = None) -> None:
         self.profile = profile
         self.host = host.rstrip("/") if host else None
         self.state_dir = state_dir
@@ -157,6 +162,7 @@ class LoadOptions:
         self.seed = seed
         self.check = check
         self.echo = echo or sys.stdout
+        self.as_of = as_of          # the namespace's clock runs from it (--as-of)
 
 
 def explain(profile: Any) -> str:
@@ -298,6 +304,8 @@ def run_load(opts: LoadOptions) -> int:
     started = time.monotonic()
     interrupted = False
     try:
+        if opts.as_of is not None and admin_token:     # before the first call in the namespace: its world
+            _start_clock(services, admin_token, opts.namespace, opts.as_of)
         try:    # each journey of the mix gets its procedures, or the run stops here, before Locust starts
             config["catalogue"] = _catalogue(opts, profile, services, admin_token, officers=bool(
                 profile.officers and admin_token and not no_check))
@@ -397,7 +405,7 @@ def run_load(opts: LoadOptions) -> int:
                    EXIT_DATA_LOST: "DATA LOST (the consistency check failed)",
                    EXIT_ERROR: "INTERRUPTED: partial reports (the SLOs measured on what ran)"}[exit_code]
         print(f"\ndvc-harness load: {verdict} — exit {exit_code} after {time.monotonic() - started:.0f} s; "
-              f"profile {profile.name} on {services['provincial']}, namespace {opts.namespace}, clock {clock}; "
+              f"profile {profile.name} on {services['provincial']}, namespace {opts.namespace}, {clock}; "
               f"reports in {opts.report_dir} ({html.name if html else 'no HTML'} beside locust.html)",
               file=out, flush=True)
         return exit_code
@@ -429,18 +437,27 @@ def _preflight_error(exc: Exception, host: str) -> str:
     return f"cannot read the catalogue of {host} before the run: {type(exc).__name__}: {exc}"
 
 
+def _start_clock(services: dict[str, str], admin_token: str, namespace: str, as_of: datetime) -> None:
+    import requests
+
+    answer = requests.post(f"{services['national']}/_admin/clock", json={"set": as_of.isoformat(), "frozen": False},
+                           headers={"X-Admin-Token": admin_token, "X-DVC-Namespace": namespace}, timeout=10)
+    answer.raise_for_status()
+
+
 def _clock(services: dict[str, str], admin_token: str | None, namespace: str) -> str:
-    """The date on the namespace's clock (the emulators'), for the verdict line; the real date without them."""
+    """The namespace's world (the date on the emulators' clock and its rules), for the verdict line and the
+    summaries; the real date without them."""
     import requests
 
     today = time.strftime("%Y-%m-%d")
     if not admin_token:
         return f"{today} (real time: no emulated stack)"
     try:
-        answer = requests.get(f"{services['national']}/_admin/clock", timeout=10,
+        answer = requests.get(f"{services['national']}/_admin/world", timeout=10,
                               headers={"X-Admin-Token": admin_token, "X-DVC-Namespace": namespace})
         answer.raise_for_status()
-        return str(answer.json()["now"])[:10]
+        return str(answer.json()["said"])
     except (requests.RequestException, ValueError, KeyError, TypeError):
         return f"{today} (real time: the emulators' clock did not answer)"
 
@@ -470,19 +487,19 @@ def check_api(target: str, *, host: str | None, state_dir: Path, namespace: str,
     services = {**(info.services if info else {}), **({"provincial": host.rstrip("/")} if host else {})}
     for name in ("national", "payment", "postal"):
         services.setdefault(name, services["provincial"])
-    register = None
+    register, app = None, None
     if info is not None:
         platform = Platform.connect(info, namespace=namespace)
         data = DataFactory(scope=namespace)
+        app = platform.vneid
 
-        def register() -> dict[str, Any]:
-            account = data.citizen()
-            return {**account, "username": platform.national.register_active(account)["username"]}
+        def register() -> dict[str, Any]:   # one who logs in in the namespace's world
+            return platform.ready_account(data.citizen())
 
     print(f"dvc-harness load: checking {target} against {services['provincial']} (namespace {namespace})", file=out)
     with requests.Session() as session:
         bundle = factory(session, services, namespace=namespace, admin_token=info.admin_token if info else None)
-        results = check_seam(bundle, register)
+        results = check_seam(bundle, register, app)
     print(report(results), file=out, flush=True)
     return EXIT_OK if all(r.ok for r in results) else EXIT_ERROR
 
@@ -499,7 +516,8 @@ def _write_html(report_dir: Path, out: TextIO) -> Path | None:
 
 
 def run_smoke(state_dir: Path, report_dir: Path, *, echo: TextIO | None = None, host: str | None = None,
-              api: str | None = None, namespace: str | None = None, profile: str | None = None) -> tuple[int, bool]:
+              api: str | None = None, namespace: str | None = None, profile: str | None = None,
+              as_of: datetime | None = None) -> tuple[int, bool]:
     """For `dvc-harness run`: a load profile (smoke unless `profile` names another) after the journeys, reports
     in REPORT/load/ — on the emulated portal, or on `host` through `api` (a team's portal); (exit code,
     interrupted)."""
@@ -507,7 +525,7 @@ def run_smoke(state_dir: Path, report_dir: Path, *, echo: TextIO | None = None, 
 
     folder = report_dir / "load"
     code = run_load(LoadOptions(profiles.load(profile or DEFAULT_PROFILE), state_dir=state_dir, report_dir=folder,
-                                echo=echo, host=host, api=api, namespace=namespace))
+                                echo=echo, host=host, api=api, namespace=namespace, as_of=as_of))
     try:
         interrupted = bool(json.loads((folder / "load-summary.json").read_text(encoding="utf-8")).get("interrupted"))
     except (OSError, ValueError):

@@ -29,6 +29,8 @@ class ProcedureNeed:
     tier: str | None = "province"
     applicant_type: int | None = 1      # 1 citizen, 2 business, 3 agency (LoaiDoiTuong)
     per_copy: bool | None = None        # the fee is by copy (the amount follows a form field)
+    moved_from: str | None = None       # moved from that tier on 1 July 2025 (the item's `moved.from`)
+    identity_level: int | None = None   # the VNeID identity level the procedure needs (the item's `identity_level`)
 
     def fits(self, item: Mapping[str, Any]) -> bool:
         fee = item.get("fee") or {}
@@ -42,6 +44,8 @@ class ProcedureNeed:
             self.by_post is None or bool(item.get("result_by_post")) == self.by_post,
             self.applicant_type is None or self.applicant_type in applicants,
             self.per_copy is None or bool(fee.get("per_copy")) == self.per_copy,
+            self.moved_from is None or (item.get("moved") or {}).get("from") == self.moved_from,
+            self.identity_level is None or int(item.get("identity_level") or 1) == self.identity_level,
         )
         return all(checks)
 
@@ -67,6 +71,10 @@ class ProcedureNeed:
             parts.append("the result by post")
         elif self.by_post is False:
             parts.append("no postal return")
+        if self.moved_from:
+            parts.append(f"moved from the {self.moved_from} tier on 1 July 2025")
+        if self.identity_level:
+            parts.append(f"a level-{self.identity_level} VNeID identity required")
         if self.applicant_type == 2:
             parts.append("for businesses")
         elif self.applicant_type == 3:
@@ -83,6 +91,11 @@ NEEDS: dict[str, ProcedureNeed] = {
     "level2": ProcedureNeed((2,), applicant_type=None),
     "commune": ProcedureNeed((4,), tier="commune"),
     "browse": ProcedureNeed((3, 4), tier=None, applicant_type=None),
+    # the journeys of VNeID and the two tiers (1 July 2024, 1 July 2025)
+    "former_district": ProcedureNeed((4,), fee=True, fee_timing="before", by_post=True, tier="commune",
+                                     per_copy=False, moved_from="district"),
+    "identity_level_2": ProcedureNeed((3, 4), tier=None, identity_level=2, fee=True, fee_timing="before",
+                                      by_post=False),
 }
 
 

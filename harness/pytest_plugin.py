@@ -18,6 +18,7 @@ import shutil
 import uuid
 import zlib
 from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ import requests
 
 from mocks.core.errors import DomainError
 from mocks.core.namespace import check as check_namespace
+from mocks.core.world import InvalidAsOf, World, parse_as_of, world_on
 
 from . import playwright_settings, shared, steps
 from .clients import Platform
@@ -63,6 +65,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="the browser's language (default vi-VN, a Vietnamese citizen's: dates dd/mm/yyyy)")
     group.addoption("--dvc-timezone", default="Asia/Ho_Chi_Minh", metavar="TZ",
                     help="the browser's time zone (default Asia/Ho_Chi_Minh)")
+    group.addoption("--dvc-as-of", default=None, metavar="DATE",
+                    help="each test's namespace clock runs from DATE (YYYY-MM-DD: its 09:00, or an ISO time): the "
+                         "emulators answer with the rules of that date (mocks.core.world)")
     group.addoption("--dvc-api", default=None, metavar="MODULE:FACTORY",
                     help=f"the portal's HTTP layer (scenarios.api.seam; default {DEFAULT_API} on the emulators): the "
                          "api driver runs on it, and the browser journeys log in and set up through it")
@@ -78,7 +83,11 @@ def pytest_configure(config: pytest.Config) -> None:
                             "page shows); skipped with --dvc-driver api")
     config.addinivalue_line("markers", "dvc_driver(name): run the test in this driver (browser or api) whatever "
                             "--dvc-driver says: a check the fastest layer can make")
+    config.addinivalue_line("markers", "dvc_as_of(date): the test's namespace clock runs from DATE (YYYY-MM-DD: its "
+                            "09:00, or an ISO time), as --dvc-as-of does for every test: a test of a past world's "
+                            "rules pins its date")
     _check_pinned_namespace(config)
+    _check_as_of(config)
     if config.getoption("dvc_seed", None) is None:
         config.option.dvc_seed = random.SystemRandom().randrange(1, 2**31)
     worker_input = getattr(config, "workerinput", None)
@@ -109,6 +118,15 @@ def _check_pinned_namespace(config: pytest.Config) -> None:
     if workers or getattr(config, "workerinput", None) is not None:
         raise pytest.UsageError(f"--dvc-namespace {pinned} runs the tests one at a time in one namespace: "
                                 "drop -n (pytest-xdist) or use one worker")
+
+
+def _check_as_of(config: pytest.Config) -> None:
+    text = config.getoption("dvc_as_of", None)
+    if text:
+        try:
+            config._dvc_as_of = parse_as_of(text)  # type: ignore[attr-defined]
+        except InvalidAsOf as exc:
+            raise pytest.UsageError(f"--dvc-as-of: {exc}") from exc
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -171,7 +189,9 @@ class _XdistHooks:
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     pinned = config.getoption("dvc_namespace", None)
+    as_of = getattr(config, "_dvc_as_of", None)
     return [f"dvc-harness: test data seed {config.getoption('dvc_seed')} (repeat with --dvc-seed)",
+            *([f"dvc-harness: every test's clock runs from {as_of.isoformat()} (--dvc-as-of)"] if as_of else []),
             *([f"dvc-harness: every test in the namespace {pinned}, reset before each"] if pinned else []),
             *getattr(config, "_dvc_warnings", [])]
 
@@ -215,10 +235,30 @@ def dvc_namespace(request: pytest.FixtureRequest) -> str:
     --dvc-namespace NAME, that one, reset on the four emulators before the test (a team's portal keeps
     its own data: only the emulators' namespace is reset)."""
     pinned = request.config.getoption("dvc_namespace", None)
-    if not pinned:
-        return f"{_worker(request.config)}-{uuid.uuid4().hex[:12]}"
-    reset_namespace(request.getfixturevalue("dvc_stack").info, pinned)
-    return str(pinned)
+    if pinned:
+        reset_namespace(request.getfixturevalue("dvc_stack").info, pinned)
+    ns = str(pinned) if pinned else f"{_worker(request.config)}-{uuid.uuid4().hex[:12]}"
+    pin_namespace(request, ns)
+    return ns
+
+
+def as_of(request: pytest.FixtureRequest) -> datetime | None:
+    """Where the test's namespace clock runs from: its `dvc_as_of` marker's date, else --dvc-as-of; None: the
+    stack's clock (real time: today's world, unless the stack was served --as-of)."""
+    marker = request.node.get_closest_marker("dvc_as_of")
+    if marker is None:
+        return getattr(request.config, "_dvc_as_of", None)
+    try:
+        return parse_as_of(str(marker.args[0] if marker.args else marker.kwargs.get("date", "")))
+    except InvalidAsOf as exc:
+        raise pytest.UsageError(f"dvc_as_of marker of {request.node.nodeid}: {exc}") from exc
+
+
+def pin_namespace(request: pytest.FixtureRequest, ns: str) -> None:
+    """Run the namespace's clock from the test's date (`as_of`), when it has one: its world is that date's."""
+    moment = as_of(request)
+    if moment is not None:
+        Clock(request.getfixturevalue("dvc_stack").info, ns).run_from(moment.isoformat())
 
 
 def reset_namespace(info: StackInfo, namespace: str) -> None:
@@ -372,30 +412,36 @@ def dvc_seed(request: pytest.FixtureRequest) -> int:
 
 
 @pytest.fixture
-def dvc_data(request: pytest.FixtureRequest, dvc_seed: int) -> DataFactory:
-    return DataFactory(seed=dvc_seed, scope=f"{zlib.crc32(_test_id(request.node).encode()):08x}")
+def dvc_world(dvc_platform: Platform) -> World:
+    """The world of the test's namespace: the rules of its clock's date (mocks.core.world), as the stack says."""
+    return world_on(date.fromisoformat(str(dvc_platform.national.world()["day"])))
+
+
+@pytest.fixture
+def dvc_data(dvc_seed: int, request: pytest.FixtureRequest, dvc_world: World) -> DataFactory:
+    """The test's data; its addresses are two-level in the two-tier world (from 2025-07-01), three-level before."""
+    return DataFactory(seed=dvc_seed, scope=f"{zlib.crc32(_test_id(request.node).encode()):08x}",
+                       two_levels=dvc_world.two_tiers)
 
 
 @pytest.fixture
 def dvc_citizen(dvc_platform: Platform, dvc_data: DataFactory) -> dict[str, Any]:
-    """A citizen registered and confirmed on the national portal: the registration plus `username`."""
-    account = dvc_data.citizen()
-    registered = dvc_platform.national.register_active(account)
-    return {**account, "username": registered["username"]}
+    """A citizen who logs in in the namespace's world: the registration plus `username` and `log_in` — a DVCQG
+    account confirmed with the one-time code ("password") before 1 July 2024, a level-2 VNeID identity ("vneid")
+    from then on (harness.clients.Platform.ready_account)."""
+    return dvc_platform.ready_account(dvc_data.citizen())
 
 
 @pytest.fixture
 def dvc_business(dvc_platform: Platform, dvc_data: DataFactory) -> dict[str, Any]:
-    account = dvc_data.business()
-    registered = dvc_platform.national.register_active(account)
-    return {**account, "username": registered["username"]}
+    """A business that logs in in the namespace's world (VNeID, held by a representative, from 1 July 2025)."""
+    return dvc_platform.ready_account(dvc_data.business(), representative=dvc_data.citizen())
 
 
 @pytest.fixture
 def dvc_agency(dvc_platform: Platform, dvc_data: DataFactory) -> dict[str, Any]:
-    account = dvc_data.agency()
-    registered = dvc_platform.national.register_active(account)
-    return {**account, "username": registered["username"]}
+    """An agency that logs in in the namespace's world (VNeID, held by a representative, from 1 July 2025)."""
+    return dvc_platform.ready_account(dvc_data.agency(), representative=dvc_data.citizen())
 
 
 # -- steps and failure artefacts -------------------------------------------------------------------

@@ -131,6 +131,7 @@ class RunReport:
     interrupted: bool = False       # Ctrl-C or SIGTERM stopped the journeys (pytest)
     not_run: int = 0                # journeys collected but not finished when the run was interrupted
     repeat_note: str = ""           # what repeating needs beyond the command (a team's portal keeps its data)
+    world: dict[str, Any] | None = None   # the rules of the journeys' date (mocks.core.world.World.to_json)
 
     @property
     def smoke_interrupted(self) -> bool:
@@ -176,6 +177,7 @@ class RunReport:
             "started_at": self.started_at,
             "seconds": round(self.seconds, 3),
             "seed": self.seed,
+            "world": self.world,
             "suite": self.suite,
             "stack": {"services": self.services, "state_dir": self.state_dir,
                       "started_by_run": self.stack_started_here},
@@ -466,6 +468,8 @@ def terminal_summary(report: RunReport, report_dir: Path, listed: int = 20) -> s
         f"{t[PASSED]} passed, {t[FAILED]} failed, {t[ERROR]} errors, {t[SKIPPED]} skipped{not_run} "
         f"in {duration(report.seconds)} (seed {report.seed})"
     ]
+    if report.world:
+        lines.append(f"  {report.world.get('said') or report.world.get('day')}")
     if report.run_error:
         lines.append(f"  the run itself failed: {report.run_error}")
     if report.smoke_interrupted:

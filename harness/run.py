@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mocks.core.config import DEFAULT_STATE_DIR
+from mocks.core.world import world_on
 
 from .children import sigterm_as_interrupt, start_child, stop_child
 from .exits import EXIT_ERROR, EXIT_FAILED, EXIT_OK
@@ -47,7 +48,7 @@ from .report import (
     terminal_summary,
     write_reports,
 )
-from .stack import StackError, StackHandle, open_stack, prepare_state_dir
+from .stack import StackError, StackHandle, StackInfo, open_stack, prepare_state_dir
 from .tools import command
 
 EMULATOR_APIS = (DEFAULT_API, "load.api:emulator_api")
@@ -100,6 +101,7 @@ class RunOptions:
     load_profile: str | None = None     # the load profile after the journeys (name or path); None: smoke
     driver: str = "browser"             # how the journeys reach the portals: browser or api (pytest's --dvc-driver)
     api: str | None = None              # MODULE:FACTORY: the portal's HTTP layer (pytest's --dvc-api)
+    as_of: datetime | None = None       # every journey's namespace clock runs from it (pytest's --dvc-as-of)
 
     @property
     def other_portal(self) -> bool:
@@ -210,6 +212,8 @@ def pytest_command(opts: RunOptions, seed: int, report_dir: Path, state_dir: Pat
         cmd.append(f"--dvc-driver={opts.driver}")
     if opts.api:
         cmd.append(f"--dvc-api={opts.api}")
+    if opts.as_of is not None:
+        cmd.append(f"--dvc-as-of={opts.as_of.isoformat()}")
     cmd += [f"--junitxml={report_dir / JUNIT}", "-o", "junit_family=xunit1",
             f"--output={report_dir / ARTIFACTS}", "--tracing=retain-on-failure", "--screenshot=only-on-failure",
             "-p", "no:cacheprovider", "-v", "--color=no",
@@ -493,6 +497,7 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
     services: dict[str, str] = {}
     started_here = False
     planned: int | None = None
+    world: dict[str, Any] | None = None
     with sigterm_as_interrupt():
         try:
             cmd = pytest_command(opts, seed, report_dir, state_dir)
@@ -514,7 +519,7 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
                 services, started_here = dict(handle.info.services), handle.started_here
                 handle.close()
             rc, interrupted, planned, smoke_code = ran.rc, ran.interrupted, ran.planned, ran.smoke_code
-            smoke_interrupted = ran.smoke_interrupted
+            smoke_interrupted, world = ran.smoke_interrupted, ran.world
             if smoke_interrupted and smoke_code is None:   # stopped before the load said anything of its own
                 _forget_old_smoke(report_dir)
                 smoke_code = EXIT_ERROR
@@ -542,7 +547,7 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
         command=shlex.join(cmd), exit_code=code if smoke_code is None else combined_exit(code, smoke_code),
         run_error=run_error, repeat_all=repeat_command(opts, seed, opts.keyword, opts.workers),
         smoke=smoke, journeys_exit_code=code, interrupted=interrupted,
-        repeat_note=REPEAT_ON_OTHER_PORTAL if opts.other_portal else "",
+        repeat_note=REPEAT_ON_OTHER_PORTAL if opts.other_portal else "", world=world,
         # journeys collected but never finished: pytest's JUnit XML has no name for those it was running
         not_run=max((planned or 0) - len(journeys), 0) if interrupted else 0,
     )
@@ -571,6 +576,20 @@ class Ran:
     planned: int | None = None          # journeys pytest collected
     smoke_code: int | None = None
     smoke_interrupted: bool = False     # the journeys finished, the smoke load was interrupted
+    world: dict[str, Any] | None = None     # the rules of the journeys' date (mocks.core.world)
+
+
+def run_world(info: StackInfo, opts: RunOptions) -> dict[str, Any]:
+    """The world the journeys run in, which every summary names: --as-of's date, else the stack's clock for the
+    run's namespace (real time, unless the stack was served --as-of: today's world)."""
+    if opts.as_of is not None:
+        return world_on(opts.as_of.date()).to_json()
+    from .control import Clock  # here: the report's reader has no stack to ask
+
+    try:
+        return Clock(info, opts.namespace or info.default_namespace).world()
+    except Exception as exc:    # the stack did not say: the report says so rather than guess
+        return {"day": datetime.now().date().isoformat(), "said": f"not known: the stack did not answer ({exc})"}
 
 
 def _journeys_and_smoke(opts: RunOptions, handle: StackHandle, cmd: list[str], seed: int, report_dir: Path,
@@ -578,9 +597,11 @@ def _journeys_and_smoke(opts: RunOptions, handle: StackHandle, cmd: list[str], s
     """pytest, then the smoke load unless interrupted."""
     info = handle.info
     portal = f"of {opts.pages or opts.api}" if opts.other_portal else info.services.get("provincial", "?")
+    ran.world = run_world(info, opts)
     print(f"dvc-harness run: the stack is up · {opts.suite_shown} · {opts.driver} driver · seed {seed} · "
           f"{opts.workers} worker{'s' if opts.workers > 1 else ''} · portal {portal} "
           f"({'stack started here' if handle.started_here else 'stack already running'})", file=out, flush=True)
+    print(f"dvc-harness run: {ran.world.get('said')}", file=out, flush=True)
     if opts.other_portal and opts.namespace and opts.namespace != info.default_namespace:
         # The portal's back end names no namespace: its SSO, payment and sync calls land in the stack's default.
         print(f"dvc-harness run: warning: --namespace {opts.namespace} but the stack's default namespace is "
@@ -605,7 +626,7 @@ def _journeys_and_smoke(opts: RunOptions, handle: StackHandle, cmd: list[str], s
           f"{report_dir / 'load'}", file=out, flush=True)
     ran.smoke_code, ran.smoke_interrupted = run_smoke(state_dir, report_dir, echo=out, host=opts.load_host,
                                                       api=opts.smoke_api, namespace=opts.namespace,
-                                                      profile=opts.load_profile)
+                                                      profile=opts.load_profile, as_of=opts.as_of)
 
 
 def smoke_summary(folder: Path, code: int, interrupted: bool = False) -> dict[str, Any]:

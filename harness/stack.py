@@ -1,8 +1,8 @@
-"""Start the four emulators, or find the ones already running (README.md: ports, `stack.json`).
+"""Start the five emulators, or find the ones already running (README.md: ports, `stack.json`).
 
 `Stack.start()` runs them in this process, one uvicorn server per service in a thread,
 on free loopback ports unless a base port is given, and writes `stack.json` once all
-four answer. `StackInfo.load()` reads the `stack.json` of a stack started elsewhere.
+answer. `StackInfo.load()` reads the `stack.json` of a stack started elsewhere.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,8 +24,10 @@ import requests
 import uvicorn
 from filelock import FileLock, Timeout
 
+from mocks.core.clock import CLOCK_STAMP, Clock
 from mocks.core.config import DEFAULT_BASE_PORT, DEFAULT_STATE_DIR, SERVICES, Credentials, StackConfig
 from mocks.core.control import ControlMiddleware
+from mocks.core.storage import Store
 
 try:
     import fcntl
@@ -63,6 +66,8 @@ class StackInfo:
     sync: dict[str, str]
     profile: str = "quangnam"
     default_namespace: str = "default"     # where requests that name no namespace land (serve --default-namespace)
+    as_of: str | None = None               # serve --as-of: where the stack's clock started (ISO), None: real time
+    vneid_client: dict[str, str] = dataclasses.field(default_factory=dict)   # DVCQG as VNeID's relying party
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StackInfo:
@@ -70,7 +75,8 @@ class StackInfo:
             services=dict(data["services"]), admin_token=data["admin_token"],
             oidc_client=dict(data["oidc_client"]), payment_partner=dict(data["payment_partner"]),
             postal=dict(data["postal"]), sync=dict(data["sync"]), profile=data.get("profile", "quangnam"),
-            default_namespace=data.get("default_namespace") or "default",
+            default_namespace=data.get("default_namespace") or "default", as_of=data.get("as_of"),
+            vneid_client=dict(data.get("vneid_client") or {}),
         )
 
     @classmethod
@@ -97,6 +103,8 @@ class StackInfo:
             payment_partner_code=self.payment_partner["code"], payment_secret=self.payment_partner["secret"],
             postal_customer_code=self.postal["customer_code"], postal_access_token=self.postal["access_token"],
             sync_username=self.sync["username"], sync_password=self.sync["password"],
+            vneid_client_id=self.vneid_client.get("client_id", "dvcqg"),
+            vneid_client_secret=self.vneid_client.get("client_secret", ""),
         )
 
     def answers(self, timeout: float = 1.0) -> bool:
@@ -158,6 +166,17 @@ def raise_descriptor_limit() -> None:
             resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
+def start_stack_clock(config: StackConfig, as_of: datetime | None) -> StackConfig:
+    """Run the stack's clock from `as_of` (serve --as-of), or real time: written before any service starts, so
+    every worker reads it; a state folder served before with another --as-of forgets it. The config names it."""
+    control = Store(config.db_path("control"), synchronous="NORMAL")
+    try:
+        Clock(control, Path(config.state_dir) / CLOCK_STAMP).set_stack(as_of)
+    finally:
+        control.close()
+    return dataclasses.replace(config, as_of=as_of.isoformat(timespec="seconds") if as_of else None)
+
+
 def write_stack_json(state_dir: Path, config: StackConfig) -> Path:
     path = Path(state_dir) / STACK_FILE
     tmp = path.with_suffix(".json.tmp")
@@ -173,7 +192,7 @@ class _ThreadServer(uvicorn.Server):
 
 
 class Stack:
-    """The four emulators running in this process."""
+    """The emulators running in this process."""
 
     # origins of the stacks running in this process (tests that stub `requests` let their calls through)
     running_origins: ClassVar[set[str]] = set()
@@ -194,10 +213,11 @@ class Stack:
         write_file: bool = True,
         services: tuple[str, ...] = SERVICES,
         default_namespace: str | None = None,
+        as_of: datetime | None = None,
     ) -> Stack:
-        """Start the services (all four unless `services` names a subset, for a service's own tests).
+        """Start the services (all of them unless `services` names a subset, for a service's own tests).
         `default_namespace`: where requests naming no namespace land (default: $DVC_DEFAULT_NAMESPACE or
-        `default`)."""
+        `default`); `as_of`: where the clock of every namespace that sets none starts (serve --as-of)."""
         state_dir = prepare_state_dir(state_dir).resolve()
         raise_descriptor_limit()
         sockets: dict[str, socket.socket] = {}
@@ -213,6 +233,7 @@ class Stack:
         config = StackConfig(state_dir=state_dir, urls=urls, credentials=Credentials.load_or_create(state_dir))
         if default_namespace:
             config = dataclasses.replace(config, default_namespace=default_namespace)
+        config = start_stack_clock(config, as_of)
         servers: list[tuple[_ThreadServer, threading.Thread]] = []
         stack = cls(config, servers)
         try:
@@ -291,7 +312,7 @@ class RemoteStack:
         self.info = info
         self.config = StackConfig(state_dir=Path(state_dir), urls=dict(info.services),
                                   credentials=info.credentials(), profile=info.profile,
-                                  default_namespace=info.default_namespace)
+                                  default_namespace=info.default_namespace, as_of=info.as_of)
 
     @property
     def urls(self) -> dict[str, str]:
@@ -428,6 +449,7 @@ SERVICE_TITLES = {
     "provincial": "Cổng Dịch vụ công tỉnh Quảng Nam (provincial portal)",
     "payment": "Nền tảng thanh toán (payment platform)",
     "postal": "Bưu chính công ích (postal service)",
+    "vneid": "VNeID, định danh điện tử (electronic identity, the IdP DVCQG federates)",
 }
 
 
@@ -449,6 +471,8 @@ def describe(info: StackInfo, state_dir: Path) -> str:
     ]
     if info.default_namespace != "default":
         lines.insert(-2, f"  Requests naming no X-DVC-Namespace work in: {info.default_namespace}")
+    if info.as_of:
+        lines.insert(-2, f"  Every namespace's clock runs from {info.as_of} unless it sets its own (--as-of)")
     return "\n".join(lines)
 
 

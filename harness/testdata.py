@@ -95,6 +95,14 @@ class VietnamProvider(BaseProvider):
         place = self.random_element(("Quảng Nam", "Tam Kỳ", "Hội An", "Điện Bàn", "Núi Thành", "Thăng Bình"))
         return f"{self.random_element(BUSINESS_KINDS)} {trade} {place} {self.random_int(1, 99)}"
 
+    def dn_address(self) -> dict[str, str]:
+        """An address of thành phố Đà Nẵng from 1 July 2025, two levels: street, commune (ward), province (city)."""
+        communes = [c for c in data.units("danang")["communes"] if c["kind"] != "đặc khu"]   # Hoàng Sa: no one
+        commune = self.random_element(communes)
+        street = f"{self.random_int(1, 300)} {self.random_element(STREETS)}"
+        return {"street": street, "commune": commune["name"], "commune_code": commune["code"], "district": "",
+                "district_code": "", "province": "Đà Nẵng", "full": f"{street}, {commune['name']}, Đà Nẵng"}
+
     def qn_address(self) -> dict[str, str]:
         """A Quảng Nam address from the unit data: street, commune, district, province."""
         units = data.units()
@@ -114,7 +122,9 @@ class DataFactory:
     collide even with the same seed.
     """
 
-    def __init__(self, seed: int | None = None, *, scope: str | None = None) -> None:
+    def __init__(self, seed: int | None = None, *, scope: str | None = None, two_levels: bool = False) -> None:
+        """two_levels: addresses of the two-tier world (from 1 July 2025: thành phố Đà Nẵng, province and commune)."""
+        self.two_levels = two_levels
         self.faker = Faker("vi_VN")
         self.faker.add_provider(VietnamProvider)
         if seed is not None:
@@ -144,7 +154,7 @@ class DataFactory:
         account = {
             "account_type": "citizen", "id_number": id_number, "full_name": name, "gender": gender,
             "birth_date": born.isoformat(), "phone": f.vn_mobile(), "email": self._email(name, serial),
-            "password": f"Dvc{f.random_int(100000, 999999)}x", "address": f.qn_address()["full"],
+            "password": f"Dvc{f.random_int(100000, 999999)}x", "address": self._address()["full"],
         }
         account.update(overrides)
         return account
@@ -158,7 +168,7 @@ class DataFactory:
             "tax_code": f"40{f.random_int(0, 99) * 1_000_000 + self._serial_digits(serial):08d}",
             "business_name": f.business_name(), "full_name": name, "phone": f.vn_mobile(),
             "email": self._email(name, serial), "password": f"Dvc{f.random_int(100000, 999999)}x",
-            "address": f.qn_address()["full"],
+            "address": self._address()["full"],
         }
         account.update(overrides)
         return account
@@ -187,9 +197,13 @@ class DataFactory:
         officer.update(overrides)
         return officer
 
+    def _address(self) -> dict[str, str]:
+        return self.faker.dn_address() if self.two_levels else self.faker.qn_address()
+
     def postal_address(self, account: dict[str, Any] | None = None) -> dict[str, str]:
-        """A delivery address in Quảng Nam for a postal return."""
-        address = self.faker.qn_address()
+        """A delivery address for a postal return: in Quảng Nam, three levels; in thành phố Đà Nẵng, province and
+        commune, for a factory of two-level addresses (`district` is "")."""
+        address = self._address()
         return {
             "name": (account or {}).get("full_name") or self.faker.vn_name(),
             "phone": (account or {}).get("phone") or self.faker.vn_mobile(),

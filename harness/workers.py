@@ -270,7 +270,17 @@ class Child:
 def serve_workers(args: argparse.Namespace) -> int:
     """`serve` with `args.workers` processes (args: state_dir, bind, base_port, workers)."""
     from .exits import EXIT_OK, fail
-    from .stack import STACK_FILE, StackError, StackInfo, _bind, _origin, describe, lock_state_dir, write_stack_json
+    from .stack import (
+        STACK_FILE,
+        StackError,
+        StackInfo,
+        _bind,
+        _origin,
+        describe,
+        lock_state_dir,
+        start_stack_clock,
+        write_stack_json,
+    )
 
     state_dir: Path = Path(args.state_dir).resolve()
     try:
@@ -297,6 +307,7 @@ def serve_workers(args: argparse.Namespace) -> int:
         urls = {name: _origin(args.bind, s.getsockname()[1]) for name, s in sockets.items()}
         try:
             config = StackConfig(state_dir=state_dir, urls=urls, credentials=Credentials.load_or_create(state_dir))
+            config = start_stack_clock(config, getattr(args, "as_of", None))
         except OSError as exc:
             return fail("serve", exc)
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from harness.stack import StackInfo
 from harness.steps import Listener, StepUnavailable, lacking, listen, unlisten
 from harness.testdata import DataFactory
 from mocks.core.identifiers import compose_citizen_id
+from mocks.core.world import World, world_on
 from scenarios import journeys as steps_of
 from scenarios.backoffice import EmulatorBackOffice
 from scenarios.context import JourneyContext
@@ -200,6 +202,8 @@ class LoadCitizens:
         if self.control is None:
             raise RuntimeError("registering needs the national emulator's outbox (no admin token)")
         account = ctx.data.citizen()
+        if ctx.uses_vneid:      # an electronic identity (the VNeID app's, unmeasured): DVCQG makes the account at
+            return self.pool.add(ctx.platform.ready_account(account)).account      # the first log-in
         national = ctx.portals.seam.national
         username = str(national.register(account)["username"])
         national.confirm(username, self.control.latest_otp(username))
@@ -219,7 +223,11 @@ class LoadCitizens:
         self._held(ctx, self.pool.add(citizen).account)
 
     def log_in(self, ctx: JourneyContext, citizen: Mapping[str, Any]) -> None:
-        steps_of.log_in_provincial(ctx.portals, citizen)
+        if ctx.logged_in == citizen["username"]:   # this visit logged them in already (`returning`): the national
+            ctx.portals.provincial.home()          # session is open, the SSO asks nothing
+            ctx.portals.provincial.expect_logged_in(str(citizen["full_name"]))
+            return
+        steps_of.log_in_provincial(ctx.portals, citizen, app=ctx.app)
 
     def returning(self, ctx: JourneyContext) -> tuple[dict[str, Any], str]:
         found = self.pool.pick(ctx.rng, with_dossiers=True, lease=True)
@@ -227,7 +235,8 @@ class LoadCitizens:
             return self._held(ctx, found.account), ctx.rng.choice(found.codes)
         # nobody of this process has submitted yet: this visitor submits first (measured, as it is a visit)
         citizen = self.new(ctx, fresh=True)
-        steps_of.log_in_provincial(ctx.portals, citizen)
+        steps_of.log_in_provincial(ctx.portals, citizen, app=ctx.app)
+        ctx.logged_in = str(citizen["username"])
         code = steps_of.submit_level3_dossier(ctx.portals, ctx.platform, ctx.procedure("level3_fee"), ctx.files)
         return citizen, code
 
@@ -311,6 +320,8 @@ class Visits:
     rng: random.Random
     think_s: tuple[float, float] = (0.0, 0.0)
     sleep: Callable[[float], None] = time.sleep
+    world: World | None = None          # the namespace's world (mocks.core.world): how its citizens log in
+    auto_approval: bool = False         # the namespace's VNeID app approves every log-in at once
 
     @classmethod
     def build(cls, factory: Callable[..., Any], services: Mapping[str, str], namespace: str, admin_token: str | None,
@@ -329,11 +340,19 @@ class Visits:
             if emulator:
                 back_office = EmulatorBackOffice(services["provincial"], namespace=namespace, admin_token=admin_token,
                                                  session=http() if http else None)
+        world, auto_approval = None, False
+        if platform is not None:
+            world = world_on(date.fromisoformat(str(platform.national.world()["day"])))
+            data.two_levels = world.two_tiers       # the test data's addresses are the world's (two levels from 2025)
+            if world.citizens_use_vneid and platform.vneid is not None:
+                # nobody holds the visitors' phones: the namespace's VNeID app approves every log-in at once
+                auto_approval = platform.vneid.auto_approve(True)
         files = make_sample_files(Path(tempfile.mkdtemp(prefix="dvc-load-files-")))
         citizens = LoadCitizens(pool or AccountPool(), control, new_account_share)
         return cls(factory=factory, services=services, namespace=namespace, admin_token=admin_token,
                    platform=platform, back_office=back_office, catalogue=catalogue, data=data, files=files,
-                   citizens=citizens, ledger=ledger or Ledger(), rng=rng or random.Random(), **options)
+                   citizens=citizens, ledger=ledger or Ledger(), rng=rng or random.Random(), world=world,
+                   auto_approval=auto_approval, **options)
 
     def think(self, _step: str = "") -> None:
         low, high = self.think_s
@@ -350,7 +369,7 @@ class Visits:
         return JourneyContext(driver="load", portals=lacking_parts(portals), platform=self.platform,
                               back_office=lacking(back_office, "the portal's back office") if back_office else None,
                               catalogue=self.catalogue, data=self.data, files=self.files, citizens=self.citizens,
-                              rng=self.rng)
+                              rng=self.rng, world=self.world, auto_approval=self.auto_approval)
 
     def run(self, name: str, session: Any) -> tuple[str, str | None]:
         """One visit: (outcome, why) — ok; failed (an error answer, a connection error, a check that did not

@@ -82,7 +82,7 @@ def table(profile: Profile, outcome: Outcome, consistency: ConsistencyReport | N
     started, dropped, offered = arrivals_in(results.get("arrivals") or {}, results.get("rates") or [],
                                             float(results["start"]["at"]), float(results["final"]["at"]))
     lines = [f"dvc-harness load: profile {profile.name} ({profile.mode}) on {results.get('host', '?')}, "
-             f"namespace {results.get('namespace')}, clock {results.get('clock', '?')}",
+             f"namespace {results.get('namespace')}, {results.get('clock', '?')}",
              f"  {total.n} requests, {total.f} failed, {final.rps:.1f} req/s over {final.duration_s:.0f} s"
              + (f"; {started} visitors started of {offered:.0f} offered, {dropped} dropped"
                 if profile.mode == "arrival" else ""),

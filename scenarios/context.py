@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from harness.clients import Platform
 from harness.procedure_needs import NEEDS
 from harness.steps import StepUnavailable
+from mocks.core.world import World
 from scenarios.journeys import ProcedurePick, SampleFiles, postal_address
 from scenarios.portal import PortalBackOffice, Portals, PostalAddress
 
@@ -53,6 +54,22 @@ class JourneyContext:
     files: SampleFiles
     citizens: Citizens
     rng: random.Random = field(default_factory=lambda: random.Random(0))
+    world: World | None = None          # the rules of the namespace's date (mocks.core.world); None: not known
+    auto_approval: bool = False         # the namespace's VNeID app approves every log-in at once (the load)
+    logged_in: str = ""                 # the user name the driver's set-up left logged in on these portals
+
+    @property
+    def uses_vneid(self) -> bool:
+        """Citizens log in with VNeID (from 1 July 2024): the world says so."""
+        return self.world is not None and self.world.citizens_use_vneid
+
+    @property
+    def app(self) -> Any:
+        """The VNeID app the journey holds (harness.clients.VneidClient: approve, deny, let expire, scan); None
+        when the namespace approves at once."""
+        if self.auto_approval or self.platform is None:
+            return None
+        return self.platform.vneid
 
     def procedure(self, kind: str) -> ProcedurePick:
         """A procedure of this kind (the first in the suites, any of them in the load); the journey is skipped,
@@ -67,6 +84,12 @@ class JourneyContext:
 
     def log_in(self, citizen: Mapping[str, Any]) -> None:
         self.citizens.log_in(self, citizen)
+
+    def app_needed(self) -> Any:
+        """The VNeID app, for a journey that decides in it (deny, let expire, scan): skipped without it."""
+        if self.platform is None or self.platform.vneid is None or self.auto_approval:
+            raise StepUnavailable("the VNeID app's test control (a VNeID emulator, approvals not automatic)")
+        return self.platform.vneid
 
     def returning(self) -> tuple[dict[str, Any], str]:
         return self.citizens.returning(self)

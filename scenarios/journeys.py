@@ -19,7 +19,8 @@ import hashlib
 import re
 import struct
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -29,7 +30,7 @@ import requests
 
 from harness.clients import Platform
 from harness.procedure_needs import NEEDS, ProcedureNeed
-from harness.steps import skipped, step
+from harness.steps import StepUnavailable, skipped, step
 from scenarios.portal import DossierView, PortalBackOffice, Portals, PostalAddress, Submission
 
 # Circular 32/2017: a level-3/4 service is reachable within 3 clicks of the home page.
@@ -246,22 +247,60 @@ def register_on_national_portal(portals: Portals, platform: Platform, person: Ma
 
 
 # -- 2. single sign-on to the provincial portal ------------------------------------------------------------
-def log_in_provincial(portals: Portals, citizen: Mapping[str, Any], *, password_asked: bool = True) -> None:
-    """Log in to the provincial portal through the national SSO (no password again when already logged in)."""
-    with step("Đăng nhập Cổng DVC tỉnh qua tài khoản Cổng DVC quốc gia"):
+def approve_in_app(app: Any, username: str) -> None:
+    """The holder approves the waiting log-in in the VNeID app (harness.clients.VneidClient: the app is a control
+    the tests hold). `app` None: the namespace approves every log-in at once (the load turns that on)."""
+    if app is None:
+        return
+    asked = app.pending(str(username))
+    assert asked, f"the VNeID app of {username} shows no log-in to approve"
+    for request in asked:
+        app.approve(request["id"])
+
+
+def log_in_with_vneid(portals: Portals, app: Any, citizen: Mapping[str, Any]) -> None:
+    """From the national log-in page: "Đăng nhập bằng tài khoản định danh điện tử VNeID", the number and password on
+    VNeID's page, the approval in the app, and back logged in."""
+    refused = portals.national.start_vneid(str(citizen["username"]), str(citizen["password"]))
+    assert not refused, f"VNeID's log-in did not wait for the app: {refused}"
+    approve_in_app(app, str(citizen["username"]))
+    refused = portals.national.finish_vneid()
+    assert not refused, f"the VNeID log-in did not go through: {refused}"
+
+
+def log_in_provincial(portals: Portals, citizen: Mapping[str, Any], *, password_asked: bool = True,
+                      app: Any = None) -> None:
+    """Log in to the provincial portal through the national SSO (no password again when already logged in): with
+    the DVCQG password, or, for a citizen who logs in with VNeID (`log_in` "vneid": from 1 July 2024), through
+    DVCQG's VNeID log-in approved in the app (`app`; None: approved at once)."""
+    vneid = citizen.get("log_in") == "vneid"
+    with step("Đăng nhập Cổng DVC tỉnh qua Cổng DVC quốc gia" + (" bằng tài khoản VNeID" if vneid else "")):
         portals.provincial.home()
         portals.provincial.start_log_in()
-        if password_asked:
+        if password_asked and vneid:
+            log_in_with_vneid(portals, app, citizen)
+        elif password_asked:
             portals.national.authorize(str(citizen["username"]), str(citizen["password"]))
         portals.provincial.expect_logged_in(str(citizen["full_name"]))
 
 
+def first_vneid_log_in_makes_the_account(portals: Portals, app: Any, citizen: Mapping[str, Any]) -> str:
+    """Since 1 July 2024 no citizen registers on DVCQG: the first VNeID log-in makes the account, named as the
+    identity says. Returns the user name (the ID number)."""
+    with step("Đăng nhập Cổng DVC quốc gia bằng tài khoản định danh điện tử VNeID lần đầu"):
+        log_in_with_vneid(portals, app, citizen)
+    with step("Kiểm tra: tài khoản Cổng DVC quốc gia được tạo theo tài khoản định danh điện tử"):
+        name = portals.national.account_name()
+        assert name == citizen["full_name"], f"logged in as {name!r}, not {citizen['full_name']!r}"
+    return str(citizen["username"])
+
+
 def first_sso_log_in_creates_account(portals: Portals, back_office: PortalBackOffice,
-                                     citizen: Mapping[str, Any]) -> str:
+                                     citizen: Mapping[str, Any], app: Any = None) -> str:
     """A citizen new to the province: the first SSO log-in creates the local account. Returns its id."""
     with step("Kiểm tra: chưa có tài khoản tại Cổng DVC tỉnh"):
         assert not _mine(back_office, citizen)
-    log_in_provincial(portals, citizen)
+    log_in_provincial(portals, citizen, app=app)
     with step("Kiểm tra: tài khoản địa phương được tạo từ lần đăng nhập SSO đầu tiên"):
         mine = _mine(back_office, citizen)
         assert len(mine) == 1, f"local accounts of the citizen: {mine}"
@@ -271,11 +310,11 @@ def first_sso_log_in_creates_account(portals: Portals, back_office: PortalBackOf
 
 
 def sso_log_in_links_local_account(portals: Portals, back_office: PortalBackOffice,
-                                   citizen: Mapping[str, Any]) -> str:
+                                   citizen: Mapping[str, Any], app: Any = None) -> str:
     """An account the province made before (at the counter): the SSO log-in links it by ID number."""
     with step("Cán bộ tạo tài khoản địa phương chưa liên kết (cùng số định danh)"):
         local = back_office.create_local_account(str(citizen["full_name"]), str(citizen["id_number"]))
-    log_in_provincial(portals, citizen)
+    log_in_provincial(portals, citizen, app=app)
     with step("Kiểm tra: đăng nhập SSO liên kết với tài khoản có sẵn theo số định danh"):
         assert [a["id"] for a in _mine(back_office, citizen)] == [local["id"]], "a second local account was made"
         logins = [(login["rule"], login["account_id"]) for login in _my_logins(back_office, citizen)]
@@ -397,16 +436,26 @@ def submit_level4_and_pay(portals: Portals, platform: Platform, procedure: Proce
 
 
 # -- 6. the result by post ------------------------------------------------------------------------------------
+def submit_by_post(portals: Portals, platform: Platform, procedure: ProcedurePick, files: SampleFiles,
+                   address: PostalAddress, check: str) -> tuple[str, DossierView]:
+    """A dossier with the result by post, paid online: every level of the address is kept (two or three)."""
+    code = submit_dossier(portals, platform, procedure, Submission(
+        files=files.good, result_delivery="post", payment="online", postal_address=address))
+    with step(check):
+        view = portals.provincial.open_dossier(code)
+        parts = [p for p in (address.address, address.district, address.commune, address.province) if p]
+        assert all(part in view.postal_address for part in parts), (
+            f"the dossier shows the address {view.postal_address!r}, not every part of {parts}")
+    return code, view
+
+
 def postal_return(portals: Portals, platform: Platform, back_office: PortalBackOffice, procedure: ProcedurePick,
                   files: SampleFiles, address: PostalAddress) -> str:
     """Level 4 with the result by post: address kept, result held until paid online, tracked, delivered (10)."""
     assert procedure.result_by_post and procedure.fee > 0, "a procedure with a fee and a postal return is needed"
-    code = submit_dossier(portals, platform, procedure, Submission(
-        files=files.good, result_delivery="post", payment="online", postal_address=address))
-    with step("Kiểm tra: địa chỉ nhận kết quả qua bưu chính được lưu"):
-        view = portals.provincial.open_dossier(code)
-        assert address.address in view.postal_address and address.district in view.postal_address, (
-            f"the dossier shows the address {view.postal_address!r}")
+    code, view = submit_by_post(portals, platform, procedure, files, address,
+                                "Kiểm tra: địa chỉ nhận kết quả qua bưu chính được lưu")
+    with step("Kiểm tra: chưa có vận đơn"):
         assert not view.waybill
     with step("Có kết quả khi chưa thanh toán: kết quả bị giữ lại (trạng thái 6)"):
         back_office.result_ready(code)
@@ -581,4 +630,203 @@ def forged_payment_confirmation_refused(portals: Portals, platform: Platform, pr
         view = portals.provincial.open_dossier(code)
         assert view.payment.startswith(UNPAID), f"a forged confirmation made the dossier {view.payment!r}"
         assert not view.receipt_available
+    return code
+
+
+# -- 9. VNeID (since 1 July 2024) and the two tiers (since 1 July 2025) ---------------------------------------------
+# Decree 69/2024/NĐ-CP: citizens log in with their VNeID electronic identity, which DVCQG federates; Decision
+# 759/QĐ-TTg and Resolution 1659/NQ-UBTVQH15: no district-level unit, thành phố Đà Nẵng of 94 commune-level units.
+BEFORE_TWO_TIERS = "2025-06-30T10:00:00+07:00"     # a Monday: three tiers, Quảng Nam
+AFTER_TWO_TIERS = "2025-07-01T08:00:00+07:00"      # the first morning of two tiers
+BEFORE_VNEID = "2024-06-28T09:00:00+07:00"         # a Friday: DVCQG still registers citizens with one-time codes
+DISTRICT_LEVEL_3 = ProcedureNeed((3,), tier="district", fee=True, fee_timing="before")
+
+
+def _start_provincial_log_in(portals: Portals) -> None:
+    portals.provincial.home()
+    portals.provincial.start_log_in()
+
+
+def _waiting_for_the_app(portals: Portals, citizen: Mapping[str, Any], name: str) -> None:
+    """From the provincial portal's log-in to VNeID's wait for the holder's app (the number and password given)."""
+    with step(name):
+        _start_provincial_log_in(portals)
+        refused = portals.national.start_vneid(str(citizen["username"]), str(citizen["password"]))
+        assert not refused, f"VNeID's log-in did not wait for the app: {refused}"
+
+
+def vneid_log_in_by_app(portals: Portals, app: Any, back_office: PortalBackOffice,
+                        citizen: Mapping[str, Any]) -> None:
+    """The holder's app is asked and nobody else's; approved there, the citizen is back on the provincial portal,
+    whose first log-in made the local account."""
+    _waiting_for_the_app(portals, citizen, "Đăng nhập bằng tài khoản định danh điện tử VNeID: số định danh và mật "
+                                           "khẩu, chờ ứng dụng xác nhận")
+    with step("Ứng dụng VNeID của chủ tài khoản nhận yêu cầu xác nhận, rồi xác nhận"):
+        asked = app.pending(str(citizen["username"]))
+        assert len(asked) == 1 and asked[0]["method"] == "password", f"the app shows {asked}"
+        app.approve(asked[0]["id"])
+    with step("Quay lại Cổng DVC tỉnh: đã đăng nhập, tài khoản địa phương được tạo"):
+        refused = portals.national.finish_vneid()
+        assert not refused, f"the approved log-in did not go through: {refused}"
+        portals.provincial.expect_logged_in(str(citizen["full_name"]))
+        assert [login["rule"] for login in _my_logins(back_office, citizen)] == ["created"]
+
+
+def vneid_log_in_by_qr(portals: Portals, app: Any, citizen: Mapping[str, Any]) -> None:
+    """The page shows a QR code; the holder's app scans it, and the citizen is logged in without a password."""
+    with step("Đăng nhập bằng mã QR: trang VNeID hiện mã"):
+        _start_provincial_log_in(portals)
+        code = portals.national.start_vneid_qr()
+        assert code, "no QR code shown"
+    with step("Ứng dụng VNeID quét mã QR"):
+        app.scan(code, str(citizen["username"]))
+    with step("Quay lại Cổng DVC tỉnh: đã đăng nhập"):
+        refused = portals.national.finish_vneid()
+        assert not refused, f"the scanned log-in did not go through: {refused}"
+        portals.provincial.expect_logged_in(str(citizen["full_name"]))
+
+
+def _nothing_made(platform: Platform, back_office: PortalBackOffice, citizen: Mapping[str, Any]) -> None:
+    assert platform.national.account(str(citizen["username"])) is None, "DVCQG made an account"
+    assert not _mine(back_office, citizen), "the provincial portal made a local account"
+
+
+def vneid_approval_denied(portals: Portals, platform: Platform, app: Any, back_office: PortalBackOffice,
+                          citizen: Mapping[str, Any]) -> str:
+    """The holder denies the log-in in the app: the page says VNeID refused it, and no account is made."""
+    _waiting_for_the_app(portals, citizen, "Đăng nhập bằng VNeID, chờ ứng dụng xác nhận")
+    with step("Chủ tài khoản từ chối trên ứng dụng VNeID"):
+        [asked] = app.pending(str(citizen["username"]))
+        app.deny(asked["id"])
+    with step("Kiểm tra: trang báo VNeID không cho phép đăng nhập, không tạo tài khoản nào"):
+        message = portals.national.finish_vneid()
+        assert "VNeID" in message and "không cho phép" in message, f"after a denial the page says {message!r}"
+        _nothing_made(platform, back_office, citizen)
+    return message
+
+
+def vneid_approval_expired(portals: Portals, app: Any, citizen: Mapping[str, Any]) -> str:
+    """Nobody answers in the app: the approval expires, the page asks to log in again, and the next try goes
+    through."""
+    _waiting_for_the_app(portals, citizen, "Đăng nhập bằng VNeID, chờ ứng dụng xác nhận")
+    with step("Yêu cầu xác nhận hết hạn (không ai trả lời trên ứng dụng)"):
+        [asked] = app.pending(str(citizen["username"]))
+        app.expire(asked["id"])
+        message = portals.national.finish_vneid()
+        assert "hết hạn" in message, f"after the approval expired the page says {message!r}"
+    log_in_provincial(portals, citizen, app=app)
+    return message
+
+
+def legacy_account_refused_then_linked(portals: Portals, platform: Platform, app: Any,
+                                       person: Mapping[str, Any]) -> None:
+    """An account DVCQG registered before 1 July 2024: its password is refused with a message naming VNeID and how to
+    link; the first VNeID log-in links it by the ID number (the same TechID)."""
+    with step("Chuẩn bị: tài khoản Cổng DVC quốc gia đăng ký trước ngày 01/7/2024"), clock_kept(platform):
+        platform.national.set_clock(BEFORE_VNEID, frozen=False)
+        username = str(platform.national.register_active(dict(person))["username"])
+        before = platform.national.account(username)
+        assert before is not None and not before["linked_to_vneid"]
+    with step("Đăng nhập bằng mật khẩu Cổng DVC quốc gia: bị từ chối, hướng dẫn dùng VNeID"):
+        message = portals.national.log_in_refused(username, str(person["password"]))
+        assert "VNeID" in message and "liên kết" in message, f"the refusal says {message!r}"
+    with step("Công dân có tài khoản định danh điện tử VNeID mức độ 2"):
+        app.person(dict(person), level=2)
+    citizen = {**person, "username": username, "log_in": "vneid"}
+    log_in_provincial(portals, citizen, app=app)
+    with step("Kiểm tra: tài khoản cũ được liên kết theo số định danh, giữ TechID"):
+        after = platform.national.account(username)
+        assert after is not None and after["linked_to_vneid"], f"the account after the VNeID log-in: {after}"
+        assert after["tech_id"] == before["tech_id"], "a new account was made instead of linking the old one"
+
+
+def identity_level_1_refused(portals: Portals, procedure: ProcedurePick, files: SampleFiles,
+                             citizen: Mapping[str, Any], app: Any) -> str:
+    """A level-1 identity logs in, but a procedure that needs level 2 refuses its dossier, saying so; none is made."""
+    log_in_provincial(portals, citizen, app=app)
+    with step("Xem danh sách hồ sơ của tôi"):
+        before = portals.provincial.my_dossiers()
+    find_by_search(portals, procedure)
+    with step("Nộp hồ sơ với tài khoản định danh điện tử mức độ 1"):
+        portals.provincial.start_submission(procedure.agency_name)
+        message = portals.provincial.submit_refused(Submission(files=files.good, result_delivery="counter"))
+    with step("Kiểm tra: yêu cầu tài khoản định danh điện tử mức độ 2, không có hồ sơ mới"):
+        assert "mức độ 2" in message, f"refusal: {message!r}"
+        assert portals.provincial.my_dossiers() == before, "a dossier was made anyway"
+    return message
+
+
+def vneid_down(portals: Portals, platform: Platform, faults: Any, back_office: PortalBackOffice,
+               citizen: Mapping[str, Any], app: Any) -> str:
+    """VNeID does not answer: DVCQG's page says so and sends nobody there; nothing is half-created; once VNeID is
+    back the log-in goes through."""
+    with step("VNeID ngừng hoạt động (503)"):
+        faults.error("vneid", "*", status=503)
+    try:
+        with step("Đăng nhập bằng VNeID: trang báo VNeID đang gián đoạn"):
+            _start_provincial_log_in(portals)
+            message = portals.national.start_vneid(str(citizen["username"]), str(citizen["password"]))
+            assert "VNeID" in message and "gián đoạn" in message, f"with VNeID down the page says {message!r}"
+    finally:
+        faults.clear()
+    with step("Kiểm tra: không có yêu cầu xác nhận, không tạo tài khoản nào"):
+        assert app.pending(str(citizen["username"])) == [], "an approval was asked of a VNeID that is down"
+        _nothing_made(platform, back_office, citizen)
+    log_in_provincial(portals, citizen, app=app)
+    return message
+
+
+def former_district_procedure_at_a_commune(portals: Portals, platform: Platform, procedure: ProcedurePick,
+                                           files: SampleFiles, address: PostalAddress) -> str:
+    """A procedure of the former district tier, filed at a commune with the result by post to a two-level address
+    (province and commune, ward or special zone). Returns the dossier code."""
+    assert procedure.tier == "commune", f"{procedure.name} is not offered at a commune: {procedure.tier}"
+    assert not address.district and address.commune, f"not a two-level address: {address}"
+    code, _ = submit_by_post(portals, platform, procedure, files, address,
+                             "Kiểm tra: hồ sơ của xã, địa chỉ hai cấp được lưu")
+    return code
+
+
+@contextmanager
+def clock_kept(platform: Platform) -> Iterator[None]:
+    """The namespace's clock as it was, once a journey that moves it is done (a pinned namespace, --dvc-namespace,
+    holds the next journeys and the load too)."""
+    before = platform.national.clock()
+    try:
+        yield
+    finally:
+        if before.get("mode") in ("real", "stack"):
+            platform.national.call("POST", "/_admin/clock", admin=True, json={"real": True})
+        else:
+            platform.national.set_clock(str(before["now"]), frozen=before.get("mode") == "frozen")
+
+
+def eve_of_two_tiers(platform: Platform) -> None:
+    """The namespace's clock on 30 June 2025 (three tiers, Quảng Nam; citizens on VNeID already)."""
+    with step("Đồng hồ: 30/06/2025, chính quyền ba cấp"):
+        platform.national.set_clock(BEFORE_TWO_TIERS, frozen=False)
+
+
+def dossier_crossing_1_july_2025(portals: Portals, platform: Platform, back_office: PortalBackOffice,
+                                 files: SampleFiles) -> str:
+    """A dossier at a district agency on 30 June 2025 (`eve_of_two_tiers`, the citizen then logged in); the clock
+    crosses into 1 July: the dossier goes on at the receiving unit under its code, on both portals, and the
+    national portal is told the new unit. Returns the code. The procedure comes from the portal's catalogue of
+    that day (its back office): a portal with no district-level procedure then skips the journey."""
+    with step("Chọn thủ tục cấp huyện trong danh mục ngày 30/06/2025"):
+        try:
+            procedure = pick_for(back_office, DISTRICT_LEVEL_3)
+        except LookupError as exc:
+            raise StepUnavailable(str(exc)) from None
+    code = submit_dossier(portals, platform, procedure, Submission(files=files.good, result_delivery="counter"))
+    with step("Đồng hồ sang 01/07/2025: chính quyền hai cấp"):
+        platform.national.set_clock(AFTER_TWO_TIERS, frozen=False)
+    with step("Kiểm tra: hồ sơ vẫn mở được theo mã, đã chuyển cho đơn vị tiếp nhận"):
+        view = portals.provincial.open_dossier(code)
+        assert view.code == code and view.status == NEW, f"after 1 July 2025 the dossier shows {view}"
+        platform.provincial.flush_outbox()
+    with step("Kiểm tra: Cổng DVC quốc gia biết đơn vị mới (madonvi), cùng mã hồ sơ"):
+        found = platform.national.lookup(code)
+        assert found["agency_code"] != procedure.agency_code, f"the national portal still has {found['agency_code']}"
+    track_dossier(portals, code, NEW)
     return code

@@ -34,9 +34,9 @@ def reschedule_once_not_twice(platform: Platform, applicant: Applicant, procedur
                               officers: OfficerPages, make_officer: Callable[[str, str], Officer]) -> None:
     """A late dossier gets one apology slip with a new date (form 04), and a second re-scheduling is refused.
 
-    `procedure`: one of 10 working days (Quảng Nam's judicial record certificate).
+    `procedure`: one of 10 working days (the judicial record certificate), in today's world (a day of 2026).
     """
-    platform.provincial.set_clock("2024-05-15T09:30:00+07:00")     # a Wednesday: due Wednesday 29/5
+    platform.provincial.set_clock("2026-05-13T09:30:00+07:00")     # a Wednesday: due Wednesday 27/5
     desk, leader = make_officer(procedure.agency_code, "desk"), make_officer(procedure.agency_code, "leader")
     log_in_officer(officers, desk)
     with step("Bộ phận một cửa tiếp nhận hồ sơ trực tiếp"):
@@ -45,16 +45,16 @@ def reschedule_once_not_twice(platform: Platform, applicant: Applicant, procedur
     with step("Lãnh đạo chuyển xử lý"):
         officers.open_dossier(code)
         officers.process()
-    platform.provincial.set_clock("2024-05-27T10:00:00+07:00")     # Monday: two working days before
+    platform.provincial.set_clock("2026-05-25T10:00:00+07:00")     # Monday: two working days before
     with step("Gia hạn: phiếu xin lỗi và hẹn lại ngày trả kết quả"):
         view = officers.open_dossier(code)
-        assert view.appointment == "29/05/2024" and view.deadline == "Trong hạn", view
-        officers.reschedule("2024-06-05", "Chờ kết quả xác minh của cơ quan công an")
+        assert view.appointment == "27/05/2026" and view.deadline == "Trong hạn", view
+        officers.reschedule("2026-06-03", "Chờ kết quả xác minh của cơ quan công an")
         view = officers.open_dossier(code)
-        assert view.appointment == "05/06/2024" and "05/06/2024" in view.rescheduled, view
+        assert view.appointment == "03/06/2026" and "03/06/2026" in view.rescheduled, view
         sent = [f"{m['kind']}:{m['channel']}" for m in platform.provincial.notifications(dossier=code)]
         assert "rescheduled:email" in sent, sent
     with step("Gia hạn lần thứ hai bị từ chối"):
-        message = officers.reschedule_refused("2024-06-12", "Chưa xong")
+        message = officers.reschedule_refused("2026-06-10", "Chưa xong")
         assert "không được gia hạn lần thứ hai" in message, message
-        assert officers.open_dossier(code).appointment == "05/06/2024"
+        assert officers.open_dossier(code).appointment == "03/06/2026"

@@ -35,19 +35,20 @@ PaymentChoice = Literal["online", "counter"]
 # -- what the journeys hand to the portals -------------------------------------------------------------
 @dataclass(frozen=True)
 class PostalAddress:
-    """Where the result goes back by public post."""
+    """Where the result goes back by public post: three levels before 1 July 2025 (province, district, commune),
+    two from then on (province and commune, ward or special zone: `district` is "")."""
 
     name: str
     phone: str
     address: str
     province: str
-    district: str
+    district: str = ""
     commune: str = ""
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> PostalAddress:
         return cls(str(data["name"]), str(data["phone"]), str(data["address"]), str(data["province"]),
-                   str(data["district"]), str(data.get("commune") or ""))
+                   str(data.get("district") or ""), str(data.get("commune") or ""))
 
 
 @dataclass(frozen=True)
@@ -166,8 +167,31 @@ class NationalPortal(Protocol):
         """Fill the national log-in form a portal's SSO sent the browser to (it must be shown)."""
         ...
 
+    def log_in_refused(self, username: str, password: str) -> str:
+        """Open the national log-in page, log in with a DVCQG password and expect a refusal: its message."""
+        ...
+
     def account_name(self) -> str:
         """The full name of the logged-in account, from the account page."""
+        ...
+
+    # -- VNeID: since 1 July 2024 citizens (1 July 2025 organisations) log in with their electronic identity, which
+    # DVCQG federates ("Đăng nhập bằng tài khoản định danh điện tử VNeID"; Decree 69/2024/NĐ-CP) -----------------
+    def start_vneid(self, username: str, password: str) -> str:
+        """On the national log-in page the browser is on (where a portal's SSO sent it; the national portal's own
+        log-in page otherwise), choose VNeID and give the number and password on VNeID's page, and stop where
+        VNeID waits for the holder's app. "" when it waits; otherwise what the page says instead (VNeID down,
+        a wrong password)."""
+        ...
+
+    def start_vneid_qr(self) -> str:
+        """The same, asking VNeID for a QR code instead of a password: the text of the code the page shows (the
+        holder's app scans it); AssertionError, with what the page says, when none is shown."""
+        ...
+
+    def finish_vneid(self) -> str:
+        """After the app decided: go on from VNeID's wait. "" when the log-in went through (the browser is back
+        where the log-in started, logged in); otherwise what the page says (denied, expired)."""
         ...
 
     def look_up(self, code: str) -> LookupView | None:

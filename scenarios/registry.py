@@ -17,16 +17,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from harness.control import Faults
 from harness.procedure_needs import NEEDS
-from harness.steps import skipped, step
+from harness.steps import StepUnavailable, skipped, step
 from scenarios import journeys
 from scenarios.context import JourneyContext
 
 DRIVERS = ("browser", "api", "load")
+TODAY = ("browser", "api")      # the journeys that decide in the VNeID app or move the clock: not the load's
 # What the journeys may ask of the emulators' test control (harness.clients.Platform), in words.
 CONTROL = {"otp": "the national portal's outbox (the one-time code)", "bank": "the payment platform's bank "
            "(a late answer settled)", "post": "the postal service (an item moved to delivery)",
-           "payments": "the payment platform's transactions"}
+           "payments": "the payment platform's transactions",
+           "app": "the VNeID app (a log-in approved, denied, left to expire, a QR code scanned)",
+           "clock": "the namespace's clock (moved across a date)", "faults": "the emulators' faults (VNeID down)",
+           "outbox": "the provincial portal's outbox (flushed to the national sync)"}
 
 
 @dataclass(frozen=True)
@@ -56,19 +61,24 @@ def _logged_in(ctx: JourneyContext) -> dict[str, Any]:
 
 
 def register(ctx: JourneyContext) -> None:
-    person = ctx.data.citizen()
-    username = journeys.register_on_national_portal(ctx.portals, ctx.platform, person)
-    citizen = {**person, "username": username}
+    """A citizen's first account on the national portal: the registration form and its one-time code before
+    1 July 2024; from then on the first VNeID log-in makes it (Decree 69/2024/NĐ-CP)."""
+    if ctx.uses_vneid:
+        citizen = ctx.citizen(fresh=True)       # an electronic identity, no DVCQG account yet
+        journeys.first_vneid_log_in_makes_the_account(ctx.portals, ctx.app, citizen)
+    else:
+        person = ctx.data.citizen()
+        citizen = {**person, "username": journeys.register_on_national_portal(ctx.portals, ctx.platform, person)}
     ctx.citizens.registered(ctx, citizen)
     journeys.log_in_provincial(ctx.portals, citizen, password_asked=False)
 
 
 def sso_first_log_in(ctx: JourneyContext) -> None:
-    journeys.first_sso_log_in_creates_account(ctx.portals, ctx.back_office, ctx.citizen(fresh=True))
+    journeys.first_sso_log_in_creates_account(ctx.portals, ctx.back_office, ctx.citizen(fresh=True), ctx.app)
 
 
 def sso_links_local_account(ctx: JourneyContext) -> None:
-    journeys.sso_log_in_links_local_account(ctx.portals, ctx.back_office, ctx.citizen(fresh=True))
+    journeys.sso_log_in_links_local_account(ctx.portals, ctx.back_office, ctx.citizen(fresh=True), ctx.app)
 
 
 def browse(ctx: JourneyContext) -> None:
@@ -152,10 +162,76 @@ def forged_confirmation(ctx: JourneyContext) -> None:
     journeys.forged_payment_confirmation_refused(ctx.portals, ctx.platform, procedure, ctx.files)
 
 
+def _needs_vneid(ctx: JourneyContext) -> Any:
+    """The VNeID app the journey decides in; the journey is skipped, saying why, before 1 July 2024."""
+    if ctx.world is not None and not ctx.world.citizens_use_vneid:
+        raise StepUnavailable(f"citizens log in with VNeID from 2024-07-01; this namespace's date is {ctx.world.day}")
+    return ctx.app_needed()
+
+
+def _fresh(ctx: JourneyContext, *, level: int = 2) -> dict[str, Any]:
+    """A citizen with a VNeID identity of `level` and no account anywhere yet."""
+    return ctx.platform.ready_account(ctx.data.citizen(), level=level)
+
+
+def vneid_log_in_by_app(ctx: JourneyContext) -> None:
+    app = _needs_vneid(ctx)
+    journeys.vneid_log_in_by_app(ctx.portals, app, ctx.back_office, _fresh(ctx))
+
+
+def vneid_log_in_by_qr(ctx: JourneyContext) -> None:
+    app = _needs_vneid(ctx)
+    journeys.vneid_log_in_by_qr(ctx.portals, app, _fresh(ctx))
+
+
+def vneid_approval_denied(ctx: JourneyContext) -> None:
+    app = _needs_vneid(ctx)
+    journeys.vneid_approval_denied(ctx.portals, ctx.platform, app, ctx.back_office, _fresh(ctx))
+
+
+def vneid_approval_expired(ctx: JourneyContext) -> None:
+    app = _needs_vneid(ctx)
+    journeys.vneid_approval_expired(ctx.portals, app, _fresh(ctx))
+
+
+def vneid_legacy_account_refused_then_linked(ctx: JourneyContext) -> None:
+    app = _needs_vneid(ctx)
+    journeys.legacy_account_refused_then_linked(ctx.portals, ctx.platform, app, ctx.data.citizen())
+
+
+def vneid_level_1_refused_where_2_is_required(ctx: JourneyContext) -> None:
+    app = _needs_vneid(ctx)
+    procedure = ctx.procedure("identity_level_2")
+    journeys.identity_level_1_refused(ctx.portals, procedure, ctx.files, _fresh(ctx, level=1), app)
+
+
+def vneid_down(ctx: JourneyContext) -> None:
+    app = _needs_vneid(ctx)
+    faults = Faults(ctx.platform.info, ctx.platform.national.namespace)
+    journeys.vneid_down(ctx.portals, ctx.platform, faults, ctx.back_office, _fresh(ctx), app)
+
+
+def two_tier_former_district_procedure_at_a_commune(ctx: JourneyContext) -> None:
+    if ctx.world is not None and not ctx.world.two_tiers:
+        raise StepUnavailable(f"two tiers from 2025-07-01; this namespace's date is {ctx.world.day}")
+    procedure = ctx.procedure("former_district")
+    citizen = _logged_in(ctx)
+    journeys.former_district_procedure_at_a_commune(ctx.portals, ctx.platform, procedure, ctx.files,
+                                                    ctx.address(citizen))
+
+
+def two_tier_dossier_crossing_1_july_2025(ctx: JourneyContext) -> None:
+    with journeys.clock_kept(ctx.platform):
+        journeys.eve_of_two_tiers(ctx.platform)     # first: the citizen is one of that date's world
+        _logged_in(ctx)
+        journeys.dossier_crossing_1_july_2025(ctx.portals, ctx.platform, ctx.back_office, ctx.files)
+
+
 # -- the entries ----------------------------------------------------------------------------------------------------
 JOURNEYS: tuple[Journey, ...] = (
-    Journey("register", 1, "Đăng ký tài khoản Cổng DVC quốc gia (mã OTP), đăng nhập, vào Cổng DVC tỉnh không hỏi lại "
-            "mật khẩu · register on the national portal and log in", register, control=("otp",)),
+    Journey("register", 1, "Tài khoản Cổng DVC quốc gia: đăng ký bằng mã OTP (đến 30/6/2024), từ 1/7/2024 tạo khi "
+            "đăng nhập VNeID lần đầu; vào Cổng DVC tỉnh không hỏi lại mật khẩu · the citizen's first national "
+            "account (OTP registration, then the first VNeID log-in) and log in", register, control=("otp", "app")),
     Journey("sso_first_log_in", 2, "Lần đăng nhập SSO đầu tiên tạo tài khoản địa phương · the first SSO log-in creates "
             "the local account", sso_first_log_in, back_office=("local_accounts", "local_logins")),
     Journey("sso_links_local_account", 2, "Đăng nhập SSO liên kết tài khoản có sẵn theo số định danh · an SSO log-in "
@@ -186,6 +262,29 @@ JOURNEYS: tuple[Journey, ...] = (
             bad_attachment, procedures=("level3_fee",)),
     Journey("forged_confirmation", 8, "Xác nhận thanh toán giả mạo bị từ chối · a forged payment confirmation is "
             "refused", forged_confirmation, procedures=("level4_online",), control=("payments",)),
+    Journey("vneid_log_in_by_app", 9, "Đăng nhập bằng VNeID, xác nhận trên ứng dụng · a VNeID log-in approved in the "
+            "app", vneid_log_in_by_app, back_office=("local_logins",), control=("app",), drivers=TODAY),
+    Journey("vneid_log_in_by_qr", 9, "Đăng nhập bằng mã QR quét trên ứng dụng VNeID · a VNeID log-in by QR code",
+            vneid_log_in_by_qr, control=("app",), drivers=TODAY),
+    Journey("vneid_approval_denied", 9, "Từ chối trên ứng dụng VNeID: không tạo tài khoản · an approval denied, "
+            "nothing made", vneid_approval_denied, back_office=("local_accounts",), control=("app",), drivers=TODAY),
+    Journey("vneid_approval_expired", 9, "Yêu cầu xác nhận hết hạn, đăng nhập lại · an approval left to expire, "
+            "then logged in", vneid_approval_expired, control=("app",), drivers=TODAY),
+    Journey("vneid_legacy_account_refused_then_linked", 9, "Tài khoản Cổng DVC quốc gia cũ: mật khẩu bị từ chối, "
+            "liên kết khi đăng nhập VNeID · a legacy account refused, then linked",
+            vneid_legacy_account_refused_then_linked, control=("app", "otp", "clock"), drivers=TODAY),
+    Journey("vneid_level_1_refused_where_2_is_required", 9, "Tài khoản định danh mức độ 1 bị từ chối ở thủ tục cần "
+            "mức độ 2 · a level-1 identity refused where level 2 is required",
+            vneid_level_1_refused_where_2_is_required, procedures=("identity_level_2",), control=("app",),
+            drivers=TODAY),
+    Journey("vneid_down", 9, "VNeID gián đoạn: trang báo lỗi, không tạo dở dang · VNeID down, nothing half-created",
+            vneid_down, back_office=("local_accounts",), control=("app", "faults"), drivers=TODAY),
+    Journey("two_tier_former_district_procedure_at_a_commune", 10, "Thủ tục cấp huyện cũ nộp tại xã, nhận kết quả "
+            "qua bưu chính về địa chỉ hai cấp · a former district procedure at a commune, a two-level address",
+            two_tier_former_district_procedure_at_a_commune, procedures=("former_district",), drivers=TODAY),
+    Journey("two_tier_dossier_crossing_1_july_2025", 10, "Hồ sơ tại cơ quan cấp huyện qua ngày 01/7/2025: chuyển "
+            "cho đơn vị tiếp nhận · a dossier crossing 1 July 2025", two_tier_dossier_crossing_1_july_2025,
+            back_office=("catalogue",), control=("clock", "outbox"), drivers=TODAY),
 )
 BY_NAME: dict[str, Journey] = {j.name: j for j in JOURNEYS}
 

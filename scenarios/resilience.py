@@ -40,8 +40,8 @@ PAID_ONLINE_NOTE = "Đã thanh toán trực tuyến"
 # How the portal names the postal item's state; how the post names its own events.
 POSTAL_RETURNED_PORTAL = "Đã chuyển hoàn về cơ quan"
 POSTAL_FAILED, POSTAL_RETURNED = "Phát không thành công", "Đã chuyển hoàn về người gửi"
-# Wednesday 24/04/2024, before the 29/4–1/5 break (Monday 29/4 swapped for Saturday 4/5, worked).
-RECEIPT_TIME = "2024-04-24T09:00:00+07:00"
+# Wednesday 29/04/2026, before the 30/4–1/5 break (today's world: two tiers, VNeID).
+RECEIPT_TIME = "2026-04-29T09:00:00+07:00"
 
 
 
@@ -88,7 +88,7 @@ def _expect_mark(officers: OfficerPages, code: str, mark: str) -> None:
 def _api_payments(platform: Platform, citizen: Mapping[str, Any], code: str) -> tuple[list[dict[str, Any]],
                                                                                       dict[str, Any]]:
     """The dossier's payment attempts and the dossier, from the portal's API, as the citizen."""
-    platform.provincial.login_sso(str(citizen["username"]), str(citizen["password"]))
+    platform.provincial.log_in(citizen, platform.vneid)
     attempts = platform.provincial.call("GET", f"/api/v1/dossiers/{code}/payments")["items"]
     return attempts, platform.provincial.dossier(code)
 
@@ -177,7 +177,7 @@ def national_sync_outage(portals: Portals, platform: Platform, faults: Faults, j
         [rule] = faults.apply_profile("national-sync-outage")
     mine = journeys.submit_dossier(portals, platform, procedure, Submission(files=files.good))
     with step("Một công dân khác nộp hồ sơ trong lúc cổng đồng bộ ngừng"):
-        platform.provincial.login_sso(str(other_citizen["username"]), str(other_citizen["password"]))
+        platform.provincial.log_in(other_citizen, platform.vneid)
         theirs = platform.provincial.submit(procedure.code, agency_code=procedure.agency_code)["code"]
     log_in_officer(officers, desk)
     with step("Bộ phận một cửa tiếp nhận hồ sơ của công dân"):
@@ -260,7 +260,7 @@ def overdue_on_both_portals(portals: Portals, platform: Platform, clock: Clock, 
     """Received on a Wednesday before a holiday break, a dossier's appointment is counted in working days;
     as the clock passes it, the officer's list marks it "Quá hạn", the citizen's page too, and the public
     look-ups show the appointment date passed."""
-    with step("Đồng hồ: thứ Tư 24/04/2024 09:00, trước kỳ nghỉ 30/4–1/5"):
+    with step("Đồng hồ: thứ Tư 29/04/2026 09:00, trước kỳ nghỉ 30/4–1/5"):
         clock.set(RECEIPT_TIME)
         received = _clock_day(clock)
     days = int(platform.provincial.procedure(procedure.code)["processing_days"])

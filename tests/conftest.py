@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 import responses
 
+from harness.pytest_plugin import pin_namespace
 from harness.stack import Stack
 
 # A run that leaves a process behind (an orphaned serve worker, a browser, a nested pytest) fails.
@@ -15,9 +16,12 @@ pytest_plugins = ["tests.leftovers"]
 
 
 @pytest.fixture
-def ns() -> str:
-    """A namespace of the test's own: no other test sees its data."""
-    return f"t-{uuid.uuid4().hex[:12]}"
+def ns(request: pytest.FixtureRequest) -> str:
+    """A namespace of the test's own: no other test sees its data. In today's world, unless the test pins its
+    date (`@pytest.mark.dvc_as_of`: the tests of the 2022 world's rules)."""
+    name = f"t-{uuid.uuid4().hex[:12]}"
+    pin_namespace(request, name)
+    return name
 
 
 @pytest.fixture(autouse=True, scope="session")

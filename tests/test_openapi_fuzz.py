@@ -23,7 +23,7 @@ EXAMPLES = 10
 # Not fuzzed: they act on the whole stack (a restore rewinds every test's data) or make the
 # fuzz namespace itself misbehave (a 2-minute latency fault). Their bad input is tested by hand.
 NOT_FUZZED = {("POST", "/_admin/snapshots"), ("POST", "/_admin/snapshots/{name}/restore"), ("POST", "/_admin/faults")}
-FUZZED_SERVICES = ("national", "provincial", "payment", "postal")
+FUZZED_SERVICES = ("national", "provincial", "payment", "postal", "vneid")
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
 

@@ -19,7 +19,7 @@ from harness.clients.payment import init_message
 from harness.stack import Stack
 from mocks.core.signing import sign
 
-SERVICES = ("national", "provincial", "payment", "postal")
+SERVICES = ("national", "provincial", "payment", "postal", "vneid")
 # Success bodies documented without properties, on purpose: none. (A free-form member such as the sync
 # gateway's `result` or an error's `details` sits inside a typed body and is not counted here.)
 BARE_ALLOWED: set[tuple[str, str, str]] = set()

@@ -49,7 +49,7 @@ def test_misspelt_names_are_refused_with_the_valid_ones(dvc_faults: Any, dvc_jou
         dvc_faults.apply_profile("flaky-payments")
     with pytest.raises(UnknownName, match=r"no fault profile named '../pyproject'"):
         load_profile("../pyproject")
-    valid = r"\(known: national, provincial, payment, postal\)"
+    valid = r"\(known: national, provincial, payment, postal, vneid\)"
     with pytest.raises(UnknownName, match=r"no service named 'provincal' " + valid):
         dvc_faults.error("provincal", "/", status=502)
     with pytest.raises(UnknownName, match=r"no service named 'bưu chính' " + valid):
@@ -90,8 +90,8 @@ from pathlib import Path
 
 def _check(dvc_platform, dvc_stack, dvc_data, out):
     citizen = dvc_data.citizen(id_number="049190000001", gender="female", birth_date="1990-05-05")  # same person
-    dvc_platform.national.register_active(citizen)           # no clash: each test has its own namespace
-    dvc_platform.provincial.login_sso(citizen["id_number"], citizen["password"])
+    citizen = dvc_platform.ready_account(citizen)            # no clash: each test has its own namespace
+    dvc_platform.provincial.log_in(citizen, dvc_platform.vneid)
     code = dvc_platform.provincial.submit("9.100006")["code"]
     mine = [d["code"] for d in dvc_platform.provincial.all_dossiers()["items"]]
     Path(out).joinpath(os.environ["PYTEST_XDIST_WORKER"] + "-" + dvc_platform.provincial.namespace).write_text(

@@ -11,7 +11,7 @@ def test_a_lost_confirmation_is_recovered_by_query(dvc_platform: Any, dvc_citize
     # the payment platform never sends its confirmation to the portal
     dvc_faults.outgoing("payment", "payment.confirm", "never_send")
     portal = dvc_platform.provincial
-    portal.login_sso(dvc_citizen["username"], dvc_citizen["password"])
+    portal.log_in(dvc_citizen, dvc_platform.vneid)     # through VNeID, approved in its app (today's world)
     dossier = portal.submit("2.000488", payment_method="online")      # judicial record, 200.000 đ online
     payment = portal.start_payment(dossier["code"])
     back = dvc_platform.payment.checkout(payment["payment_url"], bank="VCB")

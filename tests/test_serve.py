@@ -64,9 +64,11 @@ def test_serve_writes_stack_json_and_a_restart_keeps_dossiers(tmp_path: Path, ba
         assert info.services == {
             "national": f"http://127.0.0.1:{base_port}", "provincial": f"http://127.0.0.1:{base_port + 1}",
             "payment": f"http://127.0.0.1:{base_port + 2}", "postal": f"http://127.0.0.1:{base_port + 3}",
+            "vneid": f"http://127.0.0.1:{base_port + 4}",
         }
         stack_json = json.loads((state / "stack.json").read_text())
-        assert set(stack_json) >= {"services", "admin_token", "oidc_client", "payment_partner", "postal", "sync"}
+        assert set(stack_json) >= {"services", "admin_token", "oidc_client", "payment_partner", "postal", "sync",
+                                   "vneid_client", "as_of"}
 
         # a second serve on the same state folder refuses to start
         second = start_serve(state, base_port + 10)
@@ -77,9 +79,8 @@ def test_serve_writes_stack_json_and_a_restart_keeps_dossiers(tmp_path: Path, ba
             end_group(second)
 
         platform = Platform.connect(info, namespace="restart")
-        citizen = DataFactory(seed=11, scope="serve").citizen()
-        platform.national.register_active(citizen)
-        platform.provincial.login_sso(citizen["id_number"], citizen["password"])
+        citizen = platform.ready_account(DataFactory(seed=11, scope="serve").citizen())   # today's world: VNeID
+        platform.provincial.log_in(citizen, platform.vneid)
         dossier = platform.provincial.submit("9.100006")      # level 3, fee paid at the counter
         ready = platform.provincial.result_ready(dossier["code"])
         assert ready["status"] == 9
@@ -94,7 +95,7 @@ def test_serve_writes_stack_json_and_a_restart_keeps_dossiers(tmp_path: Path, ba
         info = wait_for_stack(state, again)
         assert info.admin_token == stack_json["admin_token"]        # same credentials after a restart
         platform = Platform.connect(info, namespace="restart")
-        platform.provincial.login_sso(citizen["id_number"], citizen["password"])   # the account survived too
+        platform.provincial.log_in(citizen, platform.vneid)   # the identity and the linked account survived too
         kept = platform.provincial.dossier(dossier["code"])
         assert kept["status"] == 9 and kept["status_name"] == "Đã xử lý xong"
         assert [h["to_status"] for h in kept["history"]] == [h["to_status"] for h in ready["history"]]

@@ -152,7 +152,9 @@ def check_submission(proc: Procedure, form: dict[str, str], file_name: str, file
             raise Refused("POSTAL_NEEDS_ONLINE_PAYMENT",
                           "Nhận kết quả qua bưu chính cần thanh toán trực tuyến phí, lệ phí.",
                           "A result returned by post needs the fee paid online.")
-        blank = [f for f in ADDRESS_FIELDS[:5] if not (postal or {}).get(f, "").strip()]
+        # two levels since 1 July 2025 (province and commune, ward or special zone): a district only where the
+        # address still has one
+        blank = [f for f in ADDRESS_FIELDS if f != "district" and not (postal or {}).get(f, "").strip()]
         if blank:
             raise Refused("POSTAL_ADDRESS_REQUIRED", "Chưa điền đủ địa chỉ nhận kết quả qua bưu chính.",
                           f"The postal address lacks {', '.join(blank)}.")

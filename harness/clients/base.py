@@ -92,6 +92,10 @@ class ServiceClient:
     def clock(self) -> Any:
         return self.call("GET", "/_admin/clock", admin=True)
 
+    def world(self) -> dict[str, Any]:
+        """The rules of the namespace's date (mocks.core.world): `day`, `citizens_use_vneid`, `two_tiers`..."""
+        return self.call("GET", "/_admin/world", admin=True)
+
     def set_clock(self, iso_time: str, *, frozen: bool = True) -> Any:
         return self.call("POST", "/_admin/clock", admin=True, json={"set": iso_time, "frozen": frozen})
 

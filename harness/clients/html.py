@@ -7,7 +7,12 @@ the API driver reads them as a citizen's plain HTTP client would get them.
 from __future__ import annotations
 
 import functools
+import html as entities
+import re
 from html.parser import HTMLParser
+
+_ALERT = re.compile(r'<(div|p)[^>]*role="alert"[^>]*>(.*?)</\1>', re.S)
+_TAG = re.compile(r"<[^>]+>")
 
 
 def _clean(text: str) -> str:
@@ -118,4 +123,9 @@ def column(html: str, caption: str, header: str) -> list[str]:
     return []
 
 
-__all__ = ["choices", "column", "facts"]
+def alerts(html: str) -> str:
+    """What the page's alerts say (role="alert": a refusal, an error page), one line; "" when it has none."""
+    return " ".join(_clean(entities.unescape(_TAG.sub(" ", m.group(2)))) for m in _ALERT.finditer(html))
+
+
+__all__ = ["alerts", "choices", "column", "facts"]

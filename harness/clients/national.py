@@ -8,6 +8,8 @@ import requests
 
 from .base import DEFAULT_TIMEOUT, ClientError, ServiceClient
 from .forms import find_form
+from .vneid import VneidClient
+from .vneid import log_in as vneid_log_in
 
 
 class NationalClient(ServiceClient):
@@ -34,11 +36,26 @@ class NationalClient(ServiceClient):
         self.confirm(registered["username"], self.latest_otp(registered["username"]))
         return registered
 
+    def account(self, username: str) -> dict[str, Any] | None:
+        """An account as the admin surface shows it (`linked_to_vneid`, `identity_level`, `tech_id`...); None when
+        there is none."""
+        answer = self.request("GET", f"/_admin/accounts/{username}", admin=True)
+        if answer.status_code == 404:
+            return None
+        if not answer.ok:
+            raise ClientError(answer)
+        return answer.json()  # type: ignore[no-any-return]
+
     def login(self, username: str, password: str) -> dict[str, Any]:
         return self.call("POST", "/api/v1/login", json={"username": username, "password": password})
 
     def lookup(self, code: str) -> dict[str, Any]:
         return self.call("GET", f"/api/v1/lookup/{code}")
+
+    def login_vneid(self, username: str, password: str, app: VneidClient) -> requests.Response:
+        """Log in on DVCQG with a VNeID electronic identity, approved in the app (a first log-in creates or links
+        the DVCQG account); the account page."""
+        return vneid_log_in(self.session, self.url("/dang-nhap/vneid?next=/tai-khoan"), username, password, app)
 
 
 def complete_sso(session: requests.Session, start_url: str, username: str, password: str,

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from typing import Any
 
 from .base import ServiceClient
 from .national import complete_sso
+from .vneid import VneidClient, vneid_link
+from .vneid import log_in as vneid_log_in
 
 # The smallest files the portal accepts for each allowed type (it checks the magic bytes).
 SAMPLE_PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
@@ -44,6 +47,19 @@ class ProvincialClient(ServiceClient):
     def login_sso(self, username: str, password: str) -> dict[str, Any]:
         """Log in through the national SSO like a browser; returns the logged-in account."""
         complete_sso(self.session, self.url("/dang-nhap"), username, password, timeout=self.timeout)
+        return self.me()
+
+    def log_in(self, account: Mapping[str, Any], app: VneidClient | None = None) -> dict[str, Any]:
+        """Log in the way the account opens in the namespace's world (its `log_in`, harness.clients.Platform.
+        ready_account): the national SSO's password form, or DVCQG's VNeID log-in approved in `app`."""
+        if account.get("log_in") == "vneid":
+            return self.login_vneid(str(account["username"]), str(account["password"]), app)
+        return self.login_sso(str(account["username"]), str(account["password"]))
+
+    def login_vneid(self, username: str, password: str, app: VneidClient | None) -> dict[str, Any]:
+        """Log in through DVCQG's "Đăng nhập bằng tài khoản định danh điện tử VNeID", approved in the app."""
+        page = self.session.get(self.url("/dang-nhap"), timeout=self.timeout)   # DVCQG's SSO log-in page
+        vneid_log_in(self.session, vneid_link(page), username, password, app)
         return self.me()
 
     def me(self) -> dict[str, Any]:

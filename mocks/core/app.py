@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from . import resources, schemas, snapshot
 from .apidocs import install_docs
 from .bodylimit import BodyLimitMiddleware, BodyLimits
-from .clock import Clock
+from .clock import CLOCK_STAMP, Clock
 from .config import StackConfig
 from .errors import DomainError, TooDeeplyNested, Unauthorized, error_body
 from .faults import FaultBook, FaultSpec
@@ -34,6 +34,7 @@ from .outbox import Outbox
 from .signing import safe_equal
 from .storage import Store
 from .web import CORE_TEMPLATES, Templates
+from .world import World, Worlds
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class ServiceContext:
     store: Store          # the service's own state
     control: Store        # the stack's shared test-control state: clock, faults, journal
     clock: Clock
+    worlds: Worlds        # the rules of the date on each namespace's clock
     faults: FaultBook
     journal: Journal
     http: JournalingSession   # outgoing calls, journaled
@@ -58,8 +60,9 @@ class ServiceContext:
     resetters: list[Callable[[str], None]] = field(default_factory=list)
     # called when a namespace's time moved (clock set/advanced, outbox flushed): scheduled work catches up
     on_time_moved: list[Callable[[str], None]] = field(default_factory=list)
-    # hot reads answered before the web framework: path -> fn(query string) -> JSON bytes, or None to fall through
-    fast_reads: dict[str, Callable[[bytes], bytes | None]] = field(default_factory=dict)
+    # hot reads answered before the web framework: path -> fn(query string, namespace) -> JSON bytes, or None to
+    # fall through
+    fast_reads: dict[str, Callable[[bytes, str], bytes | None]] = field(default_factory=dict)
 
     @classmethod
     def open(cls, name: str, config: StackConfig, templates_dir: Path | None = None) -> ServiceContext:
@@ -68,8 +71,9 @@ class ServiceContext:
         control = Store.shared(config.db_path("control"), synchronous="NORMAL")
         faults = FaultBook(control, name, Path(config.state_dir) / "faults.stamp")
         journal = Journal(control, name)
+        clock = Clock(control, Path(config.state_dir) / CLOCK_STAMP)
         ctx = cls(
-            name=name, config=config, store=store, control=control, clock=Clock(control), faults=faults,
+            name=name, config=config, store=store, control=control, clock=clock, worlds=Worlds(clock), faults=faults,
             journal=journal, http=JournalingSession(journal, name),
             outbox=Outbox(store, name, faults=faults, journal=journal), templates=Templates(templates_dir),
         )
@@ -78,6 +82,9 @@ class ServiceContext:
 
     def now(self, ns: str) -> datetime:
         return self.clock.now(ns)
+
+    def world(self, ns: str) -> World:
+        return self.worlds.of(ns)
 
     def close(self) -> None:
         self.outbox.stop()
@@ -110,7 +117,7 @@ class ClockChange(BaseModel):
         None, ge=0, le=MAX_ADVANCE_SECONDS, description="move the clock forward by this many seconds"
     )
     advance_days: float | None = Field(None, ge=0, le=36600, description="move the clock forward by this many days")
-    real: bool = Field(False, description="go back to real time")
+    real: bool = Field(False, description="go back to the stack's clock (real time unless serve --as-of)")
 
 
 def _wants_html(request: Request) -> bool:
@@ -255,6 +262,11 @@ def admin_router(
     @router.get("/clock", dependencies=[guard], summary="The namespace's clock", responses=success(schemas.ClockState))
     def get_clock(ns: Namespace) -> dict[str, object]:
         return ctx.clock.describe(ns)
+
+    @router.get("/world", dependencies=[guard], summary="The world of the namespace: the rules of its clock's date",
+                responses=success(schemas.WorldState))
+    def get_world(ns: Namespace) -> dict[str, object]:
+        return ctx.worlds.describe(ns)
 
     @router.post("/clock", dependencies=[guard], summary="Set, advance or release the namespace's clock",
                  responses=success(schemas.ClockState))

@@ -32,7 +32,7 @@ def _namespace(scope: Scope) -> str:
 
 class ControlMiddleware:
     def __init__(self, app: Any, service: str, faults: FaultBook, journal: Journal,
-                 fast_reads: dict[str, Callable[[bytes], bytes | None]] | None = None,
+                 fast_reads: dict[str, Callable[[bytes, str], bytes | None]] | None = None,
                  default_namespace: str = DEFAULT) -> None:
         self.app = app
         self.default_namespace = check(default_namespace)
@@ -67,7 +67,7 @@ class ControlMiddleware:
 
         plain = decision is None or decision.action is None          # nothing but latency, if anything
         fast = self.fast_reads.get(scope["path"]) if scope["method"] == "GET" and plain else None
-        body = fast(scope.get("query_string", b"")) if fast is not None else None
+        body = fast(scope.get("query_string", b""), ns) if fast is not None else None
         if body is not None:  # a hot read: pre-serialised bytes, no framework, a journal entry without bodies
             await send({"type": "http.response.start", "status": 200, "headers": [
                 (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})

@@ -69,7 +69,7 @@ class FaultSpec(BaseModel):
     confirmations, national sync, postal orders and webhooks): `delay`, `duplicate`,
     `reorder` (later calls overtake it), `bad_signature`, `never_send`."""
 
-    service: Literal["national", "provincial", "payment", "postal"] | None = Field(
+    service: Literal["national", "provincial", "payment", "postal", "vneid"] | None = Field(
         None, description="the service that misbehaves (default: the one this is posted to)")
     direction: Literal["incoming", "outgoing"] = "incoming"
     action: Literal["latency", "error", "drop", "truncate", "delay", "duplicate", "reorder", "bad_signature",

@@ -43,6 +43,7 @@ PREFIX_CARRIER: dict[str, str] = {p: carrier for carrier, ps in MOBILE_PREFIXES.
 _CITIZEN_ID = re.compile(r"^\d{12}$", re.ASCII)
 _OLD_ID = re.compile(r"^\d{9}$", re.ASCII)
 _TAX_CODE = re.compile(r"^\d{10}(-\d{3})?$", re.ASCII)
+_AGENCY_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}$", re.ASCII)
 
 
 class InvalidIdentifier(ValueError):
@@ -109,6 +110,15 @@ def check_tax_code(code: str) -> str:
         raise InvalidIdentifier("INVALID_TAX_CODE",
                                 "Mã số thuế phải gồm 10 chữ số, chi nhánh thêm '-' và 3 chữ số.",
                                 "A tax code is 10 digits; a branch adds '-' and 3 digits.")
+    return code
+
+
+def check_agency_code(code: str) -> str:
+    """An agency code of Circular 01/2018's shape `000.00.00.H47` (upper-cased)."""
+    code = (code or "").strip().upper()
+    if not _AGENCY_CODE.match(code):
+        raise InvalidIdentifier("INVALID_AGENCY_CODE", "Mã cơ quan phải có dạng 000.00.00.H47.",
+                                "An agency code looks like 000.00.00.H47.")
     return code
 
 

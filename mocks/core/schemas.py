@@ -56,8 +56,21 @@ class SeedResult(BaseModel):
 class ClockState(BaseModel):
     namespace: str
     now: str = Field(description="ISO 8601, +07:00")
-    mode: str = Field(description="real | frozen | offset")
+    mode: str = Field(description="real | frozen | offset (set for the namespace) | stack (serve --as-of)")
     offset_seconds: float
+
+
+class WorldState(BaseModel):
+    namespace: str
+    clock: str = Field(description="whose clock: namespace | stack (serve --as-of) | real")
+    now: str = Field(description="ISO 8601, +07:00")
+    day: str = Field(description="the world's date (yyyy-mm-dd); a clock nobody set has the seed's world")
+    citizens_use_vneid: bool = Field(description="from 2024-07-01 (Decree 69/2024/NĐ-CP)")
+    organisations_use_vneid: bool = Field(description="from 2025-07-01 (Decree 69/2024/NĐ-CP Art. 40(4))")
+    two_tiers: bool = Field(description="from 2025-07-01: province and commune, no district")
+    tiers: list[str]
+    one_stop_decree: str = Field(description="61/2018/NĐ-CP, or 118/2025/NĐ-CP from 2025-07-01")
+    boundary_free_filing: bool
 
 
 class OutboxMessage(BaseModel):

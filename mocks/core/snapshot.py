@@ -14,10 +14,11 @@ import time
 import zipfile
 from pathlib import Path
 
+from .clock import CLOCK_STAMP, touch
 from .errors import DomainError, NotFound
 
 NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,80}$")
-DATABASES = ("national", "provincial", "payment", "postal", "control")
+DATABASES = ("national", "provincial", "payment", "postal", "vneid", "control")
 
 
 def _folder(state_dir: Path) -> Path:
@@ -65,6 +66,7 @@ def restore(state_dir: Path, name: str) -> dict[str, object]:
                 source.backup(live)
             restored.append(db)
     (Path(state_dir) / "faults.stamp").write_text(f"restored-{time.time_ns()}")  # fault caches re-read
+    touch(Path(state_dir) / CLOCK_STAMP)                                          # and clocks
     return {"name": name, "restored": restored}
 
 

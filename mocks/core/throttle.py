@@ -14,11 +14,13 @@ a lock is refused too; a wrong password counts; a right one clears the count.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from .clock import Clock
-from .errors import DomainError
+from .errors import DomainError, Unauthorized
+from .security import decoy_hash, verify_password
 from .storage import Store
 
 DDL = """
@@ -184,6 +186,19 @@ class LoginThrottle:
     def __init__(self, store: Store, clock: Clock, limit: Limit = LOGIN_LIMIT) -> None:
         self.throttle = Throttle(store, clock, limit)
         self.limit = limit
+
+    def log_in(self, ns: str, name: str, find: Callable[[], Any], password: Any, wrong_vi: str, wrong_en: str) -> Any:
+        """A log-in against a table of users: the lock first; then the row `find` reads and its `password_hash`
+        (an unknown name costs a hash too, so the timing tells nothing); a wrong password counts and is refused
+        (`wrong_vi`/`wrong_en` and the tries left), a right one clears the count. The row."""
+        self.check(ns, name)
+        row = find()
+        stored = row["password_hash"] if row is not None else decoy_hash()
+        if not verify_password(password if isinstance(password, str) else "", stored) or row is None:
+            vi, en = wrong_password_message(self.failed(ns, name))
+            raise Unauthorized("INVALID_CREDENTIALS", wrong_vi + vi, wrong_en + en)
+        self.succeeded(ns, name)
+        return row
 
     def check(self, ns: str, username: str) -> None:
         """Reserve this try, or refuse a locked user name before its password is even looked at."""

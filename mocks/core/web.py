@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import UploadFile
 
 from .errors import DomainError
 from .signing import safe_equal
@@ -145,6 +146,15 @@ def check_csrf(session: Session, submitted: Any) -> None:
             "The form's security token is missing or stale; reload the page.",
             status=403,
         )
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """The posted form's text fields (files ignored); a malformed body is a 400, not a 500."""
+    try:
+        form = await request.form()
+    except Exception as exc:  # multipart parser errors have several types across versions
+        raise DomainError("MALFORMED_FORM", "Dữ liệu biểu mẫu không đọc được.", "The form body is malformed.") from exc
+    return {k: v for k, v in form.items() if not isinstance(v, UploadFile)}
 
 
 def redirect(url: str) -> RedirectResponse:

@@ -36,6 +36,12 @@ def procedures(name: str = DEFAULT_PROFILE) -> list[dict[str, Any]]:
     return read(f"profiles/{name}/procedures.json")["procedures"]
 
 
+def reorganisation(name: str) -> dict[str, Any]:
+    """The former units a profile's units replaced (a two-tier profile's reorganisation.json); {} when none."""
+    path = DATA_DIR / "profiles" / name / "reorganisation.json"
+    return read(f"profiles/{name}/reorganisation.json") if path.exists() else {}
+
+
 def holidays() -> dict[str, list[str]]:
     return read("holidays.json")["days_off"]
 

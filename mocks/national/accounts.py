@@ -13,9 +13,7 @@ minutes after 5 wrong passwords.
 from __future__ import annotations
 
 import contextlib
-import functools
 import re
-import secrets
 import sqlite3
 import uuid
 from dataclasses import asdict, dataclass, fields
@@ -23,21 +21,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from mocks.core.clock import Clock
-from mocks.core.errors import Conflict, DomainError, Forbidden, NotFound, Unauthorized
+from mocks.core.errors import Conflict, DomainError, Forbidden, NotFound
 from mocks.core.identifiers import InvalidIdentifier, check_tax_code, normalise_mobile, parse_citizen_id
+from mocks.core.identifiers import check_agency_code as check_agency_identifier
+from mocks.core.security import WeakPassword, check_new_password, hash_password, new_otp
 from mocks.core.storage import Store
-from mocks.core.throttle import (
-    Limit,
-    LoginThrottle,
-    Throttle,
-    TooManyAttempts,
-    minutes,
-    tries_left,
-    wrong_password_message,
-)
+from mocks.core.throttle import Limit, LoginThrottle, Throttle, TooManyAttempts, minutes, tries_left
 from mocks.core.timefmt import to_iso
-
-from .security import hash_password, new_otp, verify_password
+from mocks.core.world import Worlds
 
 ACCOUNT_TYPES: tuple[str, ...] = ("citizen", "business", "agency")
 # LoaiTaiKhoan of the userinfo claims: 1 citizen, 2 business [code]; 3 agency [assumed].
@@ -48,7 +39,6 @@ OTP_MAX_TRIES = 5  # wrong tries of one code
 OTP_TRIES_LIMIT = Limit("otp-confirm", max_count=10, window_seconds=3600, lock_seconds=3600)
 OTP_SENDS_LIMIT = Limit("otp-send", max_count=5, window_seconds=3600, lock_seconds=3600)
 
-_AGENCY_CODE = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}$", re.ASCII)
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9\-]{1,63})+$")
 _OTP = re.compile(r"^\d{6}$", re.ASCII)
 _GENDERS = {"male": "male", "nam": "male", "m": "male", "female": "female", "nữ": "female", "nu": "female",
@@ -103,6 +93,8 @@ class Account:
     gender: str | None = None
     address: str | None = None
     activated_at: str | None = None
+    vneid_subject: str | None = None    # the VNeID identity it is linked to (its `sub` there)
+    identity_level: int | None = None   # that identity's level, 1 or 2, at the last VNeID log-in
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Account:
@@ -110,7 +102,13 @@ class Account:
         return cls(**{k: row[k] for k in row.keys() if k in names})  # noqa: SIM118 (Row is not a dict)
 
     def public(self) -> dict[str, Any]:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if k != "vneid_subject"}
+
+    @property
+    def levels(self) -> list[str]:
+        """The assurance levels its log-ins reach: a DVCQG password LoA1; a level-2 VNeID identity LoA1 and LoA2
+        [assumed encoding: docs/protocols.md, "Identity levels"]."""
+        return ["LoA1", "LoA2"] if (self.identity_level or 0) >= 2 else ["LoA1"]
 
     def claims(self) -> dict[str, Any]:
         """The DVCQG userinfo claims (docs/protocols.md, `/oauth2/userinfo`)."""
@@ -134,7 +132,10 @@ class Account:
             "NoiOHienNay": self.address or "",
             "QuocTich": "VN",
             "TechID": self.tech_id,
-            "loAs": ["LoA1"],
+            "loAs": self.levels,
+            # the identity level when a VNeID electronic identity is linked (Decree 69/2024/NĐ-CP: 1 or 2)
+            **({"IAL": self.identity_level} if self.identity_level else {}),
+            "TaiKhoanDuocXacThucVoiVNeID": self.identity_level is not None,
             "MaSoDoanhNghiep": self.tax_code if business else "",
             "TenDoanhNghiep": self.organisation_name if business else "",
             "DiaChi": self.address or "",
@@ -162,18 +163,10 @@ def _text(value: str | None, field: str, label_vi: str, *, required: bool) -> st
 
 
 def check_password(password: str, confirm: str | None = None) -> None:
-    if not isinstance(password, str) or len(password) < 8:
-        raise _invalid("WEAK_PASSWORD", "Mật khẩu phải có ít nhất 8 ký tự, gồm cả chữ và số.",
-                       "The password needs at least 8 characters with letters and digits.", "password")
-    if len(password) > 128:
-        raise _invalid("WEAK_PASSWORD", "Mật khẩu dài quá 128 ký tự.",
-                       "The password is longer than 128 characters.", "password")
-    if not re.search(r"[^\W\d_]", password) or not re.search(r"\d", password):
-        raise _invalid("WEAK_PASSWORD", "Mật khẩu phải gồm cả chữ cái và chữ số.",
-                       "The password must contain both letters and digits.", "password")
-    if confirm is not None and confirm != password:
-        raise _invalid("PASSWORD_MISMATCH", "Mật khẩu nhập lại không khớp.",
-                       "The two passwords differ.", "password_confirm")
+    try:
+        check_new_password(password, confirm)
+    except WeakPassword as exc:
+        raise _invalid(exc.code, exc.vi, exc.en, exc.field) from exc
 
 
 def check_email(email: str) -> str:
@@ -186,11 +179,7 @@ def check_email(email: str) -> str:
 
 
 def check_agency_code(code: str | None) -> str:
-    code = (code or "").strip().upper()
-    if not _AGENCY_CODE.match(code):
-        raise _invalid("INVALID_AGENCY_CODE", "Mã cơ quan phải có dạng 000.00.00.H47.",
-                       "An agency code looks like 000.00.00.H47.", "agency_code")
-    return code
+    return _identifier(check_agency_identifier, code, "agency_code")
 
 
 def parse_birth_date(text: str | None) -> date | None:
@@ -230,6 +219,8 @@ class AccountBook:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
+        self.worlds = Worlds(clock)
+        store.ensure_columns("account", {"vneid_subject": "TEXT", "identity_level": "INTEGER"})
         self.logins = LoginThrottle(store, clock)
         self.otp_tries = Throttle(store, clock, OTP_TRIES_LIMIT)
         self.otp_sends = Throttle(store, clock, OTP_SENDS_LIMIT)
@@ -286,8 +277,11 @@ class AccountBook:
         return row
 
     def register(self, ns: str, reg: Registration) -> dict[str, Any]:
-        """A pending account and its one-time code sent by SMS and e-mail; Conflict when the user name is taken."""
+        """A pending account and its one-time code sent by SMS and e-mail; Conflict when the user name is taken;
+        Forbidden once the account type logs in through VNeID (the namespace's world)."""
         row = self.validate(ns, reg)
+        if self.worlds.of(ns).uses_vneid(row["account_type"]):
+            raise retired(row["account_type"], registering=True)
         self._insert(ns, row, hash_password(reg.password), status="pending")
         return {"username": row["username"], "status": "pending", "sent_to": [row["phone"], row["email"]],
                 "otp_expires_in": OTP_SECONDS}
@@ -428,21 +422,45 @@ class AccountBook:
     def authenticate(self, ns: str, username: str, password: str) -> Account:
         """Every log-in door (API, page, SSO page) comes here: the lock is checked before the password."""
         name = _username(username)
-        self.logins.check(ns, name)
-        account_row = self.store.one("SELECT * FROM account WHERE ns = ? AND username = ?", (ns, name))
-        # an unknown name costs a hash too, so that timing does not tell which names exist
-        stored = account_row["password_hash"] if account_row is not None else _decoy_hash()
-        if not verify_password(password if isinstance(password, str) else "", stored) or account_row is None:
-            vi, en = wrong_password_message(self.logins.failed(ns, name))
-            raise Unauthorized("INVALID_CREDENTIALS", "Tên đăng nhập hoặc mật khẩu không đúng." + vi,
-                               "Wrong user name or password." + en)
-        self.logins.succeeded(ns, name)
+        account_row = self.logins.log_in(
+            ns, name, lambda: self.store.one("SELECT * FROM account WHERE ns = ? AND username = ?", (ns, name)),
+            password, "Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong user name or password.")
         account = Account.from_row(account_row)
+        if self.worlds.of(ns).uses_vneid(account.account_type):
+            raise retired(account.account_type)
         if account.status != "active":
             raise Forbidden("ACCOUNT_NOT_ACTIVE",
                             "Tài khoản chưa được kích hoạt: vui lòng nhập mã xác thực đã gửi tới điện thoại/thư.",
                             "The account is not active yet: confirm it with the one-time code.")
         return account
+
+    def link_vneid(self, ns: str, claims: dict[str, Any]) -> tuple[Account, str]:
+        """The account of a VNeID log-in and how it was found: `vneid` (linked before), `linked` (an account of the
+        same ID number, tax code or agency code, linked now: an old DVCQG account carries on) or `created`."""
+        kind, username, row = _from_vneid(claims, self.clock.now(ns).date())
+        now = to_iso(self.clock.now(ns))
+        with self.store.transaction() as conn:
+            found = conn.execute("SELECT username FROM account WHERE ns = ? AND vneid_subject = ?",
+                                 (ns, row["vneid_subject"])).fetchone()
+            rule = "vneid"
+            if found is None:
+                found = conn.execute("SELECT username FROM account WHERE ns = ? AND username = ?",
+                                     (ns, username)).fetchone()
+                rule = "linked"
+            if found is None:
+                rule = "created"
+                values = {**row, "ns": ns, "username": username, "account_type": kind, "status": "active",
+                          "password_hash": VNEID_ONLY, "tech_id": str(uuid.uuid4()), "subject": uuid.uuid4().hex,
+                          "created_at": now, "activated_at": now}
+                conn.execute(f"INSERT INTO account({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+                             tuple(values.values()))
+            else:   # the identity's level may have changed since; a pending account is now proven
+                conn.execute("UPDATE account SET vneid_subject = ?, identity_level = ?, status = 'active', "
+                             "activated_at = COALESCE(activated_at, ?) WHERE ns = ? AND username = ?",
+                             (row["vneid_subject"], row["identity_level"], now, ns, found["username"]))
+        account = self.get(ns, username if found is None else found["username"])
+        assert account is not None
+        return account, rule
 
     def get(self, ns: str, username: str) -> Account | None:
         row = self.store.one("SELECT * FROM account WHERE ns = ? AND username = ?", (ns, _username(username)))
@@ -470,9 +488,79 @@ class AccountBook:
                 for r in rows]
 
 
-@functools.cache
-def _decoy_hash() -> str:
-    return hash_password(secrets.token_urlsafe(16))
+# The password of an account made by a VNeID log-in: no password opens it (it is not a hash of anything).
+VNEID_ONLY = "vneid-only"
+LINK_HOW_VI = ("Chọn \"Đăng nhập bằng tài khoản định danh điện tử VNeID\": tài khoản này được liên kết tự động theo "
+               "{key}, giữ nguyên thông tin và hồ sơ đã có.")
+LINK_HOW_EN = ("Choose \"Đăng nhập bằng tài khoản định danh điện tử VNeID\" (log in with VNeID): this account is "
+               "linked by its {key}, and keeps its data and dossiers.")
+
+
+def retired(account_type: str, *, registering: bool = False) -> Forbidden:
+    """The refusal of a DVCQG password (or registration) once the account type logs in through VNeID: Decree
+    69/2024/NĐ-CP — a citizen's account until 30/6/2024 (Art. 40(3) [clause number assumed]), an
+    organisation's until 30/6/2025 (Art. 40(4))."""
+    if account_type == "citizen":
+        since, key_vi, key_en = "01/7/2024", "số định danh cá nhân", "personal ID number"
+        vi = ("Từ ngày 01/7/2024, công dân đăng nhập Cổng Dịch vụ công quốc gia bằng tài khoản định danh điện tử "
+              "VNeID (Nghị định 69/2024/NĐ-CP); tài khoản Cổng Dịch vụ công quốc gia của công dân không còn được "
+              "sử dụng.")
+        en = ("Since 1 July 2024 citizens log in with their VNeID electronic identity (Decree 69/2024/NĐ-CP); a "
+              "citizen's DVCQG password no longer opens the account.")
+    else:
+        since = "01/7/2025"
+        key_vi, key_en = ("mã số thuế", "tax code") if account_type == "business" else ("mã cơ quan", "agency code")
+        vi = ("Từ ngày 01/7/2025, tài khoản do Cổng Dịch vụ công quốc gia tạo lập cho cơ quan, tổ chức không còn được "
+              "sử dụng (Nghị định 69/2024/NĐ-CP, Điều 40 khoản 4): đăng nhập bằng tài khoản định danh điện tử của "
+              "tổ chức trên VNeID.")
+        en = ("Since 1 July 2025 accounts DVCQG made for agencies and organisations are no longer used (Decree "
+              "69/2024/NĐ-CP Art. 40(4)): log in with the organisation's VNeID electronic identity.")
+    if registering:
+        return Forbidden("REGISTRATION_CLOSED", vi + " Tài khoản định danh điện tử được cấp trên ứng dụng VNeID.",
+                         en + " Electronic identities are issued in the VNeID app.", details={"since": since})
+    return Forbidden("PASSWORD_LOGIN_RETIRED", vi + " " + LINK_HOW_VI.format(key=key_vi),
+                     en + " " + LINK_HOW_EN.format(key=key_en), details={"since": since, "log_in": "vneid"})
+
+
+def _from_vneid(claims: dict[str, Any], today: date) -> tuple[str, str, dict[str, Any]]:
+    """(account type, user name, columns) of VNeID's claims; DomainError (502) when they carry no identity."""
+    kind = {1: "citizen", 2: "business", 3: "agency"}.get(_int(claims.get("LoaiTaiKhoan")), "")
+    subject, level = claims.get("sub"), _int(claims.get("IAL"))
+    try:
+        if kind == "citizen":
+            username = parse_citizen_id(str(claims.get("SoDinhDanh") or ""), today=today).number
+        elif kind == "business":
+            username = check_tax_code(str(claims.get("MaSoThue") or claims.get("MaSoDoanhNghiep") or ""))
+        elif kind == "agency":
+            username = check_agency_identifier(str(claims.get("MaCoQuan") or ""))
+        else:
+            raise InvalidIdentifier("UNKNOWN_TYPE", "loại tài khoản không rõ", "unknown account type")
+    except InvalidIdentifier as exc:
+        raise DomainError("VNEID_CLAIMS_INVALID", f"Thông tin định danh từ VNeID không hợp lệ: {exc.vi}.",
+                          f"VNeID's claims carry no valid identity: {exc.en}.", status=502) from exc
+    if not isinstance(subject, str) or not subject or level not in (1, 2):
+        raise DomainError("VNEID_CLAIMS_INVALID", "Thông tin định danh từ VNeID thiếu sub hoặc mức độ (IAL).",
+                          "VNeID's claims carry no sub or identity level (IAL).", status=502)
+    birth = None
+    with contextlib.suppress(ValueError, TypeError):
+        birth = datetime.strptime(str(claims.get("NgayThangNamSinh") or ""), "%d/%m/%Y").date().isoformat()
+    name = str(claims.get("HoVaTen") if kind == "citizen" else claims.get("TenToChuc") or "").strip()[:300]
+    organisation = None if kind == "citizen" else name
+    row: dict[str, Any] = {
+        "vneid_subject": subject, "identity_level": level, "full_name": name or username,
+        "email": str(claims.get("ThuDienTu") or "")[:254], "phone": str(claims.get("SoDienThoai") or "")[:30],
+        "id_number": username if kind == "citizen" else None, "tax_code": username if kind == "business" else None,
+        "agency_code": username if kind == "agency" else None, "organisation_name": organisation,
+        "birth_date": birth, "gender": {"Nam": "male", "Nữ": "female"}.get(str(claims.get("GioiTinh") or "")),
+    }
+    return kind, username, row
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
 
 
 def _username(username: str) -> str:

@@ -1,4 +1,5 @@
-"""The national portal's own admin routes: the SMS/e-mail outbox, relying parties, sync accounts."""
+"""The national portal's own admin routes: the SMS/e-mail outbox, accounts, sync accounts (relying parties:
+mocks/core/oauth_routes.py)."""
 
 from __future__ import annotations
 
@@ -9,18 +10,11 @@ from pydantic import BaseModel, Field
 
 from mocks.core.app import Namespace, admin_guard
 from mocks.core.config import StackConfig
+from mocks.core.errors import NotFound
 from mocks.core.openapi import success
 
 from . import schemas
 from .model import NationalPortal
-
-
-class OidcClientRegistration(BaseModel):
-    client_id: str | None = Field(None, max_length=100, description="generated when not given")
-    client_secret: str | None = Field(None, max_length=200, description="generated when not given")
-    name: str = Field(max_length=200)
-    redirect_uris: list[str] = Field(max_length=20)
-    post_logout_redirect_uris: list[str] = Field(default_factory=list, max_length=20)
 
 
 class SyncAccountRegistration(BaseModel):
@@ -38,16 +32,14 @@ def admin_routes(model: NationalPortal, config: StackConfig) -> APIRouter:
                  limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
         return {"messages": model.accounts.messages(ns, to, limit)}
 
-    @router.get("/oidc-clients", summary="Relying parties (the built-in one first); secrets are not shown",
-                responses=success(schemas.RelyingParties))
-    def oidc_clients() -> dict[str, Any]:
-        return {"clients": model.idp.clients()}
-
-    @router.post("/oidc-clients", status_code=201, summary="Register a relying party; answers its id and secret",
-                 responses={**success(schemas.RegisteredRelyingParty, 201),
-                            409: {"description": "The client_id is the built-in relying party's"}})
-    def register_oidc_client(body: OidcClientRegistration) -> dict[str, Any]:
-        return model.idp.register_client(**body.model_dump())
+    @router.get("/accounts/{username}", summary="One account of the namespace, without its password: how it logs in "
+                "(linked to a VNeID identity, and its level)", responses={**success(schemas.AdminAccount),
+                                                                          404: {"description": "No such account"}})
+    def account(username: str, ns: Namespace) -> dict[str, Any]:
+        found = model.accounts.get(ns, username)
+        if found is None:
+            raise NotFound("ACCOUNT_NOT_FOUND", "Không tìm thấy tài khoản.", "No such account.")
+        return {**found.public(), "linked_to_vneid": found.vneid_subject is not None}
 
     @router.get("/sync-accounts", summary="Accounts of the dossier-sync gateway; passwords are not shown",
                 responses=success(schemas.SyncAccounts))

@@ -15,12 +15,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from mocks.core.app import ServiceContext, create_service_app
 from mocks.core.bodylimit import MB, BodyLimits
 from mocks.core.config import StackConfig
+from mocks.core.oauth_routes import install_oauth_errors, oauth_router, relying_parties_router
 
 from .admin import admin_routes
 from .api import api_router
+from .federation import federation_router, vneid_client
 from .model import NationalPortal
-from .oauth import oauth_error_response, oauth_router
-from .oidc import OAuthError
 from .sync import ERR_DATA
 from .sync_api import sync_router, sync_validation_response
 from .ui import ui_router
@@ -55,10 +55,12 @@ def create_app(config: StackConfig) -> FastAPI:
     )
     app.state.model = model
     _protocol_errors(app)
-    app.include_router(oauth_router(model))
+    app.include_router(oauth_router(model.idp))
     app.include_router(sync_router(model))
     app.include_router(api_router(model, sessions))
     app.include_router(admin_routes(model, config))
+    app.include_router(relying_parties_router(model.idp, config))
+    app.include_router(federation_router(model, sessions, vneid_client(config, ctx.http)))
     app.include_router(ui_router(model, sessions, ctx.templates))
     return app
 
@@ -66,17 +68,13 @@ def create_app(config: StackConfig) -> FastAPI:
 def _protocol_errors(app: FastAPI) -> None:
     """The real protocols answer errors in their own shape: OAuth's on the token and userinfo
     endpoints, the sync gateway's `error_code` on /sync."""
-    app.add_exception_handler(OAuthError, oauth_error_response)
+    install_oauth_errors(app)
     house = app.exception_handlers[RequestValidationError]
 
     async def validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        path = request.url.path
-        if path.startswith("/sync/"):
+        if request.url.path.startswith("/sync/"):
             return sync_validation_response(exc)
-        if path == "/oauth2/token":
-            return await oauth_error_response(request, OAuthError(
-                "invalid_request", "Yêu cầu không hợp lệ.", "Malformed token request."))
         return await house(request, exc)
 
     app.add_exception_handler(RequestValidationError, validation_error)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import requests
+
 from mocks.core.clock import Clock
 from mocks.core.config import StackConfig
+from mocks.core.errors import DomainError
 from mocks.core.storage import Store
 
 from .accounts import Account, AccountBook, Registration
@@ -48,11 +51,35 @@ class NationalPortal:
         self.accounts.reset(ns)  # counts of wrong passwords, wrong codes and codes sent
 
     def seed(self, ns: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
-        """A few active demo accounts with a known password (idempotent)."""
+        """A few active demo accounts (idempotent), each with what opens it in the namespace's world: `log_in`
+        `password` and its DVCQG password; once its type logs in through VNeID, `log_in` `vneid` and the password
+        of its electronic identity, which VNeID's own seed (asked now) holds for the same people and
+        organisations."""
         accounts: list[Account] = [
             self.accounts.create_active(ns, Registration.from_mapping({**a, "password": SEED_PASSWORD}))
             for a in SEED_ACCOUNTS
         ]
-        return {"accounts": [{"username": a.username, "password": SEED_PASSWORD, "account_type": a.account_type,
-                              "full_name": a.full_name, "phone": a.phone, "email": a.email, "tech_id": a.tech_id}
-                             for a in accounts]}
+        world = self.accounts.worlds.of(ns)
+        vneid = self._vneid_seed(ns) if any(world.uses_vneid(a.account_type) for a in accounts) else {}
+        out = []
+        for a in accounts:
+            federated = world.uses_vneid(a.account_type)
+            out.append({"username": a.username, "password": vneid[a.username] if federated else SEED_PASSWORD,
+                        "account_type": a.account_type, "full_name": a.full_name, "phone": a.phone,
+                        "email": a.email, "tech_id": a.tech_id, "log_in": "vneid" if federated else "password"})
+        return {"accounts": out}
+
+    def _vneid_seed(self, ns: str) -> dict[str, str]:
+        """VNeID's seed in the namespace, over HTTP as the services talk: username -> password."""
+        try:
+            answer = requests.post(f"{self.config.url('vneid').rstrip('/')}/_admin/seed", timeout=10, json={},
+                                   headers={"X-Admin-Token": self.config.credentials.admin_token,
+                                            "X-DVC-Namespace": ns})
+            identities = answer.json()["identities"] if answer.ok else None
+        except (requests.RequestException, ValueError, KeyError):
+            identities = None
+        if identities is None:
+            raise DomainError("VNEID_UNAVAILABLE", "Không gieo được tài khoản định danh điện tử trên VNeID.",
+                              "VNeID did not seed the electronic identities the seed's accounts log in with.",
+                              status=502)
+        return {str(i["username"]): str(i["password"]) for i in identities}

@@ -1,5 +1,8 @@
 """The national portal's tables. Namespaced rows carry `ns`; stack-wide configuration
-(relying parties, sync accounts, the signing key) does not, and survives `reset`."""
+(relying parties, sync accounts, the signing key) does not, and survives `reset`. The identity
+provider's own tables are mocks/core/oidc_provider.py's."""
+
+from mocks.core import oidc_provider
 
 DDL = """
 CREATE TABLE IF NOT EXISTS account (
@@ -45,46 +48,6 @@ CREATE TABLE IF NOT EXISTS message (
 );
 CREATE INDEX IF NOT EXISTS message_to ON message(ns, to_addr);
 CREATE INDEX IF NOT EXISTS message_user ON message(ns, username);
-CREATE TABLE IF NOT EXISTS signing_key (
-    slot INTEGER PRIMARY KEY CHECK (slot = 1),
-    kid TEXT NOT NULL,
-    private_pem TEXT NOT NULL,
-    created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS oidc_client (
-    client_id TEXT PRIMARY KEY,
-    secret_hash TEXT NOT NULL,
-    name TEXT NOT NULL,
-    redirect_uris TEXT NOT NULL,
-    post_logout_redirect_uris TEXT NOT NULL,
-    created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS auth_code (
-    ns TEXT NOT NULL,
-    code_hash TEXT NOT NULL,
-    client_id TEXT NOT NULL,
-    redirect_uri TEXT NOT NULL,
-    username TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    nonce TEXT,
-    code_challenge TEXT,
-    auth_time INTEGER NOT NULL,
-    expires_at REAL NOT NULL,
-    used INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (ns, code_hash)
-);
-CREATE TABLE IF NOT EXISTS access_token (
-    ns TEXT NOT NULL,
-    token_hash TEXT NOT NULL,
-    client_id TEXT NOT NULL,
-    username TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    code_hash TEXT,
-    expires_at REAL NOT NULL,
-    revoked INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (ns, token_hash)
-);
-CREATE INDEX IF NOT EXISTS access_token_code ON access_token(ns, code_hash);
 CREATE TABLE IF NOT EXISTS sync_account (
     username TEXT PRIMARY KEY,
     password_hash TEXT NOT NULL,
@@ -125,6 +88,6 @@ CREATE TABLE IF NOT EXISTS dossier_progress (
 """
 
 NAMESPACED_TABLES: tuple[str, ...] = (
-    "account", "otp_code", "message", "auth_code", "access_token", "sync_session",
-    "synced_dossier", "dossier_progress",
+    "account", "otp_code", "message", "sync_session", "synced_dossier", "dossier_progress",
+    *oidc_provider.NAMESPACED_TABLES,
 )

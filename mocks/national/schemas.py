@@ -1,5 +1,6 @@
 """What the national portal answers, for its OpenAPI document (documentation only: given in `responses=`,
-which does not filter what a route returns). `ROUTES` documents the OpenID Connect endpoints of oauth.py."""
+which does not filter what a route returns). `ROUTES` documents the OpenID Connect endpoints
+(mocks/core/oidc_schemas.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mocks.core.openapi import NOT_ANSWERED, ErrorDetail
+from mocks.core.oidc_schemas import ROUTES, RegisteredRelyingParty, RelyingParties
+from mocks.core.openapi import ErrorDetail
 
 
 # -- accounts and log-in (/api/v1) ---------------------------------------------------------------
@@ -43,6 +45,7 @@ class AccountOut(BaseModel):
     gender: str | None
     address: str | None
     activated_at: str | None
+    identity_level: int | None = Field(description="the linked VNeID identity's level (1 or 2), null when none")
 
 
 class ProgressStep(BaseModel):
@@ -104,25 +107,8 @@ class SentMessages(BaseModel):
     messages: list[SentMessage]
 
 
-class RelyingParty(BaseModel):
-    client_id: str
-    name: str
-    redirect_uris: list[str]
-    post_logout_redirect_uris: list[str]
-    built_in: bool
-
-
-class RelyingParties(BaseModel):
-    clients: list[RelyingParty]
-
-
-class RegisteredRelyingParty(BaseModel):
-    client_id: str
-    client_secret: str | None = Field(description="null when re-registered without one (the old one is kept)")
-    secret_kept: bool
-    name: str
-    redirect_uris: list[str]
-    post_logout_redirect_uris: list[str]
+class AdminAccount(AccountOut):
+    linked_to_vneid: bool
 
 
 class SyncAccount(BaseModel):
@@ -163,70 +149,4 @@ class SyncRefusal(BaseModel):
     error: ErrorDetail
 
 
-# -- OpenID Connect (oauth.py) ---------------------------------------------------------------------
-class OpenIdConfiguration(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    issuer: str
-    authorization_endpoint: str
-    token_endpoint: str
-    userinfo_endpoint: str
-    jwks_uri: str
-    end_session_endpoint: str
-    response_types_supported: list[str]
-    scopes_supported: list[str]
-    claims_supported: list[str]
-
-
-class Jwk(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    kty: str
-    kid: str
-    use: str
-    alg: str
-    n: str
-    e: str
-
-
-class Jwks(BaseModel):
-    keys: list[Jwk]
-
-
-class Tokens(BaseModel):
-    access_token: str
-    token_type: str = Field(description="Bearer")
-    expires_in: int
-    id_token: str = Field(description="RS256 JWT")
-    scope: str
-
-
-class UserClaims(BaseModel):
-    """The DVCQG claims of the token's account; which ones depends on the account type."""
-
-    model_config = ConfigDict(extra="allow")
-    sub: str
-
-
-class OAuthErrorBody(BaseModel):
-    error: str = Field(description="RFC 6749: invalid_request, invalid_client, invalid_grant, invalid_token, ...")
-    error_description: str
-    message_vi: str
-    message_en: str
-
-
-OAUTH_400 = {"model": OAuthErrorBody, "description": "invalid_request, invalid_grant, unsupported_grant_type"}
-ROUTES: dict[tuple[str, str], dict[int | str, Any]] = {
-    ("GET", "/.well-known/openid-configuration"): {200: {"model": OpenIdConfiguration}},
-    ("GET", "/oauth2/jwks"): {200: {"model": Jwks}},
-    ("POST", "/oauth2/token"): {
-        200: {"model": Tokens}, 400: OAUTH_400, 422: NOT_ANSWERED,
-        401: {"model": OAuthErrorBody, "description": "invalid_client (WWW-Authenticate: Basic)"},
-    },
-    ("GET", "/oauth2/userinfo"): {
-        200: {"model": UserClaims},
-        401: {"model": OAuthErrorBody, "description": "invalid_token (WWW-Authenticate: Bearer)"},
-    },
-    ("POST", "/oauth2/userinfo"): {
-        200: {"model": UserClaims},
-        401: {"model": OAuthErrorBody, "description": "invalid_token (WWW-Authenticate: Bearer)"},
-    },
-}
+__all__ = ["ROUTES", "RegisteredRelyingParty", "RelyingParties"]

@@ -19,7 +19,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,11 +28,12 @@ from mocks.core.codes import CHANNELS, DOSSIER_STATUS, RESULT_DELIVERY
 from mocks.core.config import StackConfig
 from mocks.core.errors import DomainError
 from mocks.core.identifiers import InvalidIdentifier, parse_dossier_code
+from mocks.core.security import digest, hash_password, verify_password
 from mocks.core.storage import Store, dumps, loads
 from mocks.core.timefmt import from_wire, to_iso
+from mocks.core.world import Worlds
 
 from .catalogue import NationalCatalogue
-from .security import digest, hash_password, verify_password
 
 SESSION_SECONDS = 1800
 MAX_ITEMS = 500
@@ -49,6 +50,8 @@ ERR_CONFLICT = 6
 ERR_FORBIDDEN = 7
 
 _SMALL_NUMBER = re.compile(r"^[0-9]{1,5}$")
+# MaHoSo -> whether the pushing unit took the dossier over from the unit in its code
+TakenOver = Callable[[str], bool] | None
 DOSSIER_DATES: tuple[str, ...] = ("NgayNopHoSo", "NgayTiepNhan", "NgayHenTra", "NgayTra")
 DOSSIER_TEXTS: tuple[str, ...] = ("TenTTHC", "ChuHoSo", "SoGiayToChuHoSo", "Email", "SoDienThoai", "TrichYeuHoSo",
                                   "DonViXuLy")
@@ -136,14 +139,15 @@ class _Problems:
         if not isinstance(value, str) or len(value) > limit:
             self.add(i, item, field, f"phải là chuỗi tối đa {limit} ký tự", f"must be a string of at most {limit}")
 
-    def ma_ho_so(self, i: int, item: Mapping[str, Any], madonvi: str) -> None:
-        """A code of the right shape, a real date, a number from 0001, of the unit that pushes it."""
+    def ma_ho_so(self, i: int, item: Mapping[str, Any], madonvi: str, taken_over: TakenOver = None) -> None:
+        """A code of the right shape, a real date, a number from 0001, of the unit that pushes it — or of a unit
+        whose dossier the pusher took over (`taken_over`: the hand-over of 1 July 2025)."""
         try:
             code = parse_dossier_code(item.get("MaHoSo"))
         except InvalidIdentifier as exc:
             self.add(i, item, "MaHoSo", exc.vi, exc.en)
             return
-        if code.agency_code != madonvi:
+        if code.agency_code != madonvi and not (taken_over is not None and taken_over(str(item["MaHoSo"]))):
             self.add(i, item, "MaHoSo", f"thuộc đơn vị {code.agency_code}, không phải đơn vị gửi (madonvi {madonvi})",
                      f"belongs to unit {code.agency_code}, not to the pushing unit (madonvi {madonvi})")
 
@@ -188,12 +192,13 @@ def _items(data: Any) -> list[Mapping[str, Any]]:
     return data
 
 
-def check_dossiers(data: Any, madonvi: str, catalogue: NationalCatalogue) -> list[Mapping[str, Any]]:
+def check_dossiers(data: Any, madonvi: str, catalogue: NationalCatalogue,
+                   taken_over: TakenOver = None) -> list[Mapping[str, Any]]:
     """DongBoHoSoMC's items; every problem of the batch is listed (SyncError, error_code 3)."""
     items = _items(data)
     p = _Problems()
     for i, item in enumerate(items):
-        p.ma_ho_so(i, item, madonvi)
+        p.ma_ho_so(i, item, madonvi, taken_over)
         p.text(i, item, "MaTTHC", required=True, limit=50)
         p.procedure(i, item, catalogue)
         p.code(i, item, "TrangThaiHoSo", range(1, 11), required=True)
@@ -213,12 +218,12 @@ def check_dossiers(data: Any, madonvi: str, catalogue: NationalCatalogue) -> lis
     return items
 
 
-def check_progress(data: Any, madonvi: str) -> list[Mapping[str, Any]]:
+def check_progress(data: Any, madonvi: str, taken_over: TakenOver = None) -> list[Mapping[str, Any]]:
     """CapNhatTienDoHoSoMC's items; every problem of the batch is listed (SyncError, error_code 3)."""
     items = _items(data)
     p = _Problems()
     for i, item in enumerate(items):
-        p.ma_ho_so(i, item, madonvi)
+        p.ma_ho_so(i, item, madonvi, taken_over)
         p.code(i, item, "TrangThai", range(1, 11), required=True)
         p.date(i, item, "ThoiDiemXuLy", required=True)
         p.date(i, item, "NgayBatDau", required=False)
@@ -244,8 +249,22 @@ class SyncGateway:
     def __init__(self, store: Store, clock: Clock, config: StackConfig, catalogue: NationalCatalogue) -> None:
         self.store = store
         self.clock = clock
+        self.worlds = Worlds(clock)
         self.config = config
         self.catalogue = catalogue
+
+    def _takes_over(self, ns: str, madonvi: str, *, updating: bool) -> TakenOver:
+        """From 1 July 2025 (two tiers) a district's dossier goes on at another unit, under its old code: that unit
+        may update it (DongBoHoSoMC isUpdating true: the gateway records it as the dossier's unit), then push its
+        progress. Creating a dossier under another unit's code stays refused."""
+        if not self.worlds.of(ns).two_tiers:
+            return None
+
+        def taken_over(code: str) -> bool:
+            row = self.store.one("SELECT madonvi FROM synced_dossier WHERE ns = ? AND ma_ho_so = ?", (ns, code))
+            return row is not None and (updating or row["madonvi"] == madonvi)
+
+        return taken_over
 
     # -- gateway accounts (stack-wide) ---------------------------------------------------------
     def register_account(self, username: str, password: str, madonvi: str | None = None) -> dict[str, Any]:
@@ -346,7 +365,7 @@ class SyncGateway:
 
     def push_dossiers(self, ns: str, madonvi: str, is_updating: bool, data: Any) -> list[dict[str, Any]]:
         """DongBoHoSoMC: create (isUpdating false; an identical replay is fine) or update (true) dossiers."""
-        items = check_dossiers(data, madonvi, self.catalogue)
+        items = check_dossiers(data, madonvi, self.catalogue, self._takes_over(ns, madonvi, updating=is_updating))
         now = to_iso(self.clock.now(ns))
         results: list[dict[str, Any]] = []
         with self.store.transaction() as conn:  # all or nothing: a SyncError below rolls the batch back
@@ -389,7 +408,7 @@ class SyncGateway:
 
     def push_progress(self, ns: str, madonvi: str, data: Any) -> list[dict[str, Any]]:
         """CapNhatTienDoHoSoMC: append progress; the dossier's status follows the newest item's TrangThai."""
-        items = check_progress(data, madonvi)
+        items = check_progress(data, madonvi, self._takes_over(ns, madonvi, updating=False))
         now = to_iso(self.clock.now(ns))
         results: list[dict[str, Any]] = []
         with self.store.transaction() as conn:

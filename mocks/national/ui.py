@@ -10,13 +10,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from mocks.core.app import Namespace
 from mocks.core.errors import DomainError
 from mocks.core.form_errors import FieldProblem, field_named, form_errors
+from mocks.core.oauth_routes import add_logout
 from mocks.core.throttle import TooManyAttempts
-from mocks.core.web import Session, Templates, redirect
+from mocks.core.web import Session, Templates, form_fields, redirect
 
 from .accounts import ACCOUNT_TYPES, Registration
+from .federation import start_url
 from .model import NationalPortal
 from .oidc import AuthorizationRedirect, AuthorizationRequest, token_time
-from .web import NationalSessions, check_form_csrf, form_fields, mask_email, mask_phone, safe_next
+from .web import NationalSessions, check_form_csrf, mask_email, mask_phone, safe_next
 
 # /dang-ky?loai=... : the account type in the address, in Vietnamese
 TYPE_SLUGS: dict[str, str] = {"cong-dan": "citizen", "doanh-nghiep": "business", "co-quan": "agency"}
@@ -151,12 +153,14 @@ def ui_router(model: NationalPortal, sessions: NationalSessions, templates: Temp
         return confirm_page(ns, session, username, flash=sent_notice(ns, username))
 
     # -- log-in (the portal's own and the SSO's) ----------------------------------------------------
-    def login_page(ns: str, session: Session, *, action: str, status: int = 200, error: str | None = None,
+    def login_page(ns: str, session: Session, *, action: str, vneid: str, status: int = 200, error: str | None = None,
                    flash: str | None = None, username: str = "", next_url: str | None = None,
                    client_name: str | None = None, refusal: DomainError | None = None) -> HTMLResponse:
+        world = model.accounts.worlds.of(ns)
         return page("login.html", ns, session, status=status, error=error, flash=flash, action=action,
                     username=username, next_url=next_url, client_name=client_name, page_title="Đăng nhập",
-                    refusal=refusal, problems=login_problems(refusal) if refusal else [])
+                    refusal=refusal, problems=login_problems(refusal) if refusal else [], vneid_url=vneid,
+                    citizens_use_vneid=world.citizens_use_vneid, organisations_use_vneid=world.organisations_use_vneid)
 
     @router.get("/dang-nhap")
     def login_form(request: Request, ns: Namespace) -> Response:
@@ -166,7 +170,7 @@ def ui_router(model: NationalPortal, sessions: NationalSessions, templates: Temp
             return redirect(next_url)
         flash = "Tài khoản đã được kích hoạt. Vui lòng đăng nhập." if request.query_params.get("da-kich-hoat") else None
         return login_page(ns, session, action="/dang-nhap", flash=flash, next_url=next_url,
-                          username=request.query_params.get("tai-khoan", "")[:50])
+                          vneid=start_url(next_url), username=request.query_params.get("tai-khoan", "")[:50])
 
     @router.post("/dang-nhap")
     def login_submit(request: Request, ns: Namespace, form: Form = Depends(form_fields)) -> Response:
@@ -178,7 +182,7 @@ def ui_router(model: NationalPortal, sessions: NationalSessions, templates: Temp
             account = model.accounts.authenticate(ns, username, form.get("password", ""))
         except DomainError as exc:
             return login_page(ns, session, action="/dang-nhap", status=exc.status, error=exc.vi, username=username,
-                              next_url=next_url, refusal=exc)
+                              next_url=next_url, refusal=exc, vneid=start_url(next_url))
         response = redirect(next_url)
         sessions.log_in(response, ns, session, account, token_time())
         return response
@@ -221,7 +225,8 @@ def ui_router(model: NationalPortal, sessions: NationalSessions, templates: Temp
                              status: int = 200, error: str | None = None, username: str = "",
                              refusal: DomainError | None = None) -> HTMLResponse:
         return login_page(ns, session, action=f"/oauth2/authorize?{request.url.query}", status=status, error=error,
-                          username=username, client_name=auth.client.name, refusal=refusal)
+                          username=username, client_name=auth.client.name, refusal=refusal,
+                          vneid=f"/oauth2/authorize/vneid?{request.url.query}")
 
     @router.get("/oauth2/authorize")
     def authorize(request: Request, ns: Namespace) -> Response:
@@ -232,7 +237,9 @@ def ui_router(model: NationalPortal, sessions: NationalSessions, templates: Temp
         account = sessions.account(ns, session)
         if account is not None and auth.prompt != "login":
             auth_time = session.get("auth_time")
-            location = idp.issue_code(ns, auth, account, auth_time if isinstance(auth_time, int) else token_time())
+            location = idp.issue_code(ns, auth, account, auth_time if isinstance(auth_time, int) else token_time(),
+                                      acr=str(session.get("acr") or "LoA1"),
+                                      amr=tuple(session.get("amr") or ("pwd",)))
             return RedirectResponse(location, status_code=302)
         if auth.prompt == "none":
             return RedirectResponse(idp.login_required(auth), status_code=302)
@@ -256,17 +263,7 @@ def ui_router(model: NationalPortal, sessions: NationalSessions, templates: Temp
         sessions.log_in(response, ns, session, account, auth_time)
         return response
 
-    @router.get("/oauth2/logout")
-    def end_session(request: Request, ns: Namespace) -> Response:
-        q = request.query_params
-        try:
-            target = idp.logout_target(q.get("post_logout_redirect_uri"), q.get("client_id"),
-                                       q.get("id_token_hint"), q.get("state"))
-        except DomainError as exc:
-            return templates.render("error.html", status=400, http_status=400, code=exc.code,
-                                    message_vi=exc.vi, message_en=exc.en)
-        response = RedirectResponse(target or "/", status_code=302)
-        sessions.log_out(response, ns, sessions.load(request, ns))
-        return response
+    add_logout(router, idp, templates,
+               lambda request, response, ns: sessions.log_out(response, ns, sessions.load(request, ns)))
 
     return router

@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Request
-from starlette.datastructures import UploadFile
 
-from mocks.core.errors import DomainError
 from mocks.core.storage import Store
 from mocks.core.web import Session, WebSessions, check_csrf
 
@@ -31,11 +29,19 @@ class NationalSessions:
         if not isinstance(username, str):
             return None
         account = self.accounts.get(ns, username)
-        return account if account is not None and account.status == "active" else None
+        if account is None or account.status != "active":
+            return None
+        # a session opened with a password its account type may no longer use (the namespace's world) is over
+        if "pwd" in (session.get("amr") or ["pwd"]) and self.accounts.worlds.of(ns).uses_vneid(account.account_type):
+            return None
+        return account
 
-    def log_in(self, response: Any, ns: str, old: Session, account: Account, auth_time: int) -> Session:
-        """A fresh session id for the logged-in user (no session fixation)."""
-        session = self.web.rotate(ns, old, {"username": account.username, "auth_time": auth_time})
+    def log_in(self, response: Any, ns: str, old: Session, account: Account, auth_time: int, *,
+               acr: str = "LoA1", amr: tuple[str, ...] = ("pwd",)) -> Session:
+        """A fresh session id for the logged-in user (no session fixation), with how they logged in (the id
+        tokens issued on this session carry it: `acr`, `amr`)."""
+        session = self.web.rotate(ns, old, {"username": account.username, "auth_time": auth_time, "acr": acr,
+                                            "amr": list(amr)})
         self.web.save(response, ns, session)
         return session
 
@@ -53,15 +59,6 @@ class NationalSessions:
 
 def check_form_csrf(session: Session, form: dict[str, str]) -> None:
     check_csrf(session, form.get("csrf_token"))
-
-
-async def form_fields(request: Request) -> dict[str, str]:
-    """The posted form's text fields (files ignored); a malformed body is a 400, not a 500."""
-    try:
-        form = await request.form()
-    except Exception as exc:  # multipart parser errors have several types across versions
-        raise DomainError("MALFORMED_FORM", "Dữ liệu biểu mẫu không đọc được.", "The form body is malformed.") from exc
-    return {k: v for k, v in form.items() if not isinstance(v, UploadFile)}
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -27,9 +27,10 @@ from mocks.core.outbox import Outbox
 from mocks.core.storage import Store, dumps, loads
 from mocks.core.timefmt import from_iso, to_iso, to_wire
 from mocks.core.urls import is_absolute_http_url
+from mocks.core.world import Worlds
 
 from . import s10
-from .places import DEFAULT_TARIFF, HOME_PROVINCE, SORTING_CENTRE, Tariff, office_for
+from .places import DEFAULT_TARIFF, Tariff, home_province, office_for, sorting_centre
 
 WEBHOOK_KIND = "postal.event"
 WAYBILL_SERVICE = "EB"          # service indicator of the waybills we issue (EMS-like) [assumed]
@@ -224,6 +225,7 @@ class PostalService:
         self.outbox = outbox
         self.config = config
         self.tariff = tariff
+        self.worlds = Worlds(clock)
         store.migrate(DDL)
 
     # -- customers (stack-wide) ------------------------------------------------------------------
@@ -313,7 +315,9 @@ class PostalService:
                                f"Waybill {item_code} is already used by another order.",
                                details={"field": "ItemCode"})
             now = self.clock.now(ns)
-            fee = self.tariff.fee(order.sender.get("Province") or HOME_PROVINCE, order.receiver["Province"])
+            two_tiers = self.worlds.of(ns).two_tiers
+            fee = self.tariff.fee(order.sender.get("Province") or home_province(two_tiers), order.receiver["Province"],
+                                  two_tiers=two_tiers)
             conn.execute(
                 "INSERT INTO postal_order(ns, item_code, customer_code, order_number, cod_amount, total_fee, sender,"
                 " receiver, description, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -461,7 +465,8 @@ class PostalService:
         """Append a tracking event and queue its webhook in the same transaction."""
         seq = 1 + (conn.execute("SELECT COALESCE(MAX(seq), 0) FROM postal_event WHERE ns = ? AND item_code = ?",
                                 (order.ns, order.item_code)).fetchone()[0])
-        event = TrackingEvent(seq, status, now, location or event_location(order, status),
+        event = TrackingEvent(seq, status, now,
+                              location or event_location(order, status, two_tiers=self.worlds.of(order.ns).two_tiers),
                               note or event_note(order, status))
         conn.execute("INSERT INTO postal_event(ns, item_code, seq, status, time, location, note)"
                      " VALUES (?,?,?,?,?,?,?)",
@@ -491,14 +496,15 @@ def webhook_body(order: PostalOrder, event: TrackingEvent) -> dict[str, Any]:
             **event.to_wire()}
 
 
-def event_location(order: PostalOrder, status: str) -> str:
-    """Where an event happens: the sender's office, the sorting centre, or the receiver's office."""
-    sender_office = office_for(order.sender.get("District", ""), order.sender.get("Province", ""))
+def event_location(order: PostalOrder, status: str, *, two_tiers: bool = False) -> str:
+    """Where an event happens: the sender's office, the sorting centre, or the receiver's office (`two_tiers`: the
+    namespace's date is 1 July 2025 or later, places.py)."""
+    sender_office = office_for(order.sender.get("District", ""), order.sender.get("Province", ""), two_tiers=two_tiers)
     if status in ("created", "picked_up", "returned"):
         return sender_office
     if status == "in_transit":
-        return SORTING_CENTRE
-    return office_for(order.receiver.get("District", ""), order.receiver.get("Province", ""))
+        return sorting_centre(two_tiers)
+    return office_for(order.receiver.get("District", ""), order.receiver.get("Province", ""), two_tiers=two_tiers)
 
 
 def event_note(order: PostalOrder, status: str) -> str:

@@ -4,6 +4,12 @@ All of it is data [assumed]: the office names follow VNPost's usual "Bưu cục 
 naming, one per district-level unit of Quảng Nam before July 2025 (the
 units of mocks/data/profiles/quangnam), and the tariff is a flat fee by zone within the usual
 20,000–40,000 đ of a parcel inside the province.
+
+From 1 July 2025 (`two_tiers`) the home province is thành phố Đà Nẵng, which Quảng Nam joined (Resolution
+202/2025/QH15): an address still naming Quảng Nam is read as Đà Nẵng's (the within-province tariff), and a
+former district an old address still names only picks the office serving its area (the offices kept their
+names [assumed]); a two-level address (no district) goes to the city's main office. Nothing is refused for an
+old address: the post carries on delivering to them during the change (docs/protocols.md, "Postal service").
 """
 
 from __future__ import annotations
@@ -15,6 +21,11 @@ from dataclasses import dataclass
 HOME_PROVINCE = "Quảng Nam"
 SORTING_CENTRE = "Trung tâm khai thác Quảng Nam"
 MAIN_OFFICE = "Bưu cục Tam Kỳ"   # the provincial centre; default office when a district is unknown
+# From 1 July 2025 [assumed names]: the city's
+CITY = "Đà Nẵng"
+CITY_SORTING_CENTRE = "Trung tâm khai thác Đà Nẵng"
+CITY_MAIN_OFFICE = "Bưu cục Đà Nẵng"
+MERGED_INTO = {"quang nam": "da nang"}   # Resolution 202/2025/QH15: the old province -> the new one
 
 # District-level unit (its name without "TP", "TX", "Huyện") -> the office serving it.
 DISTRICT_OFFICES: dict[str, str] = {
@@ -34,8 +45,8 @@ class Tariff:
     within_province: int = 22_000
     other_province: int = 35_000
 
-    def fee(self, from_province: str, to_province: str) -> int:
-        same = same_province(from_province, to_province)
+    def fee(self, from_province: str, to_province: str, *, two_tiers: bool = False) -> int:
+        same = same_province(from_province, to_province, two_tiers=two_tiers)
         return self.within_province if same else self.other_province
 
 
@@ -51,30 +62,41 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", bare).strip().lower()
 
 
-def province_key(name: str) -> str:
-    """A province name as compared: 'Tỉnh Quảng Nam', 'quang nam' and 'Quảng Nam' are the same."""
+def province_key(name: str, *, two_tiers: bool = False) -> str:
+    """A province name as compared: 'Tỉnh Quảng Nam', 'quang nam' and 'Quảng Nam' are the same; from 1 July 2025
+    Quảng Nam is Đà Nẵng."""
     key = fold(name)
     for prefix in _PREFIXES:
         if key.startswith(prefix):
-            return key[len(prefix):].strip()
-    return key
+            key = key[len(prefix):].strip()
+            break
+    return MERGED_INTO.get(key, key) if two_tiers else key
 
 
-def same_province(a: str, b: str) -> bool:
-    return province_key(a) == province_key(b)
+def same_province(a: str, b: str, *, two_tiers: bool = False) -> bool:
+    return province_key(a, two_tiers=two_tiers) == province_key(b, two_tiers=two_tiers)
 
 
-def in_home_province(province: str) -> bool:
-    return not province or same_province(province, HOME_PROVINCE)
+def home_province(two_tiers: bool = False) -> str:
+    return CITY if two_tiers else HOME_PROVINCE
 
 
-def office_for(district: str, province: str) -> str:
-    """The post office serving an address: a Quảng Nam office, or the destination province's one."""
-    if in_home_province(province):
+def sorting_centre(two_tiers: bool = False) -> str:
+    return CITY_SORTING_CENTRE if two_tiers else SORTING_CENTRE
+
+
+def in_home_province(province: str, *, two_tiers: bool = False) -> bool:
+    return not province or same_province(province, home_province(two_tiers), two_tiers=two_tiers)
+
+
+def office_for(district: str, province: str, *, two_tiers: bool = False) -> str:
+    """The post office serving an address: a home office (by its district, or the main one), or the destination
+    province's."""
+    if in_home_province(province, two_tiers=two_tiers):
         folded = fold(district)
         for name, office in DISTRICT_OFFICES.items():
-            if fold(name) in folded:
+            if folded and fold(name) in folded:
                 return office
-        return MAIN_OFFICE
+        return CITY_MAIN_OFFICE if two_tiers else MAIN_OFFICE
     where = ", ".join(part for part in (district.strip(), province.strip()) if part)
     return f"Bưu cục phát {where}"

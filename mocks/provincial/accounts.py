@@ -81,11 +81,20 @@ class Account:
         """VNeID log-ins carry an identity assurance level (IAL) claim."""
         return bool(self.claims.get("IAL"))
 
+    @property
+    def identity_level(self) -> int:
+        """The VNeID identity level of the last log-in's claims (`IAL`: 1 or 2); 0 without one."""
+        try:
+            return int(self.claims.get("IAL") or 0)
+        except (TypeError, ValueError):
+            return 0
+
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "account_type": self.account_type,
                 "account_type_name": ACCOUNT_TYPES.get(self.account_type, "other"), "tech_id": self.tech_id,
                 "id_number": self.id_number, "full_name": self.full_name, "email": self.email, "phone": self.phone,
-                "address": self.address, "link_rule": self.link_rule, "created_at": self.created_at}
+                "address": self.address, "link_rule": self.link_rule, "created_at": self.created_at,
+                "identity_level": self.identity_level, "verified_with_vneid": self.verified_with_vneid}
 
 
 def _text(claims: dict[str, Any], *names: str) -> str:

@@ -134,7 +134,6 @@ FILE = {200: {"description": "The file", "content": {t: {"schema": {"type": "str
 
 
 def router(portal: ProvincialPortal, auth: PortalAuth) -> APIRouter:
-    catalogue = portal.catalogue
     dossiers = portal.dossiers
     api = APIRouter(prefix="/api/v1", tags=["portal API"])
 
@@ -142,6 +141,7 @@ def router(portal: ProvincialPortal, auth: PortalAuth) -> APIRouter:
     @api.get("/procedures", summary="The procedures offered, one item per (procedure, agency)",
              responses=success(schemas.OfferingPage))
     async def list_procedures(
+        ns: Namespace,
         q: Annotated[str | None, Query(max_length=200, description="Accent-insensitive search")] = None,
         tier: Annotated[str | None, Query(description="province | district | commune")] = None,
         agency_code: Annotated[str | None, Query(max_length=64)] = None,
@@ -149,17 +149,18 @@ def router(portal: ProvincialPortal, auth: PortalAuth) -> APIRouter:
         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = DEFAULT_PAGE_SIZE,
     ) -> Response:
-        body = catalogue.offerings_json(q or None, _tier(tier), agency_code or None, _level(level), offset, limit)
+        body = portal.catalogue_for(ns).offerings_json(q or None, _tier(tier), agency_code or None, _level(level),
+                                                       offset, limit)
         return Response(body, media_type="application/json")
 
     @api.get("/procedures/{code}", summary="One procedure (localised or national code) and the agencies offering it",
              responses=success(schemas.ProcedureDetail))
-    async def get_procedure(code: str) -> dict[str, Any]:
-        return catalogue.procedure_json(code)
+    async def get_procedure(code: str, ns: Namespace) -> dict[str, Any]:
+        return portal.catalogue_for(ns).procedure_json(code)
 
     @api.get("/agencies", summary="The agencies, optionally of one tier", responses=success(schemas.Agencies))
-    async def list_agencies(tier: str | None = None) -> dict[str, Any]:
-        agencies = catalogue.agencies_of_tier(_tier(tier))
+    async def list_agencies(ns: Namespace, tier: str | None = None) -> dict[str, Any]:
+        agencies = portal.catalogue_for(ns).agencies_of_tier(_tier(tier))
         return {"total": len(agencies), "items": [a.to_json() for a in agencies]}
 
     # -- the logged-in citizen ------------------------------------------------------------------
@@ -173,7 +174,7 @@ def router(portal: ProvincialPortal, auth: PortalAuth) -> APIRouter:
         check_encodable(body.model_dump(exclude={"attachments"}))
         check_encodable([(a.code, a.filename, a.content_type) for a in body.attachments], "attachments")
         account = auth.require_api(request, ns)
-        offering = dossiers.resolve_offering(body.procedure_code, body.agency_code)
+        offering = dossiers.resolve_offering(ns, body.procedure_code, body.agency_code)
         uploads = [decode_attachment(a) for a in body.attachments]
         dossier = dossiers.submit(
             ns, account, offering, body.form, uploads, body.result_delivery, body.payment_method,

@@ -8,7 +8,6 @@ the JSON API.
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -21,10 +20,8 @@ from mocks.core.web import Session, WebSessions, redirect
 
 from .accounts import Account
 from .model import ProvincialPortal
-from .sso import LoginRequest, SsoError
 
 COOKIE = "tinh_session"
-MAX_PENDING_LOGINS = 5
 
 
 def safe_next(target: str | None) -> str:
@@ -83,10 +80,7 @@ def router(auth: PortalAuth) -> APIRouter:
         if auth.account(request, ns, session) is not None:
             return redirect(target)
         login, url = portal.sso.begin(target)
-        pending: dict[str, Any] = dict(session.get("oidc") or {})
-        pending[login.state] = login.to_json()
-        # Keep the latest few attempts only (several tabs may log in at once).
-        session["oidc"] = dict(list(pending.items())[-MAX_PENDING_LOGINS:])
+        session["oidc"] = portal.sso.remember(dict(session.get("oidc") or {}), login)
         response = redirect(url)
         auth.sessions.save(response, ns, session)
         return response
@@ -95,24 +89,9 @@ def router(auth: PortalAuth) -> APIRouter:
     def callback(request: Request, ns: Namespace, code: str | None = None, state: str | None = None,
                  error: str | None = None, error_description: str | None = None) -> Response:
         session = auth.session(request, ns)
-        pending: dict[str, Any] = dict(session.get("oidc") or {})
-        login_json = pending.pop(state, None) if state else None
-        if login_json is not None:
-            session["oidc"] = pending
-            auth.sessions.save(Response(), ns, session)  # a state is used once, whatever happens next
-        if error:
-            raise SsoError("SSO_DENIED", f"Cổng DVC quốc gia không cho phép đăng nhập ({error}"
-                           f"{': ' + error_description[:200] if error_description else ''}).",
-                           f"The national SSO answered error={error[:100]}.")
-        if login_json is None:
-            raise SsoError("SSO_STATE_MISMATCH",
-                           "Phiên đăng nhập không hợp lệ hoặc đã hết hạn (state không khớp); vui lòng đăng nhập lại.",
-                           "Unknown or reused state: this callback belongs to no log-in started here.")
-        if not code:
-            raise SsoError("SSO_CODE_MISSING", "Thiếu mã xác thực (code) từ Cổng DVC quốc gia.",
-                           "The callback carries no authorization code.")
-        login = LoginRequest.from_json(login_json)
-        identity = portal.sso.finish(ns, login, code, now=portal.clock.now(ns).timestamp())
+        login = portal.sso.callback(session, "oidc", lambda: auth.sessions.persist(ns, session), state, code, error,
+                                    error_description)
+        identity = portal.sso.finish(ns, login, code or "")
         account, rule = portal.accounts.link_sso(ns, {**identity.id_token_claims, **identity.userinfo})
         response = redirect(safe_next(login.next_url))
         auth.log_in(response, ns, session, account, rule)

@@ -131,6 +131,10 @@ class Procedure:
     result_by_post: bool
     form_fields: tuple[FormField, ...]
     attachments: tuple[AttachmentSpec, ...]
+    identity_level: int = 1   # the VNeID level (1 or 2) an applicant's identity needs, once citizens use VNeID
+    boundary_free: bool = False   # on the list filed regardless of the administrative boundary (Decree 118/2025)
+    moved_from: str | None = None     # a former district procedure: the tier it left on 1 July 2025
+    moved_source: str = ""            # and the act (or the assumption) it moved by
 
     @property
     def online(self) -> bool:
@@ -159,7 +163,10 @@ class Procedure:
             "processing_days": self.processing_days, "applicant_types": list(self.applicant_types),
             "fee": {"amount": self.fee.amount, "timing": self.fee.timing, "description": self.fee.description,
                     "reduced_amount": self.fee.reduced_amount, "per_copy": self.fee.per_copy},
-            "result_by_post": self.result_by_post,
+            "result_by_post": self.result_by_post, "identity_level": self.identity_level,
+            "boundary_free": self.boundary_free,
+            **({"moved": {"from": self.moved_from, "to": self.tier, "source": self.moved_source}}
+               if self.moved_from else {}),
             "form_fields": [f.to_json() for f in self.form_fields],
             "attachments": [{"code": a.code, "name": a.name, "required": a.required} for a in self.attachments],
         }
@@ -181,7 +188,8 @@ class Offering:
             "fee": {"amount": p.fee.amount, "timing": p.fee.timing, "description": p.fee.description,
                     "per_copy": p.fee.per_copy},
             "result_by_post": p.result_by_post, "processing_days": p.processing_days,
-            "applicant_types": list(p.applicant_types),
+            "applicant_types": list(p.applicant_types), "identity_level": p.identity_level,
+            **({"moved": {"from": p.moved_from, "to": p.tier, "source": p.moved_source}} if p.moved_from else {}),
             "form_fields": [f.to_json() for f in p.form_fields],
             "attachments": [{"code": a.code, "name": a.name, "required": a.required} for a in p.attachments],
         }
@@ -216,6 +224,10 @@ def _procedure(raw: dict[str, Any], root: str) -> Procedure:
         ),
         attachments=tuple(AttachmentSpec(a["code"], a["name"], bool(a.get("required")))
                           for a in raw.get("attachments") or ()),
+        identity_level=int(raw.get("identity_level") or 1),
+        boundary_free=bool(raw.get("boundary_free")),
+        moved_from=(raw.get("moved") or {}).get("from"),
+        moved_source=(raw.get("moved") or {}).get("source", ""),
     )
 
 
@@ -224,6 +236,9 @@ class Catalogue:
         info = data.profile(profile)
         self.profile = info
         self.province_name: str = info["name"]
+        # "tỉnh Quảng Nam", "thành phố Đà Nẵng": how the portal and its letters name the province
+        self.province_title: str = info.get("full_name") or f"tỉnh {info['name']}"
+        self.two_tiers: bool = "district" not in info.get("tiers", TIERS)
         self.root_agency_code: str = info["root_agency_code"]
         self.agencies: tuple[Agency, ...] = tuple(
             Agency(a["code"], a["name"], a.get("short_name") or a["name"], a["tier"], a.get("unit"),
@@ -249,6 +264,11 @@ class Catalogue:
             (o, o.to_json(), fold(f"{o.procedure.name} {o.procedure.code} {o.procedure.field}"))
             for o in self.offerings
         )
+
+    @property
+    def tiers(self) -> tuple[str, ...]:
+        """The tiers of government it has: province, district, commune — or, from 1 July 2025, no district."""
+        return tuple(t for t in TIERS if not (self.two_tiers and t == "district"))
 
     # -- look-ups ------------------------------------------------------------------------------
     def agency(self, code: str) -> Agency | None:

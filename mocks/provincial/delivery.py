@@ -24,19 +24,21 @@ from .catalogue import Agency, Catalogue
 from .dossier.address import PostalAddress
 from .dossier.entity import Dossier
 from .dossier.postal import PostalOrders
+from .eras import Catalogues
 
 POSTAL_KIND = "postal_order"
 STATUS_OK = "100"
 STATUS_INVALID = "101"   # the postal answer to an order it read and found invalid
 TIMEOUT = (3.05, 15.0)
-# Province-tier departments sit in the provincial capital.
+# Province-tier departments sit in the provincial capital (before 1 July 2025: a two-tier address has no district).
 PROVINCE_SEAT_DISTRICT = "Thành phố Tam Kỳ"
 
 
-def order_request(config: StackConfig, catalogue: Catalogue, d: Dossier, address: PostalAddress) -> dict[str, Any]:
-    """The body of POST /api/orders for a dossier's result."""
-    agency = catalogue.agency(d.agency_code)
-    sender = _sender(catalogue, agency) if agency else {"Name": d.agency_name, "Province": catalogue.province_name}
+def order_request(config: StackConfig, catalogues: Catalogues, d: Dossier, address: PostalAddress) -> dict[str, Any]:
+    """The body of POST /api/orders for a dossier's result; the sender's address as its agency's era writes it."""
+    agency = catalogues.agency(d.agency_code)
+    era = catalogues.era_of(agency) if agency else catalogues.first
+    sender = _sender(era, agency) if agency else {"Name": d.agency_name, "Province": era.province_name}
     receiver_address = address.address if not address.commune else f"{address.address}, {address.commune}"
     return {
         "CustomerCode": config.credentials.postal_customer_code,
@@ -53,13 +55,13 @@ def _sender(catalogue: Catalogue, agency: Agency) -> dict[str, str]:
     phone = "".join(ch for ch in agency.phone if ch.isdigit() or ch == "+")
     return {"Name": agency.name, "Tel": phone, "Email": agency.email, "Address": agency.address,
             "Province": catalogue.province_name,
-            "District": catalogue.district_name(agency) or PROVINCE_SEAT_DISTRICT}
+            "District": "" if catalogue.two_tiers else catalogue.district_name(agency) or PROVINCE_SEAT_DISTRICT}
 
 
 class PostalHandOver:
     """A ready result to the post: the order recorded (one per dossier, ever) and queued, in the move's transaction."""
 
-    def __init__(self, config: StackConfig, catalogue: Catalogue, orders: PostalOrders, outbox: Outbox) -> None:
+    def __init__(self, config: StackConfig, catalogue: Catalogues, orders: PostalOrders, outbox: Outbox) -> None:
         self.config = config
         self.catalogue = catalogue
         self.orders = orders

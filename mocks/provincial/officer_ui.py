@@ -179,7 +179,7 @@ def router(portal: ProvincialPortal, auth: OfficerAuth, templates: Templates) ->
                      error: str | None = None, flash: str | None = None,
                      problems: list[FieldProblem] | None = None) -> Response:
         d = workflow.dossier(ns, officer, ma)
-        procedure = catalogue.require_procedure(d.procedure_code)
+        procedure = portal.catalogues.require_procedure(d.procedure_code)     # the dossier's era, whichever
         response = render(
             "officer/dossier.html", officer, status=status, page_title=f"Hồ sơ {d.code}", dossier=d,
             procedure=procedure, mark=workflow.deadline(ns, d), allowed=workflow.allowed_actions(officer, d),
@@ -268,8 +268,10 @@ def router(portal: ProvincialPortal, auth: OfficerAuth, templates: Templates) ->
     # -- counter and postal dossiers ---------------------------------------------------------------------
     def register_page(officer: Officer, session: Session, code: str | None, values: dict[str, Any] | None = None,
                       refusal: DomainError | None = None) -> Response:
-        offered = [o.procedure for o in catalogue.search(agency_code=officer.agency_code)]
-        chosen = catalogue.procedure(code) if code else None
+        agency = portal.catalogues.agency(officer.agency_code)
+        era = portal.catalogues.era_of(agency) if agency else catalogue     # the officer's agency's catalogue
+        offered = [o.procedure for o in era.search(agency_code=officer.agency_code)]
+        chosen = era.procedure(code) if code else None
         if chosen is not None and chosen not in offered:
             chosen = None
         problems = register_problems(refusal.code, refusal.vi, refusal.details) if refusal else []
@@ -336,7 +338,7 @@ def router(portal: ProvincialPortal, auth: OfficerAuth, templates: Templates) ->
             error, status = None, 200
         agencies = [a for a in figures["agencies"] if tier is None or a["tier"] == tier]
         return render("officer/stats.html", officer, status=status, page_title="Thống kê dịch vụ công trực tuyến",
-                      figures=figures, tiers=TIERS, agencies=agencies, tier=tier, error=error,
+                      figures=figures, tiers=figures["tiers"], agencies=agencies, tier=tier, error=error,
                       csv_url=f"/api/v1/stats/online-rate.csv?from={figures['from']}&to={figures['to']}")
 
     return pages

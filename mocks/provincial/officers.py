@@ -30,6 +30,7 @@ from mocks.core.throttle import LOGIN_LIMIT, LoginThrottle, wrong_password_messa
 from mocks.core.timefmt import to_iso
 
 from .catalogue import Catalogue
+from .eras import Catalogues
 
 DESK, SPECIALIST, LEADER = "desk", "specialist", "leader"
 ROLES: dict[str, str] = {
@@ -98,7 +99,7 @@ class Officer:
 
 
 class Officers:
-    def __init__(self, store: Store, clock: Clock, catalogue: Catalogue) -> None:
+    def __init__(self, store: Store, clock: Clock, catalogue: Catalogue | Catalogues) -> None:
         self.store = store
         self.clock = clock
         self.catalogue = catalogue

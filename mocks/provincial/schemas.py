@@ -84,6 +84,8 @@ class LocalAccount(BaseModel):
     address: str | None
     link_rule: str | None
     created_at: str | None
+    identity_level: int = Field(description="the VNeID identity level of the last log-in (IAL), 0 without one")
+    verified_with_vneid: bool
 
 
 class LocalAccounts(BaseModel):
@@ -287,8 +289,9 @@ class OnlineRate(BaseModel):
     from_: str = Field(alias="from", description="YYYY-MM-DD")
     to: str
     generated_at: str | None
+    tiers: list[str] = Field(description="the tiers of government during the period: no district from 2025-07-01")
     province: dict[str, Any]
-    district: dict[str, Any]
+    district: dict[str, Any] | None = Field(description="null for a period that begins on or after 2025-07-01")
     commune: dict[str, Any]
     total: dict[str, Any]
     agencies: list[dict[str, Any]]

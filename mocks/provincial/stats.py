@@ -16,6 +16,10 @@ that no officer has received (still new, refused, withdrawn before receipt) is i
 | `procedures_without_dossiers` | published level-3/4 procedures (of the tier, or the agency) with none received | — |
 
 Rates are percentages with two decimals, `null` when the denominator is 0.
+
+A period follows its own dates, not the clock: its published procedures, agencies and targets are those of the
+catalogues in force on its days (eras.py: Quảng Nam's until 30 June 2025, thành phố Đà Nẵng's after), and a
+period that begins on or after 1 July 2025 has no district tier (`district` null, and no district row).
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from mocks.core.errors import DomainError
 from mocks.core.storage import Store, loads
 from mocks.core.timefmt import VN_TZ, from_iso, to_iso
 
-from .catalogue import TIERS, Catalogue
+from .catalogue import TIERS, Agency, Catalogue
+from .eras import Catalogues
 
 MAX_PERIOD_DAYS = 3 * 366
 CSV_COLUMNS: tuple[str, ...] = (
@@ -122,20 +127,54 @@ class Tally:
         }
 
 
+@dataclass
+class Published:
+    """What the figures are measured against: the published level-3/4 procedures per tier and per agency, the
+    agencies and the per-tier targets, of the catalogues in force during a period."""
+
+    by_tier: dict[str, list[str]]
+    by_agency: dict[str, list[str]]
+    agencies: list[Agency]
+    targets: dict[str, float]
+    tiers: tuple[str, ...]
+
+    @classmethod
+    def of(cls, catalogues: list[Catalogue]) -> Published:
+        by_tier: dict[str, list[str]] = {tier: [] for tier in TIERS}
+        by_agency: dict[str, list[str]] = {}
+        agencies: list[Agency] = []
+        targets: dict[str, float] = {}
+        for catalogue in catalogues:
+            for p in catalogue.procedures:
+                if p.level >= 3 and p.code not in by_tier[p.tier]:
+                    by_tier[p.tier].append(p.code)
+            for a in catalogue.agencies:
+                by_agency.setdefault(a.code, [])
+                agencies.append(a)
+            for offering in catalogue.offerings:
+                if offering.procedure.level >= 3:
+                    by_agency[offering.agency.code].append(offering.procedure.code)
+            for tier, target in (catalogue.profile.get("online_targets") or {}).items():
+                targets[tier] = round(100.0 * float(target), 2)
+        tiers = tuple(t for t in TIERS if any(t in c.tiers for c in catalogues))
+        return cls(by_tier, by_agency, agencies, targets, tiers)
+
+
 class CampaignStats:
-    def __init__(self, store: Store, clock: Clock, catalogue: Catalogue) -> None:
+    def __init__(self, store: Store, clock: Clock, catalogue: Catalogue | Catalogues) -> None:
         self.store = store
         self.clock = clock
-        self.catalogue = catalogue
-        # The published level-3/4 procedures, per tier and per agency offering them.
-        self.published_by_tier: dict[str, list[str]] = {
-            tier: [p.code for p in catalogue.procedures if p.tier == tier and p.level >= 3] for tier in TIERS}
-        self.published_by_agency: dict[str, list[str]] = {a.code: [] for a in catalogue.agencies}
-        for offering in catalogue.offerings:
-            if offering.procedure.level >= 3:
-                self.published_by_agency[offering.agency.code].append(offering.procedure.code)
-        targets = catalogue.profile.get("online_targets") or {}
-        self.targets = {tier: round(100.0 * float(targets[tier]), 2) for tier in TIERS if tier in targets}
+        self.catalogues = catalogue if isinstance(catalogue, Catalogues) else None
+        self.catalogue = catalogue.first if isinstance(catalogue, Catalogues) else catalogue
+        self._published: dict[tuple[int, ...], Published] = {}
+
+    def published(self, start: date, end: date) -> Published:
+        """Measured against the catalogues in force on the period's days (a period across 1 July 2025: both)."""
+        eras = [self.catalogue] if self.catalogues is None else self.catalogues.between(start, end)
+        key = tuple(id(c) for c in eras)
+        if key not in self._published:
+            self._published[key] = Published.of(eras)
+        return self._published[key]
 
     def period(self, ns: str, date_from: Any = None, date_to: Any = None) -> tuple[date, date]:
         """The period asked for; by default the current month of the namespace's clock."""
@@ -154,6 +193,7 @@ class CampaignStats:
 
     def compute(self, ns: str, date_from: Any = None, date_to: Any = None) -> dict[str, Any]:
         start, end = self.period(ns, date_from, date_to)
+        published = self.published(start, end)
         lower = f"{start.isoformat()}T00:00:00+07:00"
         upper = f"{(end + timedelta(days=1)).isoformat()}T00:00:00+07:00"
         rows = self.store.query(
@@ -161,7 +201,7 @@ class CampaignStats:
             " status, result_ready_at, appointment_at, reschedule, rating FROM dossier"
             " WHERE ns = ? AND received_at >= ? AND received_at < ?", (ns, lower, upper))
         tiers = {tier: Tally() for tier in TIERS}
-        agencies = {a.code: Tally() for a in self.catalogue.agencies}
+        agencies = {a.code: Tally() for a in published.agencies}
         total = Tally()
         for row in rows:
             total.add(row)
@@ -169,27 +209,28 @@ class CampaignStats:
                 tiers[row["tier"]].add(row)
             agencies.setdefault(row["agency_code"], Tally()).add(row)
         answer: dict[str, Any] = {"from": start.isoformat(), "to": end.isoformat(),
-                                  "generated_at": to_iso(self.clock.now(ns))}
-        for tier in TIERS:
-            answer[tier] = self.tier_json(tier, tiers[tier])
-        everything = [code for tier in TIERS for code in self.published_by_tier[tier]]
+                                  "generated_at": to_iso(self.clock.now(ns)), "tiers": list(published.tiers)}
+        for tier in TIERS:   # a tier the period's government did not have is null (district from 2025-07-01)
+            answer[tier] = self.tier_json(published, tier, tiers[tier]) if tier in published.tiers else None
+        everything = [code for tier in published.tiers for code in published.by_tier[tier]]
         answer["total"] = total.to_json(everything)
         answer["agencies"] = [
             {"agency_code": a.code, "agency_name": a.name, "tier": a.tier,
-             **agencies[a.code].to_json(self.published_by_agency[a.code], self.targets.get(a.tier))}
-            for a in self.catalogue.agencies
+             **agencies[a.code].to_json(published.by_agency[a.code], published.targets.get(a.tier))}
+            for a in published.agencies
         ]
         return answer
 
-    def tier_json(self, tier: str, tally: Tally) -> dict[str, Any]:
-        return {"tier": tier, **tally.to_json(self.published_by_tier[tier], self.targets.get(tier))}
+    @staticmethod
+    def tier_json(published: Published, tier: str, tally: Tally) -> dict[str, Any]:
+        return {"tier": tier, **tally.to_json(published.by_tier[tier], published.targets.get(tier))}
 
     def csv(self, figures: dict[str, Any]) -> str:
         """One row per tier, the whole province, and one per agency."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(CSV_COLUMNS)
-        rows = [("tier", tier, "", "", figures[tier]) for tier in TIERS]
+        rows = [("tier", tier, "", "", figures[tier]) for tier in TIERS if figures[tier] is not None]
         rows.append(("province_total", "", "", "", figures["total"]))
         rows += [("agency", a["tier"], a["agency_code"], a["agency_name"], a) for a in figures["agencies"]]
         for scope, tier, code, name, values in rows:

@@ -18,7 +18,7 @@ from mocks.core.web import Templates, check_csrf, redirect
 from .accounts import Account
 from .attachments import MAX_ATTACHMENT_BYTES, Upload
 from .auth import PortalAuth
-from .catalogue import APPLICANT_TYPE_NAMES, FEE_TIMING_NAMES, TIER_NAMES, TIERS, Offering, Procedure
+from .catalogue import APPLICANT_TYPE_NAMES, FEE_TIMING_NAMES, TIER_NAMES, Offering, Procedure
 from .dossier.entity import PAYMENT_METHODS, PAYMENT_STATES, RATINGS, RESULT_DELIVERIES, STATUS_NAMES, Dossier
 from .dossier.rules import online_submission_offered
 from .model import ProvincialPortal
@@ -87,7 +87,6 @@ def dossier_form_problems(code: str, message: str, details: Any) -> list[FieldPr
 
 
 def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> APIRouter:
-    catalogue = portal.catalogue
     dossiers = portal.dossiers
     pages = APIRouter(include_in_schema=False)
     templates.globals.update(
@@ -96,44 +95,53 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
         applicant_types=APPLICANT_TYPE_NAMES, ratings=RATINGS,
     )
 
-    def render(name: str, account: Account | None, status: int = 200, **context: Any) -> Response:
-        return templates.render(name, status=status, account=account, **context)
+    def render(name: str, account: Account | None, status: int = 200, *, ns: str, **context: Any) -> Response:
+        # the portal's name is the province's on the namespace's date (thành phố Đà Nẵng from 2025-07-01)
+        catalogue = portal.catalogue_for(ns)
+        return templates.render(name, status=status, account=account, site_name=f"Cổng Dịch vụ công "
+                                f"{catalogue.province_title}", two_tiers=catalogue.two_tiers, **context)
 
     # -- catalogue ---------------------------------------------------------------------------------
     @pages.get("/")
     def home(request: Request, ns: Namespace) -> Response:
+        catalogue = portal.catalogue_for(ns)
         featured = [p for p in catalogue.procedures if p.level >= 4][:8]
-        return render("home.html", auth.account(request, ns), page_title="Trang chủ", featured=featured,
-                      agencies_by_tier={t: catalogue.agencies_of_tier(t) for t in TIERS}, tiers=TIERS)
+        tiers = catalogue.tiers
+        return render("home.html", auth.account(request, ns), ns=ns, page_title="Trang chủ", featured=featured,
+                      agencies_by_tier={t: catalogue.agencies_of_tier(t) for t in tiers}, tiers=tiers)
 
     @pages.get("/thu-tuc")
     def procedures(request: Request, ns: Namespace, q: str | None = None, tier: str | None = None,
                    agency: str | None = None, level: str | None = None) -> Response:
+        catalogue = portal.catalogue_for(ns)
+        tiers = catalogue.tiers
         q = (q or "")[:200]
-        tier = tier if tier in TIERS else None
+        tier = tier if tier in tiers else None
         level_no = int(level) if level in ("1", "2", "3", "4") else None
         chosen = catalogue.agency(agency) if agency else None
         found = catalogue.search(q or None, tier, chosen.code if chosen else None, level_no)
-        return render("procedures.html", auth.account(request, ns), page_title="Thủ tục hành chính",
+        return render("procedures.html", auth.account(request, ns), ns=ns, page_title="Thủ tục hành chính",
                       procedures=_unique_procedures(found), q=q, tier=tier, level=level_no, agency=chosen,
-                      tiers=TIERS, agencies_by_tier={t: catalogue.agencies_of_tier(t) for t in TIERS})
+                      tiers=tiers, agencies_by_tier={t: catalogue.agencies_of_tier(t) for t in tiers})
 
     @pages.get("/thu-tuc/{code}")
     def procedure(code: str, request: Request, ns: Namespace, agency: str | None = None) -> Response:
+        catalogue = portal.catalogue_for(ns)
         proc = catalogue.require_procedure(code)
         offering_agencies = catalogue.agencies_offering(proc)
         chosen = catalogue.agency(agency) if agency else None
-        return render("procedure.html", auth.account(request, ns), page_title=proc.name, procedure=proc,
+        return render("procedure.html", auth.account(request, ns), ns=ns, page_title=proc.name, procedure=proc,
                       agencies=offering_agencies, chosen=chosen if chosen in offering_agencies else None)
 
     # -- submission ----------------------------------------------------------------------------------
-    def submit_page(account: Account, proc: Procedure, agency_code: str | None, csrf: str,
+    def submit_page(ns: str, account: Account, proc: Procedure, agency_code: str | None, csrf: str,
                     values: dict[str, Any] | None = None, refusal: DomainError | None = None) -> Response:
         values = values or {}
         problems = field_problems(refusal.code, refusal.vi, refusal.details) if refusal else []
         return render(
-            "submit.html", account, status=refusal.status if refusal else 200, page_title=f"Nộp hồ sơ: {proc.name}",
-            procedure=proc, agencies=catalogue.agencies_offering(proc), agency_code=agency_code, csrf=csrf,
+            "submit.html", account, ns=ns, status=refusal.status if refusal else 200,
+            page_title=f"Nộp hồ sơ: {proc.name}", procedure=proc,
+            agencies=portal.catalogue_for(ns).agencies_offering(proc), agency_code=agency_code, csrf=csrf,
             values=values, form_values=values.get("form", {}), address=values.get("address", {}),
             error=refusal.vi if refusal else None, problems=problems, field_errors=errors_by_control(problems),
             delivery_options=delivery_choices(proc), payment_options=payment_choices(proc),
@@ -147,9 +155,9 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
         account = auth.account(request, ns, session)
         if account is None:
             return auth.login_redirect(request)
-        proc = catalogue.require_procedure(code)
+        proc = portal.catalogue_for(ns).require_procedure(code)
         online_submission_offered(proc)
-        response = submit_page(account, proc, agency, session.csrf_token)
+        response = submit_page(ns, account, proc, agency, session.csrf_token)
         auth.sessions.save(response, ns, session)
         return response
 
@@ -159,7 +167,7 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
         account = await run_in_threadpool(auth.account, request, ns, session)
         if account is None:
             return auth.login_redirect(request)
-        proc = catalogue.require_procedure(code)
+        proc = await run_in_threadpool(lambda: portal.catalogue_for(ns).require_procedure(code))
         form = await request.form()
         check_csrf(session, form.get("csrf_token"))
         agency_code = str(form.get("agency") or request.query_params.get("agency") or "") or None
@@ -181,7 +189,7 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
         await form.close()
 
         def work() -> Dossier:
-            offering = dossiers.resolve_offering(proc.code, agency_code)
+            offering = dossiers.resolve_offering(ns, proc.code, agency_code)
             address = values["address"] if values["delivery"] == "post" else None
             return dossiers.submit(ns, account, offering, values["form"], uploads, values["delivery"],
                                    values["payment"], address, values["applicant_type"])
@@ -193,7 +201,7 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
         else:
             return redirect(f"/ho-so/{dossier.code}")
         # Re-render the form with the message and what was entered (files must be chosen again).
-        return await run_in_threadpool(submit_page, account, proc, agency_code, session.csrf_token, values, refusal)
+        return await run_in_threadpool(submit_page, ns, account, proc, agency_code, session.csrf_token, values, refusal)
 
     # -- the citizen's dossiers ---------------------------------------------------------------------
     @pages.get("/ho-so")
@@ -201,7 +209,7 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
         account = auth.account(request, ns)
         if account is None:
             return auth.login_redirect(request)
-        return render("dossiers.html", account, page_title="Hồ sơ của tôi",
+        return render("dossiers.html", account, ns=ns, page_title="Hồ sơ của tôi",
                       dossiers=dossiers.list_for_account(ns, account.id))
 
     @pages.get("/ho-so/{ma}")
@@ -221,7 +229,7 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
                 receipt_url = portal.payments.receipt(ns, ma, account.id).get("receipt_url")
             except DomainError:
                 receipt_url = None  # the platform is away: the page offers our own link instead
-        response = render("dossier.html", account, status=status, page_title=f"Hồ sơ {dossier.code}",
+        response = render("dossier.html", account, ns=ns, status=status, page_title=f"Hồ sơ {dossier.code}",
                           dossier=dossier, csrf=session.csrf_token, receipt_url=receipt_url,
                           tracking_base=portal.tracking_base, can_pay=_can_pay(dossier),
                           attempts=portal.payments.attempts(ns, ma), deadline=portal.workflow.deadline(ns, dossier),
@@ -317,7 +325,7 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
         bill = portal.payments.receipt(ns, ma, account.id)
         if bill.get("receipt_url"):
             return redirect(bill["receipt_url"])
-        return render("receipt.html", account, page_title="Biên lai điện tử", bill=bill)
+        return render("receipt.html", account, ns=ns, page_title="Biên lai điện tử", bill=bill)
 
     @pages.get("/ho-so/{ma}/ket-qua")
     def result(ma: str, request: Request, ns: Namespace) -> Response:
@@ -335,7 +343,7 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
                               "MaThamChieu is required.")
         # The query string is not signed: the outcome shown is what the portal knows or the platform says.
         tx = portal.payments.refresh(ns, MaThamChieu)
-        return render("payment_result.html", auth.account(request, ns), page_title="Kết quả thanh toán", tx=tx,
+        return render("payment_result.html", auth.account(request, ns), ns=ns, page_title="Kết quả thanh toán", tx=tx,
                       dossier=dossiers.find(ns, tx.dossier_code))
 
     # -- public look-up -------------------------------------------------------------------------------
@@ -344,7 +352,7 @@ def router(portal: ProvincialPortal, auth: PortalAuth, templates: Templates) -> 
         ma = (ma or "").strip()[:64]
         found = dossiers.find(ns, ma) if ma else None
         status = 404 if ma and found is None else 200
-        return render("lookup.html", auth.account(request, ns), status=status, page_title="Tra cứu hồ sơ", ma=ma,
+        return render("lookup.html", auth.account(request, ns), ns=ns, status=status, page_title="Tra cứu hồ sơ", ma=ma,
                       found=found)
 
     @pages.get("/ho-so/{ma}/tep/{attachment_id}")

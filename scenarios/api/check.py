@@ -3,8 +3,9 @@ checked against the shape the journeys read (scenarios.api.seam), before a 30-mi
 
     dvc-harness load --check-api mypkg.load:my_portal --host https://staging.portal.example
 
-A citizen is registered on the national emulator (so the stack must be running) and goes through the
-methods in the order a visit would: the catalogue, a procedure, the SSO log-in, a submission, the dossier,
+A citizen is made on the emulators (so the stack must be running: a VNeID identity in today's world, logged in on
+DVCQG before the SSO; a DVCQG account before 1 July 2024) and goes through the methods in the order a visit
+would: the catalogue, a procedure, the SSO log-in, a submission, the dossier,
 a payment at the checkout and the return, the e-receipt, the look-up, the log-out.
 """
 
@@ -81,9 +82,12 @@ class _Checker:
         self.results.append(SeamCheck(method, NOT_CHECKED, why))
 
 
-def check_seam(bundle: seam.ApiPortals, register: Callable[[], dict[str, Any]] | None) -> list[SeamCheck]:
-    """Each method of `bundle.provincial` once; `register` gives a citizen registered and confirmed on the
-    national portal (None: the methods that need a log-in are not checked)."""
+def check_seam(bundle: seam.ApiPortals, register: Callable[[], dict[str, Any]] | None,
+               app: Any = None) -> list[SeamCheck]:
+    """Each method of `bundle.provincial` once; `register` gives a citizen who can log in in the namespace's world
+    (harness.clients.Platform.ready_account; None: the methods that need a log-in are not checked). One who logs in
+    with VNeID (`log_in` "vneid") does so on the national portal first, approved in `app` (the VNeID app's
+    control), and `login_sso(None, None)` then finds the national session open, as the journeys do."""
     api, check = bundle.provincial, _Checker(bundle.provincial)
     check.call("home")
     catalogue = check.call("procedures", limit=1000, shape=seam.Catalogue)
@@ -105,7 +109,11 @@ def check_seam(bundle: seam.ApiPortals, register: Callable[[], dict[str, Any]] |
             check.skip(method, "needs a citizen on the emulated national portal: run with the stack (--state-dir)")
         return check.results
     citizen = register()
-    check.call("login_sso", citizen["username"], citizen["password"])
+    if citizen.get("log_in") == "vneid":
+        bundle.national.login_vneid(str(citizen["username"]), str(citizen["password"]), app)
+        check.call("login_sso", None, None)
+    else:
+        check.call("login_sso", citizen["username"], citizen["password"])
     me = check.call("me", shape=seam.Account)
     if me is not None and me.get("full_name") != citizen["full_name"]:
         check.results[-1] = SeamCheck("me", FAILED, f"full_name {me.get('full_name')!r}, the citizen who logged in "

@@ -25,8 +25,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from harness.clients import ClientError, NationalClient, PaymentClient, PostalClient
-from harness.clients.html import choices, column, facts
+from harness.clients import ClientError, NationalClient, PaymentClient, PostalClient, VneidLogin
+from harness.clients.html import alerts, choices, column, facts
 from harness.steps import lacking
 from scenarios.portal import (
     CheckoutView,
@@ -86,6 +86,12 @@ def _refusal(exc: ClientError) -> str:
     return str(body)
 
 
+def _said(exc: ClientError) -> str:
+    """What an error page or answer says: its alerts (HTML), else the refusal's message."""
+    text = exc.response.text if getattr(exc, "response", None) is not None else ""
+    return alerts(text) or _refusal(exc)
+
+
 @dataclass
 class _Browser:
     """What the citizen's browser holds between pages."""
@@ -102,6 +108,7 @@ class _Browser:
     payment: dict[str, Any] = field(default_factory=dict)            # the payment started: reference, amount…
     receipt: dict[str, Any] | None = None
     tracking: str | None = None                     # the waybill whose tracking page is open
+    vneid: VneidLogin | None = None                 # a VNeID log-in waiting for the app
 
 
 class ApiNational:
@@ -129,6 +136,51 @@ class ApiNational:
 
     def account_name(self) -> str:
         return str(self.account.get("full_name", ""))
+
+    def log_in_refused(self, username: str, password: str) -> str:
+        try:
+            with expecting(self.client.session, 401, 403, 423, 429):
+                self.client.login(username, password)
+        except ClientError as exc:
+            return _said(exc)
+        raise AssertionError(f"the national portal let {username} in with a password")
+
+    # -- VNeID: the national portal's own "Đăng nhập bằng tài khoản định danh điện tử VNeID"; the provincial
+    # portal's SSO then finds the national session open and asks nothing (ApiProvincial.expect_logged_in) --------
+    def _vneid_start(self) -> str:
+        return self.client.url("/dang-nhap/vneid?next=/tai-khoan")
+
+    def start_vneid(self, username: str, password: str) -> str:
+        try:
+            with expecting(self.client.session, 401, 403, 423, 429, 502, 503):
+                self.browser.vneid = VneidLogin.start(self.client.session, self._vneid_start(), username, password,
+                                                      timeout=self.client.timeout)
+        except ClientError as exc:
+            return _said(exc)
+        self.browser.username = username
+        return ""
+
+    def start_vneid_qr(self) -> str:
+        try:
+            self.browser.vneid, code = VneidLogin.start_qr(self.client.session, self._vneid_start(),
+                                                           timeout=self.client.timeout)
+        except ClientError as exc:
+            raise AssertionError(f"no QR code shown: {_said(exc)}") from None
+        return code
+
+    def finish_vneid(self) -> str:
+        login = self.browser.vneid
+        if login is None:
+            raise AssertionError("no VNeID log-in waits for the app")
+        with expecting(self.client.session, 400, 410):
+            page = login.finish()
+        if "/dang-nhap/cho-xac-nhan/" in page.url and page.ok:
+            raise AssertionError("VNeID still waits for the app: nobody approved the log-in")
+        self.browser.vneid = None
+        if not page.ok:
+            return _said(ClientError(page))
+        self.account = {"full_name": facts(page.text).get("Họ và tên", "")}
+        return ""
 
     def look_up(self, code: str) -> LookupView | None:
         try:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from scenarios.portal import LookupView
 
 from ._base import (
+    NAVIGATION_TIMEOUT_MS,
     POLL_SLICE_MS,
     STEP_TIMEOUT_MS,
     alert_text,
@@ -21,6 +22,8 @@ from ._base import (
 )
 
 GENDERS = {"male": "Nam", "female": "Nữ"}
+VNEID_BUTTON = "Đăng nhập bằng tài khoản định danh điện tử VNeID"
+VNEID_WAITING = "Xác nhận đăng nhập trên ứng dụng VNeID"
 
 
 class NationalPages:
@@ -80,6 +83,64 @@ class NationalPages:
             expect(form).to_have_count(0, timeout=STEP_TIMEOUT_MS)
         except AssertionError:
             raise AssertionError(f"the national log-in was refused: {alert_text(page)}") from None
+
+    # -- VNeID ---------------------------------------------------------------------------------------
+    def _to_vneid(self) -> Locator | str:
+        """From the national log-in page (opened when the browser is elsewhere) to VNeID's log-in form; what the
+        page says instead when VNeID's page is not shown."""
+        page = self.page
+        if not page.url.startswith(self.base_url):
+            page.goto(f"{self.base_url}/dang-nhap")
+        page.get_by_role("link", name=VNEID_BUTTON).click()
+        form = page.get_by_role("form", name="Đăng nhập VNeID")
+        expect(form.or_(page.get_by_role("main").get_by_role("alert")).first).to_be_visible(
+            timeout=NAVIGATION_TIMEOUT_MS)
+        return form if form.is_visible() else alert_text(page)
+
+    def _waiting(self) -> str:
+        page = self.page
+        waiting = page.get_by_role("heading", name=VNEID_WAITING)
+        expect(waiting.or_(page.get_by_role("main").get_by_role("alert")).first).to_be_visible(
+            timeout=NAVIGATION_TIMEOUT_MS)
+        return "" if waiting.is_visible() else alert_text(page)
+
+    def start_vneid(self, username: str, password: str) -> str:
+        form = self._to_vneid()
+        if isinstance(form, str):
+            return form
+        form.get_by_label("Số định danh cá nhân").fill(username)
+        form.get_by_label("Mật khẩu", exact=True).fill(password)
+        form.get_by_role("button", name="Đăng nhập").click()
+        return self._waiting()
+
+    def start_vneid_qr(self) -> str:
+        form = self._to_vneid()
+        if isinstance(form, str):
+            raise AssertionError(f"VNeID's log-in page is not shown: {form}")
+        self.page.get_by_role("form", name="Đăng nhập bằng mã QR").get_by_role("button").click()
+        refused = self._waiting()
+        if refused:
+            raise AssertionError(f"no QR code shown: {refused}")
+        return self.page.get_by_role("img", name="Mã QR đăng nhập").inner_text().strip()
+
+    def finish_vneid(self) -> str:
+        page = self.page
+        page.get_by_role("button", name="Tôi đã xác nhận trên ứng dụng").click()
+        try:
+            expect(page.get_by_role("heading", name=VNEID_WAITING)).to_have_count(0, timeout=NAVIGATION_TIMEOUT_MS)
+        except AssertionError:
+            raise AssertionError("VNeID still waits for the app: nobody approved the log-in") from None
+        return alert_text(page)
+
+    def log_in_refused(self, username: str, password: str) -> str:
+        page = self.page
+        page.goto(f"{self.base_url}/dang-nhap")
+        form = page.get_by_role("form", name="Đăng nhập")
+        form.get_by_label("Tên đăng nhập").fill(username)
+        form.get_by_label("Mật khẩu", exact=True).fill(password)
+        form.get_by_role("button", name="Đăng nhập").click()
+        expect(page.get_by_role("main").get_by_role("alert").first).to_be_visible()
+        return alert_text(page)
 
     def account_name(self) -> str:
         self.page.goto(f"{self.base_url}/tai-khoan")

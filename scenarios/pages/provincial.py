@@ -24,8 +24,11 @@ from ._base import (
 DELIVERY_LABELS = {"counter": "Nhận tại bộ phận một cửa", "online": "Nhận kết quả trực tuyến",
                    "post": "Nhận qua dịch vụ bưu chính công ích"}
 PAYMENT_LABELS = {"online": "Thanh toán trực tuyến", "counter": "Thanh toán tại cơ quan"}
-ADDRESS_LABELS = {"name": "Họ tên người nhận", "phone": "Số điện thoại người nhận", "address": "Địa chỉ nhận",
-                  "province": "Tỉnh/Thành phố", "district": "Quận/Huyện", "commune": "Phường/Xã"}
+ADDRESS_LABELS: dict[str, str | re.Pattern[str]] = {
+    "name": "Họ tên người nhận", "phone": "Số điện thoại người nhận", "address": "Địa chỉ nhận",
+    "province": "Tỉnh/Thành phố", "district": "Quận/Huyện",
+    # "Xã/Phường/Đặc khu" in a two-level address (from 1 July 2025), which has no district
+    "commune": re.compile(r"^(Phường/Xã|Xã/Phường/Đặc khu)$")}
 SAMPLE_TEXT = "Nội dung kê khai thử nghiệm"
 SAMPLE_DATE = "2024-01-15"
 CODE_TEXT = re.compile(r"^\s*Mã hồ sơ:\s*(\S+)\s*$")
@@ -172,7 +175,10 @@ class ProvincialPages:
         if submission.postal_address is not None:
             group = form.get_by_role("group", name=re.compile(r"^Địa chỉ nhận kết quả qua bưu chính"))
             for key, label in ADDRESS_LABELS.items():
-                group.get_by_label(label, exact=True).fill(getattr(submission.postal_address, key))
+                value = getattr(submission.postal_address, key)
+                if key == "district" and not value:     # a two-level address: the form has no district
+                    continue
+                group.get_by_label(label, exact=True).fill(value)
         form.get_by_role("button", name="Nộp hồ sơ", exact=True).click()
 
     def _outcome(self) -> bool:

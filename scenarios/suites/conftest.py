@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from harness.clients import Platform
+from harness.control import Clock
 from harness.pytest_plugin import driver_of
 from harness.steps import StepUnavailable, step
 from scenarios import journeys
@@ -31,9 +32,13 @@ from scenarios.portal import PostalAddress
 
 
 @pytest.fixture(scope="session")
-def journey_catalogue(pytestconfig: pytest.Config, dvc_back_office_factory: Any) -> Catalogue:
-    """The procedures the journeys use, picked once from the portal's catalogue (which is not namespaced)."""
+def journey_catalogue(pytestconfig: pytest.Config, dvc_back_office_factory: Any, dvc_stack: Any) -> Catalogue:
+    """The procedures the journeys use, picked once from the portal's catalogue (the same in every namespace of
+    one date)."""
     namespace = pytestconfig.getoption("dvc_namespace", None) or "scenarios-catalogue"
+    as_of = getattr(pytestconfig, "_dvc_as_of", None)
+    if as_of is not None:   # the catalogue of the journeys' date (the province's catalogue changes with it)
+        Clock(dvc_stack.info, namespace).run_from(as_of.isoformat())
     return Catalogue.pick(dvc_back_office_factory(namespace))
 
 
@@ -74,8 +79,8 @@ class SuiteCitizens:
         self.logged_in = ""     # the citizen the set-up left logged in through the pages
 
     def new(self, ctx: JourneyContext, *, fresh: bool = False) -> dict[str, Any]:
-        account = ctx.data.citizen()
-        return {**account, "username": ctx.platform.national.register_active(account)["username"]}
+        # the namespace's world decides: a DVCQG account (before 1 July 2024) or a VNeID identity
+        return ctx.platform.ready_account(ctx.data.citizen())
 
     def registered(self, ctx: JourneyContext, citizen: Mapping[str, Any]) -> None:
         return None
@@ -92,20 +97,20 @@ class SuiteCitizens:
             ctx.portals.provincial.expect_logged_in(str(citizen["full_name"]))
         elif ctx.driver == "browser" and self.http is not None and self.to_browser is not None:
             portals = self._over_http()
-            journeys.log_in_provincial(portals, citizen)
+            journeys.log_in_provincial(portals, citizen, app=ctx.app)
             with step("Trao phiên đăng nhập cho trình duyệt: trang chủ hiện tên công dân"):
                 self.to_browser(portals.seam.national.session)
                 ctx.portals.provincial.home()
                 ctx.portals.provincial.expect_logged_in(str(citizen["full_name"]))
         else:
-            journeys.log_in_provincial(ctx.portals, citizen)
+            journeys.log_in_provincial(ctx.portals, citizen, app=ctx.app)
 
     def returning(self, ctx: JourneyContext) -> tuple[dict[str, Any], str]:
         citizen = self.new(ctx)
         procedure = ctx.procedure("level3_fee")
         portals = self._over_http() if self.http is not None else ctx.portals
         with step("Chuẩn bị: công dân đã nộp một hồ sơ mức độ 3"):
-            journeys.log_in_provincial(portals, citizen)
+            journeys.log_in_provincial(portals, citizen, app=ctx.app)
             code = journeys.submit_level3_dossier(portals, ctx.platform, procedure, ctx.files)
             if portals is ctx.portals:
                 self.logged_in = str(citizen["username"])
@@ -126,13 +131,14 @@ def _cookies_to(context: Any) -> Callable[[requests.Session], None]:
 
 @pytest.fixture
 def dvc_journey(request: pytest.FixtureRequest, dvc_pages: Any, dvc_platform: Platform, dvc_back_office: Any,
-                journey_catalogue: Catalogue, dvc_data: Any, sample_files: SampleFiles, dvc_api: Any) -> JourneyContext:
+                journey_catalogue: Catalogue, dvc_data: Any, sample_files: SampleFiles, dvc_api: Any,
+                dvc_world: Any) -> JourneyContext:
     """What a journey of scenarios.registry runs with, in the driver --dvc-driver chose."""
     driver = driver_of(request)
     to_browser = _cookies_to(request.getfixturevalue("context")) if driver == "browser" else None
     return JourneyContext(driver=driver, portals=dvc_pages, platform=dvc_platform, back_office=dvc_back_office,
                           catalogue=journey_catalogue, data=dvc_data, files=sample_files,
-                          citizens=SuiteCitizens(dvc_api, to_browser))
+                          citizens=SuiteCitizens(dvc_api, to_browser), world=dvc_world)
 
 
 __all__ = ["StepUnavailable", "SuiteCitizens", "need"]

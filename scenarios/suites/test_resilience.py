@@ -35,7 +35,7 @@ def officers(page: Page, dvc_stack: Any) -> OfficerPages:
 def test_a_payment_confirmation_sent_twice_is_recorded_once(
         dvc_pages: Portals, dvc_platform: Platform, dvc_citizen: dict[str, Any], dvc_faults: Faults,
         dvc_journal: Journal, journey_catalogue: Catalogue, sample_files: SampleFiles) -> None:
-    journeys.log_in_provincial(dvc_pages, dvc_citizen)
+    journeys.log_in_provincial(dvc_pages, dvc_citizen, app=dvc_platform.vneid)
     resilience.payment_confirmed_twice(dvc_pages, dvc_platform, dvc_faults, dvc_journal,
                                        need(journey_catalogue, "level4_online"), sample_files, dvc_citizen)
 
@@ -43,7 +43,7 @@ def test_a_payment_confirmation_sent_twice_is_recorded_once(
 def test_a_lost_payment_confirmation_is_recovered_by_query(
         dvc_pages: Portals, dvc_platform: Platform, dvc_citizen: dict[str, Any], dvc_faults: Faults,
         dvc_journal: Journal, journey_catalogue: Catalogue, sample_files: SampleFiles) -> None:
-    journeys.log_in_provincial(dvc_pages, dvc_citizen)
+    journeys.log_in_provincial(dvc_pages, dvc_citizen, app=dvc_platform.vneid)
     resilience.lost_confirmation_recovered_by_query(dvc_pages, dvc_platform, dvc_faults, dvc_journal,
                                                     need(journey_catalogue, "level4_online"), sample_files)
 
@@ -53,10 +53,9 @@ def test_the_national_look_up_catches_up_after_a_sync_outage(
         dvc_faults: Faults, dvc_journal: Journal, journey_catalogue: Catalogue, sample_files: SampleFiles,
         officers: OfficerPages) -> None:
     procedure = journey_catalogue.level3_fee
-    other = dvc_data.citizen()
-    other["username"] = dvc_platform.national.register_active(other)["username"]
+    other = dvc_platform.ready_account(dvc_data.citizen())
     desk = make_officer(dvc_platform, dvc_data, procedure.agency_code, "desk")
-    journeys.log_in_provincial(dvc_pages, dvc_citizen)
+    journeys.log_in_provincial(dvc_pages, dvc_citizen, app=dvc_platform.vneid)
     resilience.national_sync_outage(dvc_pages, dvc_platform, dvc_faults, dvc_journal, officers, desk, procedure,
                                     sample_files, other)
 
@@ -67,7 +66,7 @@ def test_a_failed_postal_delivery_returns_the_result_to_the_agency(
         officers: OfficerPages) -> None:
     procedure = journey_catalogue.level4_post
     desk = make_officer(dvc_platform, dvc_data, procedure.agency_code, "desk")
-    journeys.log_in_provincial(dvc_pages, dvc_citizen)
+    journeys.log_in_provincial(dvc_pages, dvc_citizen, app=dvc_platform.vneid)
     resilience.postal_delivery_returned(dvc_pages, dvc_platform, officers, desk, procedure, sample_files,
                                         citizen_address)
 
@@ -78,7 +77,7 @@ def test_a_dossier_past_its_appointment_is_overdue_on_both_portals(
         officers: OfficerPages) -> None:
     procedure = journey_catalogue.level3_fee
     desk = make_officer(dvc_platform, dvc_data, procedure.agency_code, "desk")
-    journeys.log_in_provincial(dvc_pages, dvc_citizen)   # the SSO log-in first, on the real clock
+    journeys.log_in_provincial(dvc_pages, dvc_citizen, app=dvc_platform.vneid)   # the log-in first, on today's clock
     resilience.overdue_on_both_portals(dvc_pages, dvc_platform, dvc_clock, officers,
                                        ApplicantBackOfficePages(page, dvc_stack.urls["provincial"]), desk,
                                        procedure, sample_files)

@@ -12,6 +12,7 @@ from harness.clients import Platform
 from harness.clients.payment import init_message
 from mocks.core.signing import verify
 from tests.payment.receiver import Receiver
+from tests.worlds import IN_2022
 
 T = 10
 
@@ -201,6 +202,7 @@ def test_outgoing_bad_signature_reaches_the_partner_spoilt(admin: Admin, dvc_sta
 
 
 # -- journal ------------------------------------------------------------------------------------------
+@IN_2022   # a Quảng Nam procedure, a DVCQG password (tests/worlds.py)
 def test_the_journal_records_requests_calls_and_near_misses(admin: Admin, dvc_stack: Any, dvc_data: Any) -> None:
     platform = Platform.connect(dvc_stack.info, namespace=admin.ns)
     citizen = dvc_data.citizen()

@@ -20,6 +20,7 @@ from mocks.core.faults import FaultBook, FaultSpec
 from mocks.core.outbox import Outbox, OutboxMessage, Refused
 from mocks.core.storage import Store
 from mocks.provincial.sync import SYNC_KIND, SyncGateway, sync_state
+from tests.worlds import IN_2022
 
 NATIONAL = "http://national.test"
 CODE = "000.00.12.H47-250303-0001"
@@ -189,6 +190,7 @@ def test_other_refusals_may_pass_and_are_retried(store: Store, gateway: SyncGate
 
 
 # -- over HTTP: the admin surface shows and counts what was refused -----------------------------------------------
+@IN_2022   # a Quảng Nam procedure, a DVCQG password (tests/worlds.py)
 def test_the_admin_outbox_lists_and_counts_a_rejected_sync(dvc_stack: Any, ns: str) -> None:
     from harness.control import Faults
     from tests.provincial.backoffice import Province

@@ -104,6 +104,27 @@ def test_every_citizen_journey_passes_on_the_reference_portal_over_http(pinned: 
     assert "level-2 procedure" in out and "commune-level" in out, out[-3000:]
 
 
+def test_run_with_the_api_driver_passes_on_the_reference_portal_in_today_s_world(
+        pinned: tuple[Path, PortalServer]) -> None:
+    """`dvc-harness run --driver api` with the portal's own HTTP layer and back office: its citizens log in through
+    DVCQG's VNeID log-in, and what the portal's catalogue cannot serve is skipped, saying so."""
+    folder, portal = pinned
+    reports = folder / "run-api"
+    cmd = [sys.executable, "-m", "harness.cli", "run", "--driver", "api", "--suite", SUITE.split("::")[0],
+           "--api", "examples.reference_portal.load_api:reference_api", "--hooks", HOOKS, "--namespace", NAMESPACE,
+           "--state-dir", str(folder / "state"), "--report-dir", str(reports), "--no-smoke"]
+    ran = _run(cmd, _child_env(portal), timeout=300)
+    assert ran.returncode == 0, ran.stdout[-6000:]
+    summary = json.loads((reports / "summary.json").read_text(encoding="utf-8"))
+    assert summary["world"]["citizens_use_vneid"] and summary["world"]["two_tiers"], summary["world"]
+    outcomes = {j["name"].split("[")[1].split("]")[0]: j["outcome"] for j in summary["journeys"]}
+    assert {name for name, outcome in outcomes.items() if outcome == "passed"} >= {
+        "register", "sso_first_log_in", "sso_links_local_account", "level3", "level4", "level4_post", "track",
+        "vneid_log_in_by_app", "vneid_log_in_by_qr", "vneid_approval_denied", "vneid_approval_expired",
+        "vneid_down"}, outcomes
+    assert outcomes["two_tier_former_district_procedure_at_a_commune"] == "skipped"      # no such procedure here
+
+
 def _load(folder: Path, portal: PortalServer, profile: str, reports: Path, duration: str) -> tuple[
         subprocess.CompletedProcess[str], dict[str, Any]]:
     cmd = [sys.executable, "-m", "harness.cli", "load", "--profile", profile, "--duration", duration,
@@ -132,10 +153,11 @@ def test_the_emulator_s_smoke_profile_measures_nothing_of_the_portal_s_submissio
     """The shipped smoke's groups name the emulator's routes: on another portal its submit group matches
     nothing, which is NO DATA and fails the run, with the request names the run saw to fix the globs."""
     folder, portal = pinned
-    # the shipped smoke's mix, without the two journeys this portal cannot serve (it says so itself, exit 2)
-    profile = folder / "emulator-groups.toml"
-    profile.write_text('extends = "smoke"\n[mix]\nfind_by_tier = 0\nlevel2_not_online = 0\n', encoding="utf-8")
-    ran, summary = _load(folder, portal, str(profile), folder / "load-emulator-profile", "4")
+    # the shipped smoke as it is, but for the two journeys this portal's catalogue cannot serve
+    shipped = folder / "smoke-as-shipped.toml"
+    shipped.write_text('extends = "smoke"\nname = "smoke"\n\n[mix]\nfind_by_tier = 0\nlevel2_not_online = 0\n',
+                       encoding="utf-8")
+    ran, summary = _load(folder, portal, str(shipped), folder / "load-emulator-profile", "4")
     assert ran.returncode == 1, ran.stdout[-6000:]
     assert "submit" in summary["slo"]["unmatched_groups"]
     assert any(name.startswith("POST provincial /nop-ho-so/") for name in summary["slo"]["seen_requests"])

@@ -25,7 +25,8 @@ from examples.reference_portal.pages import URL_VARIABLE, ReferencePortalPages, 
 from examples.reference_portal.server import PortalServer
 from examples.reference_portal.store import Store
 from harness.clients import Platform
-from harness.clients.national import complete_sso
+from harness.clients.vneid import log_in as vneid_log_in
+from harness.clients.vneid import vneid_link
 from harness.control import Journal
 from harness.testdata import DataFactory
 from scenarios import journeys
@@ -74,7 +75,7 @@ def test_submission_rules_refuse(proc: dossiers.Procedure, delivery: str, method
                                  code: str) -> None:
     form = {name: "x" for name, _ in proc.fields}
     address = {"name": "An", "phone": "0905123456", "address": "12 Phan Bội Châu", "province": "Quảng Nam",
-               "district": "Thành phố Tam Kỳ"}
+               "district": "Thành phố Tam Kỳ", "commune": "Phường Tân Thạnh"}
     with pytest.raises(dossiers.Refused) as refused:
         dossiers.check_submission(proc, form, "ghi-chu.pdf", file, delivery, method, address)
     assert refused.value.code == code and refused.value.vi and refused.value.en
@@ -103,10 +104,22 @@ def test_dossier_codes_count_per_agency_per_day_and_each_is_pushed(store: Store)
     assert pushes[0]["madonvi"] == "000.00.12.H47" and pushes[0]["data"][0]["MaTTHC"] == "2.000488"
 
 
+def test_a_two_level_postal_address_is_taken_and_the_commune_is_required() -> None:
+    """From 1 July 2025 an address has two levels: province and commune, ward or special zone (no district)."""
+    two_levels = {"name": "An", "phone": "0905123456", "address": "12 Bạch Đằng", "province": "Thành phố Đà Nẵng",
+                  "district": "", "commune": "Phường Hải Châu"}
+    assert dossiers.check_submission(JUDICIAL_RECORD, {"muc_dich": "x"}, "a.pdf", PDF, "post", "online",
+                                     two_levels) == "online"
+    with pytest.raises(dossiers.Refused) as refused:
+        dossiers.check_submission(JUDICIAL_RECORD, {"muc_dich": "x"}, "a.pdf", PDF, "post", "online",
+                                  {**two_levels, "commune": ""})
+    assert refused.value.code == "POSTAL_ADDRESS_REQUIRED" and "commune" in refused.value.en
+
+
 def test_a_payment_confirmed_twice_pays_once_and_releases_a_held_result(store: Store) -> None:
     account = new_account(store)
     address = {"name": "An", "phone": "0905123456", "address": "12 Phan Bội Châu", "province": "Quảng Nam",
-               "district": "Thành phố Tam Kỳ"}
+               "district": "Thành phố Tam Kỳ", "commune": "Phường Tân Thạnh"}
     code = dossiers.submit(store, account, JUDICIAL_RECORD, {"muc_dich": "x"}, "a.pdf", PDF, "post", "online", address)
     dossiers.result_ready(store, code)
     assert store.one("SELECT status FROM dossiers WHERE code = ?", code) == {"status": 6}  # held: fee unpaid
@@ -224,18 +237,17 @@ def test_a_level_4_dossier_paid_online_and_returned_by_post(
     in a browser, with what the emulators received checked on their admin surface."""
     platform, url = default_platform, reference_portal.url
     admin = {"X-Admin-Token": dvc_stack.info.admin_token}
-    citizen = DataFactory(seed=random.randrange(1, 2**31), scope="refportal").citizen()
-    platform.national.register_active(citizen)
+    data = DataFactory(seed=random.randrange(1, 2**31), scope="refportal", two_levels=True)    # today's world
+    citizen = platform.ready_account(data.citizen())       # a VNeID identity: DVCQG makes the account at log-in
     monkeypatch.setenv(URL_VARIABLE, url)
     portals = portal(page, dvc_stack.urls)
     files = journeys.make_sample_files(tmp_path / "files")
 
-    journeys.log_in_provincial(portals, {**citizen, "username": citizen["id_number"]})
+    journeys.log_in_provincial(portals, citizen, app=platform.vneid)
     logins = requests.get(f"{url}/_admin/logins", headers=admin, timeout=10).json()["items"]
     assert [(x["rule"], x["id_number"]) for x in logins][-1] == ("created", citizen["id_number"])
 
-    address = PostalAddress(name=citizen["full_name"], phone=citizen["phone"], address="12 Phan Bội Châu",
-                            province="Quảng Nam", district="Thành phố Tam Kỳ", commune="Phường Tân Thạnh")
+    address = PostalAddress.from_mapping(data.postal_address(citizen))       # two levels: province and commune
     procedure = journeys.ProcedurePick(
         code=JUDICIAL_RECORD.code, national_code=JUDICIAL_RECORD.code, name=JUDICIAL_RECORD.name, level=4,
         tier="province", agency_code=JUDICIAL_RECORD.agency.code, agency_name=JUDICIAL_RECORD.agency.name,
@@ -276,15 +288,17 @@ def test_a_portal_started_with_a_namespace_works_in_it(dvc_stack: Any, tmp_path:
     """What a pinned namespace needs: the browser (here a requests session) and the portal send the same one."""
     info, namespace = dvc_stack.info, f"refportal-{random.randrange(10**9)}"
     platform = Platform.connect(info, namespace=namespace)
-    citizen = DataFactory(seed=random.randrange(1, 2**31), scope="refportal-ns").citizen()
-    platform.national.register_active(citizen)
+    citizen = platform.ready_account(DataFactory(seed=random.randrange(1, 2**31), scope="refportal-ns").citizen())
     config = Config(national=info.url("national"), payment=info.url("payment"), postal=info.url("postal"), port=0,
                     database=tmp_path / "portal.db", admin_token=info.admin_token, namespace=namespace)
     server = PortalServer.start(config)
     try:
         browser = requests.Session()
         browser.headers["X-DVC-Namespace"] = namespace
-        complete_sso(browser, f"{server.url}/dang-nhap?next=/ho-so", citizen["id_number"], citizen["password"])
+        # DVCQG's log-in page, where the portal's SSO sends the browser: "Đăng nhập bằng tài khoản định danh điện tử
+        # VNeID", approved in the app (today's world)
+        sso = browser.get(f"{server.url}/dang-nhap?next=/ho-so", timeout=10)
+        vneid_log_in(browser, vneid_link(sso), citizen["id_number"], citizen["password"], platform.vneid)
         # A new database numbers from 0001; the marriage's agency is one no other test pushes for in "default".
         expected = f"{MARRIAGE.agency.code}-{dossiers.now().strftime('%y%m%d')}-0001"
         in_default = Journal(info, "default").count("national", direction="in", correlation_id=expected)

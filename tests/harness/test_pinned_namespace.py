@@ -139,7 +139,7 @@ import requests
 
 def test_one(dvc_namespace, dvc_platform, dvc_data):
     assert dvc_namespace == "pinned-portal"
-    dvc_platform.national.register_active(dvc_data.citizen())
+    dvc_platform.ready_account(dvc_data.citizen())
 
 def test_two(dvc_namespace, dvc_journal):
     # reset before this test: the registration of test_one is gone with the rest of the namespace

@@ -400,3 +400,19 @@ def test_an_older_load_summary_with_the_figures_shown_still_renders(tmp_path: Pa
     (tmp_path / "load" / "load-summary.json").write_text(json.dumps(older), encoding="utf-8")
     html = render_html(_smoke_report(), tmp_path)
     assert "could not be read" not in html and "Load (smoke)" in html and "Every SLO held" in html
+
+
+def test_every_summary_names_the_world_of_the_journeys(tmp_path: Path) -> None:
+    """The terminal summary, summary.json and summary.html say which date's rules the journeys ran under."""
+    from datetime import date
+
+    from harness.report import render_html
+    from mocks.core.world import world_on
+
+    for day, said in ((date(2026, 12, 7), "citizens and organisations log in with VNeID; two tiers"),
+                      (date(2022, 3, 15), "DVCQG passwords and registration with a one-time code; three tiers")):
+        report = make_report([], exit_code=0)
+        report.world = world_on(day).to_json()
+        assert f"the world of {day.isoformat()}: {said}" in terminal_summary(report, tmp_path)
+        assert report.as_json()["world"]["day"] == day.isoformat()
+        assert f"the world of {day.isoformat()}: {said}" in render_html(report)

@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ import pytest
 from harness import run as run_module
 from harness.cli import main
 from harness.stack import Stack
+from mocks.core.timefmt import VN_TZ
 
 PASSING = '''
 import pytest
@@ -108,6 +110,9 @@ def test_a_passing_suite_on_the_running_stack(
         assert (reports / name).is_file(), name
     data = summary(reports)
     assert data["exit_code"] == 0 and data["seed"] == 77 and data["run_error"] == ""
+    today = datetime.now(VN_TZ).date().isoformat()      # nobody set a clock: today's world, named everywhere
+    assert data["world"]["day"] == today and data["world"]["citizens_use_vneid"] and data["world"]["two_tiers"]
+    assert f"the world of {today}" in out and f"the world of {today}" in (reports / "summary.html").read_text()
     assert data["stack"] == {"services": running_stack.urls, "state_dir": str(state_dir), "started_by_run": False}
     assert data["totals"]["journeys"] == 2 and data["totals"]["passed"] == 2
     journeys = {j["name"]: j for j in data["journeys"]}
@@ -154,7 +159,8 @@ def test_a_failing_journey_keeps_its_artefacts(workdir: Path, capsys: pytest.Cap
         assert (reports / artefact["path"]).is_file()
     assert kinds["trace"]["path"].endswith("trace.zip")
     assert kinds["trace"]["command"] == f"playwright show-trace --host 127.0.0.1 --port 9323 {kinds['trace']['path']}"
-    assert "Cổng Dịch vụ công tỉnh" in (reports / kinds["page_html"]["path"]).read_text(encoding="utf-8")
+    page_html = (reports / kinds["page_html"]["path"]).read_text(encoding="utf-8")
+    assert "Cổng Dịch vụ công thành phố Đà Nẵng" in page_html      # the provincial portal of today's world
     repeat = failed["repeat_command"]
     from harness.tools import command
 

@@ -14,6 +14,7 @@ from harness.stack import Stack, StackInfo
 from load import consistency, journeys, profiles
 from load.api import Control, emulator_api
 from scenarios.registry import JOURNEYS
+from tests.worlds import IN_2022
 
 
 class CountingSession(requests.Session):
@@ -31,7 +32,7 @@ def world(dvc_stack: Stack, ns: str) -> dict[str, Any]:
     info: StackInfo = dvc_stack.info
     control = Control(info.services, ns, info.admin_token)
     items = control.procedures(limit=1000)["items"]
-    catalogue = journeys.plan_catalogue(items, [j.name for j in JOURNEYS], officers=True)
+    catalogue = journeys.plan_catalogue(items, [j.name for j in JOURNEYS if "load" in j.drivers], officers=True)
     visits = journeys.Visits.build(emulator_api, info.services, ns, info.admin_token, catalogue,
                                    journeys.LoadDataFactory(block=3, seed=7), new_account_share=1.0,
                                    rng=random.Random(1))
@@ -196,3 +197,39 @@ def test_a_returning_citizen_is_found_however_few_of_the_pool_fit() -> None:
     assert found is not None and found.account["username"] == "c617"
     assert pool.pick(rng, with_dossiers=True, lease=True) is None
     assert len({pool.pick(rng).account["username"] for _ in range(50)}) > 10      # without a dossier: anyone
+
+
+def test_the_load_logs_in_through_vneid_with_auto_approval(world: dict[str, Any]) -> None:
+    """Today's world: the load's visitors log in through DVCQG's VNeID log-in; nobody holds their phones, so the
+    load turns the namespace's auto-approval on and no approval waits."""
+    visits: journeys.Visits = world["visits"]
+    assert visits.world is not None and visits.world.citizens_use_vneid and visits.auto_approval
+    session = CountingSession()
+    assert visits.run("sso_first_log_in", session) == ("ok", None)
+    vneid = world["info"].url("vneid")
+    assert any(m == "POST" and u.startswith(vneid + "/oauth2/authorize") for m, u in session.seen), session.seen
+    [citizen] = visits.citizens.pool.citizens
+    platform = visits.platform
+    account = platform.national.account(citizen.account["username"])
+    assert account is not None and account["linked_to_vneid"] and account["identity_level"] == 2
+    assert platform.vneid.pending() == [] and citizen.account["log_in"] == "vneid"
+
+
+@IN_2022
+def test_the_2022_world_s_load_registers_and_logs_in_with_dvcqg_passwords(world: dict[str, Any]) -> None:
+    visits: journeys.Visits = world["visits"]
+    assert visits.world is not None and not visits.world.citizens_use_vneid and not visits.auto_approval
+    session = CountingSession()
+    assert visits.run("sso_first_log_in", session) == ("ok", None)
+    assert not any(u.startswith(world["info"].url("vneid")) for _, u in session.seen)
+    [citizen] = visits.citizens.pool.citizens
+    account = visits.platform.national.account(citizen.account["username"])
+    assert account is not None and not account["linked_to_vneid"]
+
+
+def test_a_first_visit_to_track_submits_then_tracks_in_one_session(world: dict[str, Any]) -> None:
+    """Nobody of the process has submitted yet: the visitor submits first, logged in, then tracks without logging
+    in again (the national session is open: a second VNeID log-in would find no form to fill)."""
+    visits: journeys.Visits = world["visits"]
+    assert visits.citizens.pool.pick(random.Random(0), with_dossiers=True) is None
+    assert visits.run("track", CountingSession()) == ("ok", None)

@@ -26,6 +26,9 @@ from load import profiles, report, slo
 from load.chart import run_svg
 from tests.process_groups import end_group
 
+# the load names its world (harness.load_cmd._clock)
+WORLD = ("the world of 2026-12-07: citizens and organisations log in with VNeID; two tiers (province, commune); "
+         "Decree 118/2025/NĐ-CP")
 T0 = 1_700_000_000.0
 
 
@@ -48,7 +51,7 @@ def results_of(profile: profiles.Profile, requests: dict[str, dict[str, Any]], *
     matched = [g.name for g in profile.slo.groups
                if any(slo.Window(1.0, {k: slo.Counts.from_json(v)}).group(g.match).n for k, v in requests.items())]
     return {"profile": profile.name, "mode": profile.mode, "namespace": "load-report-test",
-            "host": "http://127.0.0.1:8101", "clock": "2026-12-07", "started_at": T0, "ended_at": T0 + 16,
+            "host": "http://127.0.0.1:8101", "clock": WORLD, "started_at": T0, "ended_at": T0 + 16,
             "shape_ended_at": T0 + 16, "arrivals": {}, "rates": [], "workers": 0,
             "start": {"at": T0, "requests": {}}, "final": {"at": T0 + 16, "requests": requests},
             "hold_start": None, "steps": [], "stop_reason": stop_reason, "ledger": {"submissions": [], "payments": []},
@@ -103,7 +106,7 @@ def test_the_terminal_table_names_the_empty_groups_and_the_requests_seen() -> No
     assert re.search(r"submit\s+NO DATA\s", text) and re.search(r"catalogue\s+PASS\s", text)
     assert "SLO groups that matched no request: submit, payment" in text
     assert "GET provincial /api/v1/procedures: 40" in text
-    assert "on http://127.0.0.1:8101, namespace load-report-test, clock 2026-12-07" in text
+    assert f"on http://127.0.0.1:8101, namespace load-report-test, {WORLD}" in text
 
 
 def test_junit_and_summary_say_no_data(tmp_path: Path) -> None:
@@ -120,7 +123,7 @@ def test_junit_and_summary_say_no_data(tmp_path: Path) -> None:
     assert by_name["submit p95"]["state"] == "no data" and by_name["submit p95"]["ok"] is False
     assert summary["slo"]["unmatched_groups"] == ["submit", "payment"]
     assert summary["slo"]["seen_requests"]["GET provincial /"] == 20
-    assert summary["host"] == "http://127.0.0.1:8101" and summary["clock"] == "2026-12-07"
+    assert summary["host"] == "http://127.0.0.1:8101" and summary["clock"] == WORLD
 
 
 def test_the_chart_draws_every_limit_and_the_load() -> None:
@@ -144,7 +147,7 @@ def test_load_report_html_shows_one_row_per_group_and_no_data(tmp_path: Path) ->
     assert "không có dữ liệu / no data" in html and "An SLO failed or measured nothing" in html
     assert "<code>GET provincial /api/v1/procedures: 40</code>" in html
     assert html.count('class="limit"') == 6 and "<script" not in html and "cdn" not in html.lower()
-    assert "clock 2026-12-07" in html and "http://127.0.0.1:8101" in html
+    assert f"as of: {WORLD}" in html and "http://127.0.0.1:8101" in html
 
 
 def test_the_runs_summary_shows_the_load_near_the_top(tmp_path: Path) -> None:

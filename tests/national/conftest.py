@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from harness.stack import Stack
+from mocks.core import oidc_provider
 from mocks.core.clock import Clock
 from mocks.core.config import Credentials, StackConfig
 from mocks.core.storage import Store
@@ -24,7 +25,8 @@ from mocks.national.model import NationalPortal
 from mocks.national.schema import DDL
 
 NS = "t"
-START = datetime(2025, 3, 3, 9, 0, tzinfo=VN_TZ)
+# The 2022 world's rules (DVCQG passwords, OTP registration: before VNeID, mocks/core/world.py): a Monday of 2024.
+START = datetime(2024, 3, 4, 9, 0, tzinfo=VN_TZ)
 PASSWORD = "Matkhau2025"
 
 
@@ -42,6 +44,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory, rsa_pem: str) -> Path:
     path = tmp_path_factory.mktemp("template") / "national.db"
     s = Store(path)
     s.migrate(DDL)
+    s.migrate(oidc_provider.DDL)
     s.execute("INSERT INTO signing_key(slot, kid, private_pem, created_at) VALUES (1, 'test-kid', ?, ?)",
               (rsa_pem, time.time()))
     s.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import requests
 
+from tests.worlds import IN_2022
+
 from .conftest import PASSWORD, active_citizen, citizen_payload, forms, latest_otp, submit
+
+pytestmark = IN_2022   # the 2022 world's rules (tests/worlds.py)
 
 T = 5
 

@@ -12,13 +12,14 @@ from authlib.integrations.requests_client import OAuth2Session
 from authlib.oidc.core import CodeIDToken
 
 from harness.stack import Stack
+from tests.worlds import IN_2022
 
 from .conftest import PASSWORD, active_citizen, submit
 
 T = 5
 REDIRECT_URI = "http://127.0.0.1:9/rp/callback"  # never requested: the test reads the code off the redirect
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # authlib.jose points to joserfc
+pytestmark = [IN_2022, pytest.mark.filterwarnings("ignore::DeprecationWarning")]  # authlib.jose points to joserfc
 
 
 @pytest.fixture

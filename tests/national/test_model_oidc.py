@@ -174,9 +174,9 @@ def test_code_flow_issues_a_signed_id_token(idp: IdentityProvider, config: Stack
     claims = jwt.decode(tokens["id_token"], idp.key.public_key, algorithms=["RS256"], audience=config.credentials
                         .oidc_client_id, issuer="http://dvcqg.test", options={"verify_exp": False})
     assert claims["sub"] == account.subject and claims["nonce"] == "n-1" and claims["acr"] == "LoA1"
-    # iat/exp in real time (relying parties check them against their own clock), not the namespace's 2025
+    # iat/exp in real time (relying parties check them against their own clock), not the namespace's 2024
     assert abs(claims["iat"] - time.time()) < 60 and claims["exp"] == claims["iat"] + 3600
-    assert claims["auth_time"] == 1_700_000_000 and clock.now(NS).year == 2025
+    assert claims["auth_time"] == 1_700_000_000 and clock.now(NS).year == 2024
     assert idp.userinfo(NS, tokens["access_token"])["SoDinhDanh"] == "049190012345"
 
 

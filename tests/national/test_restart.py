@@ -9,6 +9,7 @@ import jwt
 import requests
 
 from harness.stack import Stack
+from mocks.core.world import SEED_DAY, parse_as_of
 
 from .conftest import PASSWORD, active_citizen, submit
 from .test_model_sync import CODE, dossier
@@ -19,7 +20,8 @@ ADMIN = "X-Admin-Token"
 
 
 def start(state: Path) -> Stack:
-    return Stack.start(state, services=("national",), write_file=False)
+    # the 2022 world (a DVCQG password log-in): the stack's clock runs from its date, as `serve --as-of` does
+    return Stack.start(state, services=("national",), write_file=False, as_of=parse_as_of(SEED_DAY.isoformat()))
 
 
 def test_accounts_dossiers_and_key_survive_a_restart(tmp_path: Path) -> None:

@@ -15,8 +15,11 @@ import requests
 
 from harness.stack import Stack
 from mocks.postal import s10
+from tests.worlds import IN_2022
 
 from .conftest import order_body
+
+pytestmark = IN_2022   # the 2022 world's rules (tests/worlds.py)
 
 TIMEOUT = 5
 

@@ -90,7 +90,7 @@ ADDRESS = {"name": "Nguyễn Thị Thu Hà", "phone": "0912 345 678", "address":
 def submit(portal: ProvincialPortal, account: Account, code: str = LLTP, agency: str | None = None,
            form: dict[str, Any] | None = None, files: list[Upload] | None = None, ns: str = "t", **kw: Any) -> Any:
     """Submit with the defaults of the judicial-record procedure; keywords go to Dossiers.submit."""
-    offering = portal.dossiers.resolve_offering(code, agency)
+    offering = portal.dossiers.resolve_offering(ns, code, agency)
     return portal.dossiers.submit(ns, account, offering, lltp_form() if form is None else form,
                                   lltp_files() if files is None else files, **kw)
 

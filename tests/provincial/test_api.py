@@ -11,9 +11,12 @@ import requests
 
 from harness.stack import Stack
 from mocks.core.signing import sign
+from tests.worlds import IN_2022
 
 from .backoffice import b64, wait_for
 from .conftest import JPEG, PDF, PNG
+
+pytestmark = IN_2022   # the 2022 world's rules (tests/worlds.py)
 
 T = 10
 PASSWORD = "Matkhau2025"
@@ -112,22 +115,24 @@ def pay_at_checkout(http: requests.Session, urls: dict[str, str], code: str, act
 
 
 # -- the catalogue --------------------------------------------------------------------------------------------
-def test_the_catalogue(urls: dict[str, str]) -> None:
-    base = urls["provincial"]
-    page = requests.get(f"{base}/api/v1/procedures", timeout=T).json()
+def test_the_catalogue(urls: dict[str, str], ns: str) -> None:
+    base, pinned = urls["provincial"], {"X-DVC-Namespace": ns}     # Quảng Nam's catalogue, of the 2022 world
+    page = requests.get(f"{base}/api/v1/procedures", headers=pinned, timeout=T).json()
     assert page["total"] == 841 and len(page["items"]) == 50 and page["offset"] == 0
     item = page["items"][0]
     for key in ("code", "national_code", "name", "level", "level_label", "tier", "agency_code", "agency_name",
                 "field", "fee", "result_by_post", "processing_days", "form_fields", "attachments"):
         assert key in item
-    found = requests.get(f"{base}/api/v1/procedures", params={"q": "ly lich tu phap", "level": "4"}, timeout=T).json()
+    found = requests.get(f"{base}/api/v1/procedures", params={"q": "ly lich tu phap", "level": "4"}, headers=pinned,
+                         timeout=T).json()
     assert [i["code"] for i in found["items"]] == [LLTP]
     assert found["items"][0]["level_label"] == "Toàn trình" and found["items"][0]["agency_code"] == "000.00.12.H47"
-    commune = requests.get(f"{base}/api/v1/procedures", params={"agency_code": COMMUNE, "limit": 1000}, timeout=T)
+    commune = requests.get(f"{base}/api/v1/procedures", params={"agency_code": COMMUNE, "limit": 1000},
+                           headers=pinned, timeout=T)
     assert {i["agency_code"] for i in commune.json()["items"]} == {COMMUNE} and commune.json()["total"] == 13
-    one = requests.get(f"{base}/api/v1/procedures/2.000635", timeout=T).json()
+    one = requests.get(f"{base}/api/v1/procedures/2.000635", headers=pinned, timeout=T).json()
     assert one["code"] == "2.000635.000.00.00.H47" and len(one["agencies"]) == 45 and one["fee"]["per_copy"]
-    agencies = requests.get(f"{base}/api/v1/agencies", params={"tier": "district"}, timeout=T).json()
+    agencies = requests.get(f"{base}/api/v1/agencies", params={"tier": "district"}, headers=pinned, timeout=T).json()
     assert agencies["total"] == 18
     for bad in ({"level": "7"}, {"tier": "planet"}, {"limit": "0"}):
         r = requests.get(f"{base}/api/v1/procedures", params=bad, timeout=T)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mocks.core.errors import DomainError
 from mocks.core.signing import verify
+from mocks.core.timefmt import VN_TZ
 from mocks.provincial.delivery import POSTAL_KIND
 from mocks.provincial.model import ProvincialPortal
 from mocks.provincial.sso import LoginRequest, code_challenge
@@ -103,17 +105,19 @@ def test_sso_refuses_a_bad_id_token(portal: ProvincialPortal, over: dict[str, An
     assert info.value.code == code and 400 <= info.value.status < 500
 
 
-def test_sso_expiry_is_checked_against_the_namespace_clock(portal: ProvincialPortal) -> None:
+def test_sso_id_token_times_are_real_time_whatever_the_namespace_clock(portal: ProvincialPortal) -> None:
+    """docs/protocols.md, "Id-token times": the providers stamp real time and the relying party checks real time,
+    as any library would; a namespace clock moved by years changes neither."""
     login = login_request(portal)
-    issued = portal.clock.now("t").timestamp()   # the national IdP stamps tokens with the namespace clock
-    token = id_token(portal, login.nonce, iat=int(issued), exp=int(issued) + 300)
+    portal.clock.set("t", datetime(2031, 1, 1, 9, 0, tzinfo=VN_TZ))   # far after the token's real-time exp
+    issued = int(time.time())
     with responses.RequestsMock() as rsps:
-        stub_national(rsps, token)
-        assert portal.sso.finish("t", login, "c", now=issued + 10).userinfo["TechID"] == "tech-1"
+        stub_national(rsps, id_token(portal, login.nonce, iat=issued, exp=issued + 300))
+        assert portal.sso.finish("t", login, "c").userinfo["TechID"] == "tech-1"
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        stub_national(rsps, token)
+        stub_national(rsps, id_token(portal, login.nonce, iat=issued - 3600, exp=issued - 300))
         with pytest.raises(DomainError) as info:
-            portal.sso.finish("t", login, "c", now=issued + 3600)
+            portal.sso.finish("t", login, "c")
     assert info.value.code == "SSO_ID_TOKEN_EXPIRED"
 
 

@@ -73,17 +73,17 @@ def test_catalogue_search_is_accent_insensitive(portal: ProvincialPortal) -> Non
 
 
 def test_offering_needs_an_agency_that_offers_it(portal: ProvincialPortal) -> None:
-    refused("PROCEDURE_NOT_FOUND", portal.dossiers.resolve_offering, "9.999999", None)
-    refused("AGENCY_REQUIRED", portal.dossiers.resolve_offering, COPY_FEE, None)
-    refused("AGENCY_NOT_OFFERING", portal.dossiers.resolve_offering, LLTP, "000.00.04.H47")
-    refused("AGENCY_NOT_OFFERING", portal.dossiers.resolve_offering, COPY_FEE, "000.20.30.H47")
-    refused("AGENCY_NOT_FOUND", portal.dossiers.resolve_offering, COPY_FEE, "nope")
-    assert portal.dossiers.resolve_offering(LLTP, None).agency.code == LLTP_AGENCY
+    refused("PROCEDURE_NOT_FOUND", portal.dossiers.resolve_offering, "t", "9.999999", None)
+    refused("AGENCY_REQUIRED", portal.dossiers.resolve_offering, "t", COPY_FEE, None)
+    refused("AGENCY_NOT_OFFERING", portal.dossiers.resolve_offering, "t", LLTP, "000.00.04.H47")
+    refused("AGENCY_NOT_OFFERING", portal.dossiers.resolve_offering, "t", COPY_FEE, "000.20.30.H47")
+    refused("AGENCY_NOT_FOUND", portal.dossiers.resolve_offering, "t", COPY_FEE, "nope")
+    assert portal.dossiers.resolve_offering("t", LLTP, None).agency.code == LLTP_AGENCY
 
 
 # -- submission rules ----------------------------------------------------------------------------------------
 def test_level_2_is_refused_with_a_clear_message(portal: ProvincialPortal, citizen: Any) -> None:
-    err = refused("LEVEL_NOT_ONLINE", portal.dossiers.resolve_offering, LEVEL2, None)
+    err = refused("LEVEL_NOT_ONLINE", portal.dossiers.resolve_offering, "t", LEVEL2, None)
     assert "chưa cung cấp nộp hồ sơ trực tuyến" in err.vi
     offering = portal.catalogue.offering(LEVEL2, None)
     refused("LEVEL_NOT_ONLINE", portal.dossiers.submit, "t", citizen, offering, {}, [])
@@ -226,6 +226,7 @@ def test_the_daily_counter_per_agency_restarts_the_next_day(portal: ProvincialPo
     portal.clock.set("t", datetime(2024, 5, 16, 0, 5, tzinfo=VN_TZ))
     assert submit(portal, citizen).code == f"{LLTP_AGENCY}-240516-0001"
     # Another namespace has its own counters.
+    portal.clock.set("u", datetime(2024, 5, 16, 0, 5, tzinfo=VN_TZ))    # another namespace, the same world
     other_ns, _ = portal.accounts.link_sso("u", claims())
     assert submit(portal, other_ns, ns="u").code.endswith("-0001")
 
@@ -498,6 +499,7 @@ def test_account_linking_three_rules(portal: ProvincialPortal) -> None:
 
 def test_reset_erases_the_namespace_only(portal: ProvincialPortal, citizen: Any) -> None:
     d = submit(portal, citizen)
+    portal.clock.set("u", datetime(2024, 5, 15, 9, 30, tzinfo=VN_TZ))    # another namespace, the same world
     other, _ = portal.accounts.link_sso("u", claims())
     kept = submit(portal, other, ns="u")
     portal.reset("t")

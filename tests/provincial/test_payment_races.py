@@ -31,11 +31,14 @@ from mocks.core.storage import Store
 from mocks.core.timefmt import VN_TZ
 from mocks.payment.model import PaymentPlatform
 from mocks.provincial.model import ProvincialPortal
+from tests.worlds import IN_2022
 
 from .backoffice import wait_for
 from .conftest import submit
 from .test_api import T, dossier, lltp_body, pay_at_checkout, register_citizen, sso_login
 from .test_api import submit as submit_over_http
+
+pytestmark = IN_2022   # the 2022 world's rules (tests/worlds.py)
 
 NS = "t"
 PARALLEL = 30

@@ -25,23 +25,25 @@ ADDRESS = {"name": "Phạm Thị Lan", "phone": "0905123123", "address": "12 Pha
 PERSON = {"name": "Lê Văn Tám", "id_number": "049090001111", "type": 1, "phone": "0905111222"}
 
 
-def body_for(base: str, code: str, agency: str, **changes: Any) -> dict[str, Any]:
-    procedure = requests.get(f"{base}/api/v1/procedures/{code}", timeout=T).json()
+def body_for(province: Province, code: str, agency: str, **changes: Any) -> dict[str, Any]:
+    procedure = requests.get(f"{province.base}/api/v1/procedures/{code}", headers={"X-DVC-Namespace": province.ns},
+                             timeout=T).json()     # the catalogue of the namespace's date
     attachments = [{"code": a["code"], "filename": f"{a['code']}.pdf", "content_base64": b64(PDF)}
                    for a in procedure["attachments"] if a["required"]]
     return {"procedure_code": code, "agency_code": agency, "form": full_form_for(code), "attachments": attachments,
             "result_delivery": "counter", "payment_method": "counter", **changes}
 
 
-def required(base: str, code: str) -> list[str]:
-    procedure = requests.get(f"{base}/api/v1/procedures/{code}", timeout=T).json()
+def required(province: Province, code: str) -> list[str]:
+    procedure = requests.get(f"{province.base}/api/v1/procedures/{code}", headers={"X-DVC-Namespace": province.ns},
+                             timeout=T).json()
     return [a["code"] for a in procedure["attachments"] if a["required"]]
 
 
-def published(base: str, tier: str) -> list[str]:
-    """The level-3/4 procedures of a tier, as the catalogue publishes them."""
-    items = requests.get(f"{base}/api/v1/procedures", params={"tier": tier, "limit": 1000},
-                         timeout=T).json()["items"]
+def published(province: Province, tier: str) -> list[str]:
+    """The level-3/4 procedures of a tier, as the catalogue of the namespace's date publishes them."""
+    items = requests.get(f"{province.base}/api/v1/procedures", params={"tier": tier, "limit": 1000},
+                         headers={"X-DVC-Namespace": province.ns}, timeout=T).json()["items"]
     codes: list[str] = []
     for item in items:
         if item["level"] >= 3 and item["code"] not in codes:
@@ -74,7 +76,7 @@ def test_every_figure_of_a_known_mix(province: Province) -> None:
         return str(r.json()["code"])
 
     def paper(desk: requests.Session, code: str, channel: int, **changes: Any) -> str:
-        body = {"procedure_code": code, "channel": channel, "applicant": PERSON, "documents": required(base, code),
+        body = {"procedure_code": code, "channel": channel, "applicant": PERSON, "documents": required(province, code),
                 **changes}
         r = desk.post(f"{base}/api/v1/officer/dossiers", json=body, timeout=T)
         assert r.status_code == 201, r.text
@@ -92,24 +94,24 @@ def test_every_figure_of_a_known_mix(province: Province) -> None:
 
     province.set_clock("2024-05-15T09:30:00+07:00")
     # Province tier (Sở Tư pháp).
-    p1 = online(lan, {**body_for(base, LLTP, LLTP_AGENCY), "result_delivery": "post", "payment_method": "online",
+    p1 = online(lan, {**body_for(province, LLTP, LLTP_AGENCY), "result_delivery": "post", "payment_method": "online",
                       "postal_address": ADDRESS})
     pay_at_checkout(lan, province.urls, p1)
     wait_for(lambda: lan.get(f"{base}/api/v1/dossiers/{p1}", timeout=T).json()["payment"]["paid_online"],
              what="the payment")
     finish(p_desk, p_spec, p1)                                           # 9, handed to the post, on time
-    p2 = online(lan, body_for(base, LLTP, LLTP_AGENCY))
+    p2 = online(lan, body_for(province, LLTP, LLTP_AGENCY))
     province.act(p_desk, p2, "receive")                                  # 2, fee at the counter
-    p3 = online(police, body_for(base, FOR_AGENCIES, LLTP_AGENCY))
+    p3 = online(police, body_for(province, FOR_AGENCIES, LLTP_AGENCY))
     finish(p_desk, p_spec, p3)
     province.act(p_desk, p3, "return")                                   # 10, on time
     paper(p_desk, LLTP, 1)                                               # counter, fee collected at receipt
     paper(p_desk, LLTP, 3, result_delivery="post", postal_address=ADDRESS)   # by post, result by post
-    online(other, body_for(base, LLTP, LLTP_AGENCY))                           # never received: in no figure
-    p7 = online(other, body_for(base, LLTP, LLTP_AGENCY))
+    online(other, body_for(province, LLTP, LLTP_AGENCY))                           # never received: in no figure
+    p7 = online(other, body_for(province, LLTP, LLTP_AGENCY))
     province.act(p_desk, p7, "refuse", {"reason": "Sai thẩm quyền"})     # refused: in no figure
     # District tier (UBND TP Tam Kỳ).
-    d1 = online(lan, body_for(base, HOUSEHOLD, DISTRICT))                      # due Monday 20/5
+    d1 = online(lan, body_for(province, HOUSEHOLD, DISTRICT))                      # due Monday 20/5
     province.act(d_desk, d1, "receive")
     province.act(d_spec, d1, "process")
     d2 = paper(d_desk, HOUSEHOLD, 1)
@@ -117,7 +119,7 @@ def test_every_figure_of_a_known_mix(province: Province) -> None:
     paper(d_desk, HOUSEHOLD, 1)                                          # 2
     paper(d_desk, LAND, 1)                                               # level 2: not in the online share
     # Commune tier (UBND Phường Tân Thạnh).
-    c1 = online(lan, body_for(base, BIRTH, COMMUNE))
+    c1 = online(lan, body_for(province, BIRTH, COMMUNE))
     finish(c_desk, c_spec, c1)
     province.act(c_desk, c1, "return")                                   # 10, on time
     paper(c_desk, BIRTH, 1)
@@ -140,7 +142,7 @@ def test_every_figure_of_a_known_mix(province: Province) -> None:
     assert (figures["from"], figures["to"]) == ("2024-05-01", "2024-05-31")
 
     def without(tier: str, used: list[str]) -> list[str]:
-        return [code for code in published(base, tier) if code not in {localised(u) for u in used}]
+        return [code for code in published(province, tier) if code not in {localised(u) for u in used}]
 
     assert figures["province"] == {
         "tier": "province", "received": 5, "counter": 1, "online": 3, "post": 1,

@@ -14,23 +14,23 @@ from mocks.provincial.dossier import document, rules
 from mocks.provincial.dossier.entity import (
     ACTOR_KINDS,
     OFFICER_ROLES,
-    PROCESSING,
-    RECEIVED,
-    SUPPLEMENT,
     SYSTEM,
     Actor,
 )
-from mocks.provincial.dossier.transitions import LABELS, TABLE, Transition, Transitions
+from mocks.provincial.dossier.transitions import LABELS, TABLE, Transition
 from mocks.provincial.dossier.workflow import ACTIONS
 from mocks.provincial.model import ProvincialPortal
 from mocks.provincial.notifications import KINDS
 from mocks.provincial.sync import SYNC_KIND
 
-from .conftest import LLTP_AGENCY, submit
+from .conftest import all_files, full_form, submit
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "protocols.md"
 NS = "t"
-CITATION = re.compile(r"Decree \d+/\d{4}|Circular \d+/\d{4}|seed letter|catalogue data|LoaiDoiTuong")
+DISTRICT_L4 = "2.000720"          # district, level 4: household business change
+DISTRICT_AGENCY = "000.20.30.H47"  # UBND Thành phố Tam Kỳ
+CITATION = re.compile(r"Decree \d+/\d{4}|Circular \d+/\d{4}|Decision \d+/QĐ|Resolution \d+/|seed letter|catalogue data"
+                      r"|LoaiDoiTuong")
 
 
 def test_the_protocols_show_the_table_as_it_is() -> None:
@@ -114,32 +114,28 @@ def test_apply_writes_only_what_the_row_says(portal: ProvincialPortal, citizen: 
     assert refused.value.code == "ROLE_NOT_ALLOWED"
 
 
-def test_a_move_of_the_portal_on_its_clock_is_one_more_row(portal: ProvincialPortal, citizen: Any) -> None:
-    """The kind of move issue 16 needs (dossiers in flight handed over to another agency by the portal itself, on
-    a date): a row, and apply() does the rest — history, national sync — with nothing else written for it."""
-    in_flight = (RECEIVED, PROCESSING, SUPPLEMENT)
-    hand_over = Transition("hand_over", (SYSTEM.kind,), in_flight, None, "handed_over",
-                           "Hồ sơ được chuyển cho {receiver} tiếp tục giải quyết.",
-                           writes=("agency_code", "agency_name"))
-    moves = Transitions(portal.moves.store, portal.clock, portal.calendar, portal.catalogue,
-                        portal.moves.outgoing, (*TABLE, hand_over))
-    d = submit(portal, citizen, payment_method="counter")
-    with pytest.raises(Conflict) as not_in_flight:    # a new dossier is not in flight at an agency yet
-        moves.apply(NS, "hand_over", SYSTEM, code=d.code, columns={"agency_code": "X", "agency_name": "Y"},
-                    words={"receiver": "Y"})
-    assert not_in_flight.value.code == "TRANSITION_NOT_ALLOWED"
-    desk = portal.officers.create(NS, username="motcua", full_name="Cán bộ một cửa", agency_code=LLTP_AGENCY,
-                                  role="desk", password="mat-khau-thu")[0]
-    portal.workflow.receive(NS, desk, d.code)
+def test_the_hand_over_of_1_july_2025_is_one_more_row(portal: ProvincialPortal, citizen: Any) -> None:
+    """The dossiers in flight at a district agency pass to the receiving unit on 1 July 2025 (issue 16): a row of the
+    table, by the portal itself, and apply() does the rest — history, national sync — with nothing else written."""
+    [row] = [t for t in portal.moves.table if t.action == "hand_over"]
+    assert row.actors == (SYSTEM.kind,) and row.to is None and set(row.writes) == {"agency_code", "agency_name", "tier"}
+    assert row.rules == ("at_a_former_district_agency",) and row.records == "handed_over"
+    receiver = {"agency_code": "001.00.30.H15", "agency_name": "UBND Phường Tam Kỳ", "tier": "commune"}
+    words = {"former": "UBND Thành phố Tam Kỳ", "receiver": "UBND Phường Tam Kỳ"}
+    lltp = submit(portal, citizen, payment_method="counter")
+    with pytest.raises(Conflict) as not_a_district:     # a province-level dossier has nowhere to be handed over
+        portal.moves.apply(NS, "hand_over", SYSTEM, code=lltp.code, columns=receiver, words=words)
+    assert not_a_district.value.code == "NOT_AT_A_DISTRICT_AGENCY"
+    d = submit(portal, citizen, DISTRICT_L4, agency=DISTRICT_AGENCY, form=full_form(portal, DISTRICT_L4),
+               files=all_files(portal, DISTRICT_L4), payment_method="counter")
     before = len(portal.outbox.messages(NS, kind=SYNC_KIND))
-    moved = moves.apply(NS, "hand_over", SYSTEM, code=d.code,
-                        columns={"agency_code": "000.00.99.H47", "agency_name": "Trung tâm Phục vụ hành chính công"},
-                        words={"receiver": "Trung tâm Phục vụ hành chính công"})
-    assert (moved.status, moved.agency_code) == (RECEIVED, "000.00.99.H47")
+    moved = portal.moves.apply(NS, "hand_over", SYSTEM, code=d.code, columns=receiver, words=words)
+    assert (moved.code, moved.status, moved.agency_code, moved.tier) == (d.code, d.status, "001.00.30.H15", "commune")
     assert moved.history[-1].action == "handed_over" and moved.history[-1].actor == SYSTEM.name
-    assert "Trung tâm Phục vụ hành chính công tiếp tục" in moved.history[-1].note
+    assert "UBND Phường Tam Kỳ tiếp tục giải quyết" in moved.history[-1].note
     pushed = portal.outbox.messages(NS, kind=SYNC_KIND)[before:]
     assert [m["payload"]["service"] for m in pushed] == ["DongBoHoSoMC", "CapNhatTienDoHoSoMC"]
-    assert pushed[0]["payload"]["data"][0]["MaHoSo"] == d.code
-    # ...and the table the portal runs is unchanged by it
-    assert not any(t.action == "hand_over" for t in portal.moves.table)
+    assert pushed[0]["payload"]["madonvi"] == "001.00.30.H15" and pushed[0]["payload"]["data"][0]["MaHoSo"] == d.code
+    with pytest.raises(Conflict) as twice:               # once only: another worker's second try changes nothing
+        portal.moves.apply(NS, "hand_over", SYSTEM, code=d.code, columns=receiver, words=words)
+    assert twice.value.code == "NOT_AT_A_DISTRICT_AGENCY"

@@ -45,8 +45,8 @@ def provincial(dvc_stack: Any) -> Any:
 
 
 @pytest.fixture
-def logged_in(dvc_pages: Portals, dvc_citizen: dict[str, Any]) -> Portals:
-    journeys.log_in_provincial(dvc_pages, dvc_citizen)
+def logged_in(dvc_pages: Portals, dvc_platform: Any, dvc_citizen: dict[str, Any]) -> Portals:
+    journeys.log_in_provincial(dvc_pages, dvc_citizen, app=dvc_platform.vneid)
     return dvc_pages
 
 

@@ -19,8 +19,10 @@ from urllib.parse import urlsplit
 import pytest
 
 from harness.clients import ClientError, Platform, sample_form
+from harness.control import Clock
 from harness.pytest_plugin import NAMESPACE_HEADER
 from harness.testdata import DataFactory
+from mocks.core.world import SEED_DAY, parse_as_of
 from scenarios.journeys import pick_procedure
 
 PHONE = {"width": 390, "height": 844}
@@ -56,6 +58,8 @@ def _until(what: str, probe: Callable[[], Any]) -> Any:
 
 
 def _build_site(dvc_stack: Any, namespace: str) -> Site:
+    # the pages of the 2022 world (DVCQG's registration, one-time code and password log-in): its date pinned
+    Clock(dvc_stack.info, namespace).run_from(parse_as_of(SEED_DAY.isoformat()).isoformat())
     platform = Platform.connect(dvc_stack.info, namespace=namespace)
     data = DataFactory(seed=390, scope="mobile")
     citizen = data.citizen()

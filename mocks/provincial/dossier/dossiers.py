@@ -14,10 +14,12 @@ from mocks.core.clock import Clock
 from mocks.core.errors import Conflict, DomainError
 from mocks.core.storage import dumps
 from mocks.core.timefmt import to_iso
+from mocks.core.world import Worlds
 
 from ..accounts import Account
 from ..attachments import AttachmentInfo, Upload
-from ..catalogue import Catalogue, Offering
+from ..catalogue import Offering
+from ..eras import Catalogues
 from ..forms import validate_form
 from . import rules
 from .address import InvalidAddress, PostalAddress, parse_address
@@ -48,10 +50,11 @@ POSTAL_MOVES: dict[str, str] = {"delivered": "postal_delivered", "delivery_faile
                                 "returned": "postal_returned"}
 
 
-def checked_address(value: Any) -> PostalAddress:
-    """The applicant's address for a postal return; a DomainError lists what is missing or wrong."""
+def checked_address(value: Any, *, two_levels: bool = False) -> PostalAddress:
+    """The applicant's address for a postal return (two levels from 1 July 2025: address.py); a DomainError lists
+    what is missing or wrong."""
     try:
-        return parse_address(value)
+        return parse_address(value, two_levels=two_levels)
     except InvalidAddress as exc:
         labels = ", ".join(p["label"] for p in exc.problems)
         raise DomainError("POSTAL_ADDRESS_INVALID",
@@ -66,32 +69,37 @@ def default_documents(d: Dossier) -> list[dict[str, str]]:
 
 
 class Dossiers:
-    def __init__(self, moves: Transitions, clock: Clock, catalogue: Catalogue, postal_orders: PostalOrders) -> None:
+    def __init__(self, moves: Transitions, clock: Clock, catalogue: Catalogues, postal_orders: PostalOrders) -> None:
         self.moves = moves
         self.rows: DossierStore = moves.store
         self.store = self.rows.store
         self.clock = clock
+        self.worlds = Worlds(clock)
         self.catalogue = catalogue
         self.postal_orders = postal_orders
 
     # -- submission ------------------------------------------------------------------------------
-    def resolve_offering(self, procedure_code: Any, agency_code: Any) -> Offering:
-        """The offering a submission is for; an offline procedure is refused before the agency is asked for."""
+    def resolve_offering(self, ns: str, procedure_code: Any, agency_code: Any) -> Offering:
+        """The offering a submission is for, as offered on the namespace's date (the catalogue in force); an
+        offline procedure is refused before the agency is asked for."""
         if not isinstance(procedure_code, str) or not procedure_code:
             raise DomainError("PROCEDURE_REQUIRED", "Thiếu mã thủ tục hành chính (procedure_code).",
                               "procedure_code is required.")
-        rules.online_submission_offered(self.catalogue.require_procedure(procedure_code))
-        return self.catalogue.offering(procedure_code, agency_code if isinstance(agency_code, str) else None)
+        catalogue = self.catalogue.in_force(self.worlds.of(ns))
+        rules.online_submission_offered(catalogue.require_procedure(procedure_code))
+        return catalogue.offering(procedure_code, agency_code if isinstance(agency_code, str) else None)
 
     def submit(self, ns: str, applicant: Account, offering: Offering, form: Any, attachments: list[Upload],
                result_delivery: str | None = None, payment_method: str | None = None,
                postal_address: Any = None, applicant_type: Any = None) -> Dossier:
         procedure, agency = offering.procedure, offering.agency
+        world = self.worlds.of(ns)
         rules.online_submission_offered(procedure)
+        rules.identity_level_sufficient(procedure, applicant, world)
         kind = rules.applicant_type_allowed(procedure, applicant, applicant_type)
         clean_form = validate_form(procedure, form)
         delivery = rules.result_delivery_offered(procedure, result_delivery)
-        address = checked_address(postal_address) if delivery == "post" else None
+        address = checked_address(postal_address, two_levels=world.two_tiers) if delivery == "post" else None
         fee = rules.fee_due(procedure, clean_form)
         method = rules.payment_method_for(procedure, fee, delivery, payment_method)
         files = rules.documents_of_the_procedure(procedure, attachments)

@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from mocks.core.errors import Conflict, DomainError
+from mocks.core.errors import Conflict, DomainError, Forbidden
 from mocks.core.timefmt import VN_TZ
+from mocks.core.world import World
 
 from ..accounts import Account
 from ..attachments import Upload, check_total, check_upload
@@ -159,6 +160,24 @@ def paper_postal_return_paid_first(procedure: Procedure, fee: int, delivery: str
                           "A result returned by post needs the fee paid first (no cash on delivery).")
 
 
+@rule("submission", "Decree 69/2024/NĐ-CP (identity levels 1 and 2; which procedure needs which: the catalogue's "
+                    "identity_level, assumed)")
+def identity_level_sufficient(procedure: Procedure, account: Account, world: World) -> None:
+    """Once the applicant's kind logs in through VNeID, a procedure that needs a level-2 identity refuses a level-1
+    one (or a log-in without VNeID)."""
+    kind = "citizen" if account.account_type == 1 else "business"
+    if not world.uses_vneid(kind) or account.identity_level >= procedure.identity_level:
+        return
+    raise Forbidden(
+        "IDENTITY_LEVEL_TOO_LOW",
+        f"Thủ tục này yêu cầu tài khoản định danh điện tử mức độ {procedure.identity_level}; tài khoản của bạn "
+        f"{'ở mức độ ' + str(account.identity_level) if account.identity_level else 'chưa xác thực bằng VNeID'}. "
+        "Vui lòng nâng mức tài khoản định danh điện tử (tại cơ quan Công an) rồi đăng nhập lại bằng VNeID.",
+        f"This procedure needs a level-{procedure.identity_level} electronic identity; yours is "
+        f"{'level ' + str(account.identity_level) if account.identity_level else 'not a VNeID one'}.",
+        details={"required": procedure.identity_level, "yours": account.identity_level})
+
+
 @rule("submission", "the procedure's published applicants (LoaiDoiTuong)")
 def applicant_type_allowed(procedure: Procedure, account: Account, applicant_type: Any) -> int:
     """Who files: a citizen, a business, a state agency or another organisation, among those the procedure is for."""
@@ -233,6 +252,15 @@ def online_payment_may_start(d: Dossier) -> None:
 
 
 # -- what a move needs (guards) -----------------------------------------------------------------------------------
+@rule("guard", "Decision 759/QĐ-TTg (district-level units end on 1 July 2025); Resolution 1659/NQ-UBTVQH15",
+      hides=True)
+def at_a_former_district_agency(d: Dossier, at: Moment) -> None:
+    """Only a dossier still at a district-level agency is handed over (once: another worker may have done it)."""
+    if d.tier != "district":
+        raise Conflict("NOT_AT_A_DISTRICT_AGENCY", "Hồ sơ không còn ở cơ quan cấp huyện.",
+                       "The dossier is no longer at a district-level agency.", details={"tier": d.tier})
+
+
 @rule("guard", "Decree 61/2018 Art. 15: a dossier is refused at receipt, not after", hides=True)
 def refused_only_before_receipt(d: Dossier, at: Moment) -> None:
     if d.received_at is not None:

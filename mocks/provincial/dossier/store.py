@@ -203,6 +203,13 @@ class DossierStore:
         rows = self.store.query(sql + " ORDER BY submitted_at, code LIMIT ? OFFSET ?", (*args, limit, offset))
         return [Dossier.from_row(r) for r in rows]
 
+    def at_tier(self, ns: str, tier: str, statuses: tuple[int, ...]) -> list[str]:
+        """The codes of the namespace's dossiers at agencies of `tier` in one of `statuses`, oldest first."""
+        marks = ", ".join("?" * len(statuses))
+        rows = self.store.query(f"SELECT code FROM dossier WHERE ns = ? AND tier = ? AND status IN ({marks}) "
+                                "ORDER BY submitted_at, code", (ns, tier, *statuses))
+        return [r["code"] for r in rows]
+
     def count(self, ns: str, status: int | None = None) -> int:
         if status is None:
             return int(self.store.scalar("SELECT COUNT(*) FROM dossier WHERE ns = ?", (ns,)))

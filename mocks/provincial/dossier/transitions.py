@@ -29,6 +29,7 @@ from mocks.core.timefmt import VN_TZ, to_iso
 
 from ..attachments import Upload
 from ..catalogue import Catalogue
+from ..eras import Catalogues
 from ..workdays import OFFICE_CLOSES, WorkCalendar
 from . import rules
 from .entity import (
@@ -61,6 +62,8 @@ from .entity import (
 from .store import DossierStore
 
 ALL = tuple(range(1, 11))
+# Not finished: received or not yet, being processed, waiting for a supplement or a fee, or its result waiting.
+IN_FLIGHT = (NEW, RECEIVED, PROCESSING, SUPPLEMENT, FINANCIAL, DONE)
 OFFICERS = OFFICER_ROLES
 PROCESSORS = (SPECIALIST, LEADER)
 # What the officer's button says, and the name of each action in a refusal.
@@ -86,6 +89,7 @@ LABELS: dict[str, str] = {
     "postal_delivered": "Bưu chính phát thành công",
     "postal_failed": "Bưu chính phát không thành công",
     "postal_returned": "Bưu chính chuyển hoàn kết quả",
+    "hand_over": "Chuyển hồ sơ cho đơn vị tiếp nhận (sắp xếp đơn vị hành chính 2025)",
 }
 # How the applicant is told "not now" where a move of theirs finds the dossier elsewhere (else 409
 # TRANSITION_NOT_ALLOWED).
@@ -214,6 +218,10 @@ TABLE: tuple[Transition, ...] = (
     T("postal_returned", (POSTAL,), ALL, None, "returned_to_agency",
       "Kết quả đã được bưu chính chuyển hoàn về {agency} (mã vận đơn {waybill}); công dân liên hệ bộ phận một cửa "
       "để nhận."),
+    # -- 1 July 2025: district-level units end; their dossiers in flight go on at the receiving unit ---------------
+    T("hand_over", (SYSTEM_KIND,), IN_FLIGHT, None, "handed_over",
+      "Từ ngày 01/07/2025 không còn cấp huyện: hồ sơ được chuyển từ {former} cho {receiver} tiếp tục giải quyết; mã hồ "
+      "sơ giữ nguyên.", rules=("at_a_former_district_agency",), writes=("agency_code", "agency_name", "tier")),
 )
 
 
@@ -252,7 +260,7 @@ def at_closing(day: Any) -> datetime:
 
 
 class Transitions:
-    def __init__(self, store: DossierStore, clock: Clock, calendar: WorkCalendar, catalogue: Catalogue,
+    def __init__(self, store: DossierStore, clock: Clock, calendar: WorkCalendar, catalogue: Catalogue | Catalogues,
                  outgoing: Outgoing, table: Iterable[Transition] = TABLE) -> None:
         self.store = store
         self.clock = clock

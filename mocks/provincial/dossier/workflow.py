@@ -16,10 +16,12 @@ from typing import Any
 from mocks.core.errors import DomainError, Forbidden
 from mocks.core.storage import dumps
 from mocks.core.timefmt import to_iso
+from mocks.core.world import Worlds
 
 from ..accounts import Accounts
 from ..attachments import Upload
-from ..catalogue import Catalogue, Procedure
+from ..catalogue import Procedure
+from ..eras import Catalogues
 from ..officers import Officer, Officers
 from . import officer_input as check
 from . import rules
@@ -57,7 +59,7 @@ def actor(officer: Officer) -> Actor:
 
 
 class Workflow:
-    def __init__(self, moves: Transitions, officers: Officers, accounts: Accounts, catalogue: Catalogue) -> None:
+    def __init__(self, moves: Transitions, officers: Officers, accounts: Accounts, catalogue: Catalogues) -> None:
         self.moves = moves
         self.rows: DossierStore = moves.store
         self.officers = officers
@@ -66,6 +68,7 @@ class Workflow:
         self.clock = moves.clock
         self.calendar = moves.calendar
         self.catalogue = catalogue
+        self.worlds = Worlds(self.clock)
 
     # -- who may see and do what ----------------------------------------------------------------------------
     @staticmethod
@@ -263,7 +266,7 @@ class Workflow:
         if not isinstance(procedure_code, str) or not procedure_code:
             raise DomainError("PROCEDURE_REQUIRED", "Thiếu mã thủ tục hành chính (procedure_code).",
                               "procedure_code is required.")
-        offering = self.catalogue.offering(procedure_code, officer.agency_code)
+        offering = self.catalogue.offering(procedure_code, officer.agency_code, self.worlds.of(ns))
         procedure, agency = offering.procedure, offering.agency
         person = check.parse_applicant(procedure, applicant)
         handed = self._paper_documents(procedure, documents)
@@ -278,7 +281,7 @@ class Workflow:
             rules.result_delivery_offered(procedure, delivery)
             rules.paper_postal_return_paid_first(procedure, fee, delivery)
             try:
-                address = parse_address(postal_address)
+                address = parse_address(postal_address, two_levels=self.worlds.of(ns).two_tiers)
             except InvalidAddress as exc:
                 raise DomainError("POSTAL_ADDRESS_INVALID", f"Địa chỉ nhận kết quả qua bưu chính chưa hợp lệ: {exc}",
                                   "The postal address is missing or invalid.", details=exc.problems) from None
