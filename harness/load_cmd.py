@@ -107,7 +107,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None, metavar="N", help="test data seed")
     p.add_argument("--as-of", type=as_of_argument, default=None, metavar="DATE",
                    help="the run's namespace clock runs from DATE (YYYY-MM-DD: its 09:00, or an ISO time): the "
-                        "emulators answer with the rules of that date")
+                        "emulators answer with the rules of that date; it overrides the profile's as_of")
     p.add_argument("--no-check", action="store_true", help="skip the consistency check")
     p.add_argument("--explain", action="store_true", help="print the profile and its campaign model, do not run")
     p.add_argument("--check-api", default=None, metavar="MODULE:FACTORY",
@@ -162,7 +162,7 @@ class LoadOptions:
         self.seed = seed
         self.check = check
         self.echo = echo or sys.stdout
-        self.as_of = as_of          # the namespace's clock runs from it (--as-of)
+        self.as_of = as_of or profile.clock_start()     # the namespace clock starts there: --as-of, else the profile's
 
 
 def explain(profile: Any) -> str:
@@ -171,6 +171,8 @@ def explain(profile: Any) -> str:
         lines.append("  campaign model (every figure a parameter of [campaign]):")
         for key, value in profile.campaign.items():
             lines.append(f"    {key:<36} {value:,.6g}")
+    if profile.as_of:
+        lines.append(f"  as of {profile.as_of}: the run's namespace clock starts there (--as-of overrides it)")
     if profile.steps:
         s = profile.steps
         unit = "journeys/s" if profile.mode == "arrival" else "users"

@@ -6,6 +6,8 @@ hand the result to the Locust process as JSON.
 
     mode = "users" | "arrival"
     extends = "campaign-peak"          # optional: start from another profile, then override
+    as_of = 2025-07-31                 # optional: the run's namespace clock starts there (its world's rules);
+                                       # a day (its 09:00, Vietnam time) or a time; `load --as-of` overrides it
     [campaign]  the campaign model of docs/load.md, every assumption a parameter (optional)
     [load]      users mode: users, ramp_s, hold_s; arrival mode: rate (journeys/s, or "campaign"),
                 ramp_s, hold_s, max_in_flight; breakpoint: [load.steps]
@@ -23,10 +25,12 @@ import copy
 import math
 import tomllib
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from mocks.core.world import InvalidAsOf, parse_as_of
 from scenarios import registry
 
 # The journeys a profile's [mix] may weigh: every journey of scenarios.registry the load driver runs. The
@@ -155,7 +159,11 @@ class Profile:
     officer_think_max_s: float = 5.0
     slo: Slo = field(default_factory=Slo)
     campaign: dict[str, float] | None = None     # the model's parameters and what follows from them
+    as_of: str | None = None            # ISO time the run's namespace clock starts from; None: the stack's clock
     source: str = ""
+
+    def clock_start(self) -> datetime | None:
+        return datetime.fromisoformat(self.as_of) if self.as_of else None
 
     # -- the schedule the LoadTestShape follows ------------------------------------------------------
     @property
@@ -297,6 +305,17 @@ def _num(table: dict[str, Any], key: str, default: float | None = None, *, low: 
     return float(value)
 
 
+def _as_of(data: dict[str, Any]) -> str | None:
+    """`as_of`: a TOML date or time, or the same as text, by `--as-of`'s rule (mocks.core.world.parse_as_of)."""
+    value = data.get("as_of")
+    if value is None:
+        return None
+    try:
+        return parse_as_of(str(value)).isoformat()
+    except InvalidAsOf as exc:
+        raise ProfileError(f"as_of: {exc}") from None
+
+
 def build(data: dict[str, Any], source: str = "") -> Profile:
     mode = data.get("mode", "users")
     if mode not in MODES:
@@ -388,7 +407,8 @@ def build(data: dict[str, Any], source: str = "") -> Profile:
         officers=int(_num(officers, "users", 0) or 0),
         officer_think_min_s=_num(officers, "think_min_s", 2.0) or 0.0,
         officer_think_max_s=_num(officers, "think_max_s", 5.0) or 0.0,
-        slo=slo, campaign=None if campaign is None else {**asdict(campaign), **derived}, source=source,
+        slo=slo, campaign=None if campaign is None else {**asdict(campaign), **derived}, as_of=_as_of(data),
+        source=source,
     )
     if profile.think_max_s < profile.think_min_s:
         raise ProfileError("think_time.max_s is below min_s")
