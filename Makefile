@@ -26,11 +26,8 @@ serve: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# Whole modules go to a worker (their stacks start once), the longest first, in tests/conftest.py's order
-# (docs/testing.md). Two workers: three filled the waiting time, but two copies side by side on a busy machine
-# then missed their processes' deadlines.
 test: $(STAMP) chromium lint
-	$(BIN)/python -m pytest -n 2 --dist loadscope --no-loadscope-reorder -p no:cacheprovider tests scenarios/suites
+	$(BIN)/python -m pytest -n 2 -p no:cacheprovider tests scenarios/suites
 
 clean:
 	rm -rf $(VENV) $(STATE_DIR) reports test-results

@@ -39,36 +39,3 @@ def _stubs_let_the_stack_through() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(responses.RequestsMock, "start", start)
         yield
-
-
-# Scheduling only, no test is left out: `make test` hands whole modules to its xdist workers in collection order
-# (--dist loadscope --no-loadscope-reorder), so the modules that take longest (whole stacks, pytest or Locust in
-# processes of their own, the browser journeys), as `--durations` measured them, go first, and the short ones
-# fill the workers in behind them. A long module picked up last would leave one worker running it alone.
-LONGEST_FIRST = (
-    "tests/examples/test_journeys_on_reference_portal.py",
-    "tests/load/test_load_cli.py",
-    "tests/test_openapi_fuzz.py",
-    "tests/harness/test_run.py",
-    "tests/test_plugin_control.py",
-    "tests/harness/test_back_office_skips.py",
-    "tests/test_serve_workers_lifetime.py",
-    "tests/harness/test_run_interrupt.py",
-    "tests/test_serve.py",
-    "scenarios/suites/test_resilience.py",
-    "scenarios/suites/test_officer_journeys.py",
-    "scenarios/suites/test_citizen_journeys.py",
-    "tests/test_leftovers.py",
-    "tests/provincial/test_seed_history.py",
-    "tests/load/test_load_report.py",
-    "tests/scenarios/test_journey_needs.py",
-    "tests/load/test_serve_workers.py",
-    "tests/scenarios/test_broken_rules.py",
-    "tests/examples/test_reference_portal.py",
-    "tests/test_cli_errors.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))   # stable: the rest keep their order
