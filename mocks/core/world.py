@@ -19,6 +19,8 @@ asks this module, never a date of its own:
 - 1 July 2025, one-stop rules: Decree 118/2025/NĐ-CP (9 June 2025) replaced Decree 61/2018 — the
   desks are the province's and the communes' "Trung tâm Phục vụ hành chính công" (Art. 1), and a
   published list of procedures is filed regardless of the applicant's administrative boundary.
+  Whether it also amended Decree 45/2020 (procedures by electronic means) could not be verified:
+  its rules are assumed unchanged.
 
 A namespace's world is the day on its clock (mocks/core/clock.py): `serve --as-of` sets the clock of
 every namespace that has not set its own, `POST /_admin/clock` one namespace's. A clock nobody set
