@@ -27,9 +27,6 @@ from harness.run import Progress, RunOptions, StackHandle
 from harness.stack import Stack, StackInfo
 from tests.process_groups import end_group
 
-# The slow journeys are far longer than the signal needs to land in them (it comes right after the quick one
-# passed): a busy machine that delays the test's reading of the progress by seconds still interrupts them, and a
-# run that is interrupted costs no more for it.
 SLEEPY = '''
 import time
 
@@ -39,15 +36,15 @@ def test_a_quick_one():
 
 
 def test_slow_1():
-    time.sleep(30)
+    time.sleep(4)
 
 
 def test_slow_2():
-    time.sleep(30)
+    time.sleep(4)
 
 
 def test_slow_3():
-    time.sleep(30)
+    time.sleep(4)
 '''
 
 
