@@ -133,7 +133,7 @@ def test_a_master_and_two_workers_on_loopback(load_stack: Stack, tmp_path: Path)
         # the campaign's mix with short thoughts, so that visits end within the run; the groups that chance may
         # leave empty in 16 s are optional (a group with no request is NO DATA, which fails a run). This test is
         # about the distribution, not speed: latency limits a busy machine meets, so that only a run the master
-        # could not put together fails it, and arrivals a busy machine starts late.
+        # could not put together fails it.
         profile_file = tmp_path / "distributed.toml"
         groups = ("catalogue", "login", "register", "submit", "payment", "tracking", "officer")
         optional = ("register", "tracking", "officer", "payment")

@@ -228,9 +228,8 @@ def load_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 def test_a_ctrl_c_load_writes_its_partial_reports_and_exits_non_zero(load_stack: Stack, tmp_path: Path) -> None:
     report_dir = tmp_path / "report"
-    # 60 s, not the smoke's 16: the Ctrl-C, sent at the first progress line, lands in the run on a busy machine too
-    proc = subprocess.Popen([sys.executable, "-m", "harness.load_cmd", "--profile", "smoke", "--duration", "60",
-                             "--state-dir", str(load_stack.config.state_dir), "--report-dir", str(report_dir)],
+    proc = subprocess.Popen([sys.executable, "-m", "harness.load_cmd", "--profile", "smoke", "--state-dir",
+                             str(load_stack.config.state_dir), "--report-dir", str(report_dir)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
                             start_new_session=True)
     lines: queue.Queue[str] = queue.Queue()
@@ -254,7 +253,7 @@ def test_a_ctrl_c_load_writes_its_partial_reports_and_exits_non_zero(load_stack:
     assert "INTERRUPTED" in out, out
     summary = json.loads((report_dir / "load-summary.json").read_text(encoding="utf-8"))
     assert summary["interrupted"] is True and summary["exit_code"] == 2
-    assert summary["measured"]["requests"] > 0 and summary["measured"]["seconds"] < 60   # cut short
+    assert summary["measured"]["requests"] > 0 and summary["measured"]["seconds"] < 16   # cut short
     assert summary["slo"]["verdicts"][0]["name"] == "ran to the end" and not summary["slo"]["verdicts"][0]["ok"]
     assert summary["consistency"]["skipped"] == "the run was interrupted"
     assert summary["timeline"], "the master recorded the run over time"
