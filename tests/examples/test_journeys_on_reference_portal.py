@@ -99,9 +99,12 @@ def test_every_citizen_journey_passes_on_the_reference_portal_over_http(pinned: 
     folder, portal = pinned
     out = _journeys(folder, portal, "scenarios/suites/test_citizen_journeys.py", driver="api")
     # Which ran and which were skipped, with their reasons: the portal has no level-2 nor commune level-4
-    # procedure.
-    assert "13 passed" in out.splitlines()[-1] and "2 skipped" in out.splitlines()[-1], out[-3000:]
-    assert "level-2 procedure" in out and "commune-level" in out, out[-3000:]
+    # procedure, none that asks a level-2 identity, none moved from a district and no district-level one (the
+    # journeys of VNeID's identity levels and of the two tiers).
+    assert "19 passed" in out.splitlines()[-1] and "5 skipped" in out.splitlines()[-1], out[-3000:]
+    for reason in ("level-2 procedure", "commune-level", "level-2 VNeID identity required",
+                   "moved from the district tier", "district-level"):
+        assert reason in out, (reason, out[-3000:])
 
 
 def test_run_with_the_api_driver_passes_on_the_reference_portal_in_today_s_world(

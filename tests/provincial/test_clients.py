@@ -484,8 +484,9 @@ def test_the_harness_clients_wait_longer_than_the_portals_own_calls() -> None:
     the harness's client giving up first, as both did at 15 s."""
     from harness.clients import ProvincialClient
     from harness.clients.base import DEFAULT_TIMEOUT
-    from mocks.provincial import delivery, payments, sso, sync
+    from mocks.core import oidc_client
+    from mocks.provincial import delivery, payments, sync
 
-    upstream = [timeout[1] for timeout in (delivery.TIMEOUT, payments.TIMEOUT, sso.TIMEOUT, sync.TIMEOUT)]
+    upstream = [timeout[1] for timeout in (delivery.TIMEOUT, payments.TIMEOUT, oidc_client.TIMEOUT, sync.TIMEOUT)]
     assert 2 * max(upstream) <= DEFAULT_TIMEOUT and ProvincialClient("http://x").timeout == DEFAULT_TIMEOUT
     assert ProvincialClient("http://x", timeout=5).timeout == 5                   # and a call may choose its own
