@@ -203,7 +203,9 @@ class LoadCitizens:
             raise RuntimeError("registering needs the national emulator's outbox (no admin token)")
         account = ctx.data.citizen()
         if ctx.uses_vneid:      # an electronic identity (the VNeID app's, unmeasured): DVCQG makes the account at
-            return self.pool.add(ctx.platform.ready_account(account)).account      # the first log-in
+            ready = ctx.platform.ready_account(account)                           # the first log-in
+            self.pool.hold(str(ready["username"]))     # this visit's alone, as a registered one is
+            return self._held(ctx, self.pool.add(ready).account)
         national = ctx.portals.seam.national
         username = str(national.register(account)["username"])
         national.confirm(username, self.control.latest_otp(username))

@@ -233,3 +233,20 @@ def test_a_first_visit_to_track_submits_then_tracks_in_one_session(world: dict[s
     visits: journeys.Visits = world["visits"]
     assert visits.citizens.pool.pick(random.Random(0), with_dossiers=True) is None
     assert visits.run("track", CountingSession()) == ("ok", None)
+
+
+def test_a_citizen_new_to_vneid_is_held_by_its_visit_until_it_ends() -> None:
+    """A visit's new citizen is its alone: another visit that leased it would log in meanwhile and add to the
+    log-ins the visit counts (sso_links_local_account saw a third one)."""
+    from types import SimpleNamespace
+
+    pool = journeys.AccountPool()
+    citizens = journeys.LoadCitizens(pool, control=object(), new_account_share=1.0)   # type: ignore[arg-type]
+    ready = SimpleNamespace(ready_account=lambda account: {**account, "username": "079200000001", "log_in": "vneid"})
+    ctx = SimpleNamespace(rng=random.Random(1), uses_vneid=True, platform=ready,
+                          data=SimpleNamespace(citizen=lambda: {"full_name": "Nguyễn Văn A"}))
+    account = citizens.new(ctx, fresh=True)                                              # type: ignore[arg-type]
+    assert pool.pick(random.Random(2), lease=True) is None
+    citizens.done(ctx)                                                                   # type: ignore[arg-type]
+    again = pool.pick(random.Random(2), lease=True)
+    assert again is not None and again.account["username"] == account["username"]

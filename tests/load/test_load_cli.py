@@ -310,7 +310,8 @@ def test_a_layer_that_asks_for_requests_gets_its_session_measured_and_named(load
     assert code == EXIT_OK, out
     journeys = summary["journeys"]
     assert sum(c.get("ok", 0) for c in journeys.values()) >= 3, journeys
-    assert not any(c.get("failed", 0) for c in journeys.values()), summary.get("journey_reasons")
+    reasons = json.loads((tmp_path / "load-results.json").read_text(encoding="utf-8")).get("journey_reasons")
+    assert not any(c.get("failed", 0) for c in journeys.values()), reasons
     assert "GET provincial /api/v1/procedures" in summary["slo"]["seen_requests"], summary["slo"]["seen_requests"]
 
 
