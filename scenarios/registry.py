@@ -124,8 +124,10 @@ def track(ctx: JourneyContext) -> None:
     journeys.track_dossier(ctx.portals, code, view.status)
     if view.status == journeys.NEW:
         ctx.back_office.result_ready(code)
-        # a fee still to be paid online holds the result (Decree 45/2020: 6); otherwise it is ready (9)
-        held = view.can_pay_online and view.payment.startswith(journeys.UNPAID)
+        # a fee still owed online holds the result (Decree 45/2020: 6), also while a payment waits at the bank (no
+        # checkout is offered then); otherwise it is ready (9)
+        pending = view.payment != journeys.UNPAID
+        held = view.payment.startswith(journeys.UNPAID) and (view.can_pay_online or pending)
         journeys.track_dossier(ctx.portals, code, journeys.FINANCIAL if held else journeys.DONE)
     else:       # a returning visitor of the load whose dossier has moved on already
         skipped("Có kết quả: cả hai cổng cùng cập nhật", f"the dossier is already {view.status!r}")

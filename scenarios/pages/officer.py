@@ -276,8 +276,12 @@ class OfficerPages:
         page = self.page
         self._nav.get_by_role("link", name="Tiếp nhận hồ sơ trực tiếp").click()
         chooser = page.get_by_role("form", name="Chọn thủ tục")
-        chooser.get_by_label("Thủ tục hành chính").select_option(
-            label=next(o for o in chooser.get_by_role("option").all_inner_texts() if o.startswith(procedure_name)))
+        # all_inner_texts does not wait: the click may not have brought the chooser yet on a busy machine
+        expect(chooser.get_by_role("option").filter(has_text=procedure_name).first).to_be_attached()
+        offered = chooser.get_by_role("option").all_inner_texts()
+        label = next((o for o in offered if o.startswith(procedure_name)), None)
+        assert label is not None, f"the desk offers no {procedure_name!r} among {len(offered)} procedures"
+        chooser.get_by_label("Thủ tục hành chính").select_option(label=label)
         chooser.get_by_role("button", name="Chọn thủ tục").click()
         form = page.get_by_role("form", name="Phiếu tiếp nhận hồ sơ")
         expect(form).to_contain_text(procedure_name)

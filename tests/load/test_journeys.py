@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 
+from harness.clients.provincial import ProvincialClient
 from harness.stack import Stack, StackInfo
 from load import consistency, journeys, profiles
 from load.api import Control, emulator_api
@@ -250,3 +251,27 @@ def test_a_citizen_new_to_vneid_is_held_by_its_visit_until_it_ends() -> None:
     citizens.done(ctx)                                                                   # type: ignore[arg-type]
     again = pool.pick(random.Random(2), lease=True)
     assert again is not None and again.account["username"] == account["username"]
+
+
+class BankSilentSession(requests.Session):
+    """The bank never answers the checkout: each payment is left pending at the platform."""
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        data = kwargs.get("data")
+        if method == "POST" and isinstance(data, dict) and data.get("action") == "pay":
+            kwargs["data"] = {**data, "action": "timeout"}
+        return super().request(method, url, *args, **kwargs)
+
+
+def test_a_returning_citizen_whose_payment_is_pending_sees_the_result_held(world: dict[str, Any]) -> None:
+    """A level-4 visit whose bank never answered leaves its dossier unpaid, its payment pending (no second
+    checkout offered). The fee is still owed online, so the result is held (6) when a later visit tracks it."""
+    visits: journeys.Visits = world["visits"]
+    outcome, why = visits.run("level4", BankSilentSession())
+    assert outcome == "failed", why
+    [citizen] = visits.citizens.pool.citizens
+    [code] = citizen.codes
+    mine = [t for t in visits.platform.payment.transactions() if (t.get("receipt_info") or {}).get("MaHoSo") == code]
+    assert [t["status"] for t in mine] == [3], mine             # TrangThaiGD 3: pending
+    assert visits.run("track", requests.Session()) == ("ok", None)
+    assert ProvincialClient(world["info"].services["provincial"], namespace=world["ns"]).lookup(code)["status"] == 6
