@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from . import resources, schemas, snapshot
 from .apidocs import install_docs
@@ -208,6 +209,14 @@ def create_service_app(
         # Data nested deeper than some recursive step (a decoder, an encoder, a check) goes: bad input.
         # Nothing here walks the data, so the answer cannot recurse in its turn.
         return render_error(request, 400, TooDeeplyNested().body())
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_left(request: Request, exc: ClientDisconnect) -> Response:
+        # The client hung up before its whole body came: nothing was accepted, and nobody reads the answer.
+        log.info("the client left before its body arrived: %s %s", request.method, request.url.path)
+        body = error_body("CLIENT_DISCONNECTED", "Kết nối bị đóng trước khi gửi hết nội dung.",
+                          "The client closed the connection before sending its whole body.")
+        return render_error(request, 400, body)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
