@@ -23,8 +23,23 @@ def test_the_keep_alive_outlasts_every_shipped_profiles_thinking() -> None:
 
 
 def get(sock: socket.socket, path: str) -> bytes:
+    """One whole response (head and Content-Length body): the server may write them apart, and a busy machine
+    lets a recv return between the two; what was left would then be read as the next answer."""
     sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-    return sock.recv(65536)
+    got = b""
+    while b"\r\n\r\n" not in got:
+        chunk = sock.recv(65536)
+        assert chunk, f"the server closed the connection after {got!r}"
+        got += chunk
+    head, _, body = got.partition(b"\r\n\r\n")
+    length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length:"))
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection mid-body"
+        body += chunk
+    assert len(body) == length, "more than one answer came back"
+    return head
 
 
 def test_a_connection_idle_longer_than_uvicorns_default_still_answers(dvc_stack: Stack) -> None:
