@@ -192,8 +192,9 @@ def test_outgoing_bad_signature_reaches_the_partner_spoilt(admin: Admin, dvc_sta
         platform = Platform.connect(dvc_stack.info, namespace=admin.ns)
         answer = requests.post(admin.url("payment", "/api/payment"), timeout=T, headers={"X-DVC-Namespace": admin.ns},
                                json=init_message(partner["code"], partner["secret"], "REF-1", 50_000)).json()
+        # the partner refuses the spoilt one: queued before the checkout, whose confirmation may come at once
+        receiver.answers.append((400, {"MaLoi": "01"}))
         platform.payment.checkout(answer["UrlThanhToan"], action="pay", bank="VCB")
-        receiver.answers.append((400, {"MaLoi": "01"}))      # the partner refuses the spoilt one
         first, second = receiver.wait_for(2, timeout=15)
         assert not verify(first["body"], "CONFIRM", partner["secret"])
         assert verify(second["body"], "CONFIRM", partner["secret"])   # the retry goes out right
