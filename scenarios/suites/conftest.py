@@ -92,18 +92,22 @@ class SuiteCitizens:
         return api_portals(self.http())
 
     def log_in(self, ctx: JourneyContext, citizen: Mapping[str, Any]) -> None:
+        self.log_in_on(ctx.driver, ctx.portals, citizen, app=ctx.app)
+
+    def log_in_on(self, driver: str, pages: Any, citizen: Mapping[str, Any], *, app: Any) -> None:
+        """`citizen` logged in on `pages` (the driver's portals), by the fastest road that keeps the national SSO."""
         if self.logged_in == citizen["username"]:       # the set-up logged in through the pages already
-            ctx.portals.provincial.home()
-            ctx.portals.provincial.expect_logged_in(str(citizen["full_name"]))
-        elif ctx.driver == "browser" and self.http is not None and self.to_browser is not None:
+            pages.provincial.home()
+            pages.provincial.expect_logged_in(str(citizen["full_name"]))
+        elif driver == "browser" and self.http is not None and self.to_browser is not None:
             portals = self._over_http()
-            journeys.log_in_provincial(portals, citizen, app=ctx.app)
+            journeys.log_in_provincial(portals, citizen, app=app)
             with step("Trao phiên đăng nhập cho trình duyệt: trang chủ hiện tên công dân"):
                 self.to_browser(portals.seam.national.session)
-                ctx.portals.provincial.home()
-                ctx.portals.provincial.expect_logged_in(str(citizen["full_name"]))
+                pages.provincial.home()
+                pages.provincial.expect_logged_in(str(citizen["full_name"]))
         else:
-            journeys.log_in_provincial(ctx.portals, citizen, app=ctx.app)
+            journeys.log_in_provincial(pages, citizen, app=app)
 
     def returning(self, ctx: JourneyContext) -> tuple[dict[str, Any], str]:
         citizen = self.new(ctx)
@@ -127,6 +131,16 @@ def _cookies_to(context: Any) -> Callable[[requests.Session], None]:
             for c in session.cookies])
 
     return hand
+
+
+@pytest.fixture
+def log_in_citizen(request: pytest.FixtureRequest, dvc_pages: Any, dvc_platform: Platform,
+                   dvc_api: Any) -> Callable[[Mapping[str, Any]], None]:
+    """Log a citizen in on the browser's pages, for a journey that is about something else (the officers', the
+    faults'): over HTTP through the same national SSO, the cookies handed to the browser, as the registry's
+    journeys do; through the pages when the portal under test has no HTTP layer."""
+    citizens = SuiteCitizens(dvc_api, _cookies_to(request.getfixturevalue("context")))
+    return lambda citizen: citizens.log_in_on("browser", dvc_pages, citizen, app=dvc_platform.vneid)
 
 
 @pytest.fixture
