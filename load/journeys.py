@@ -43,6 +43,9 @@ from .api import Control, OfficerClient
 # across processes and machines: 20 processes × 50,000 citizens per run (the namespace is the run's).
 ID_BLOCKS = 20
 ID_BLOCK_SIZE = 50_000
+# A visitor waiting for its dossier to move reads it every quarter second: each read is a request the load
+# measures, and a citizen does not reload a page twenty times a second.
+POLL_S = 0.25
 
 
 class LoadDataFactory(DataFactory):
@@ -366,7 +369,7 @@ class Visits:
         from scenarios.api import api_portals
 
         bundle = self.factory(session, dict(self.services), namespace=self.namespace, admin_token=self.admin_token)
-        portals = api_portals(bundle, sleep=self.sleep)
+        portals = api_portals(bundle, sleep=self.sleep, poll_s=POLL_S)
         back_office = getattr(bundle, "back_office", None) or self.back_office
         return JourneyContext(driver="load", portals=lacking_parts(portals), platform=self.platform,
                               back_office=lacking(back_office, "the portal's back office") if back_office else None,

@@ -341,12 +341,15 @@ class Outbox:
     def _loop(self) -> None:
         pruned_at = 0.0
         while not self._stop.is_set():
+            delivered = 0
             try:
-                self.run_once()
+                delivered = self.run_once()
                 if self.leading and time.monotonic() - pruned_at >= PRUNE_EVERY_S:
                     pruned_at = time.monotonic()
                     self.prune()
             except Exception:  # the store may be busy or closing; try again next tick
                 log.exception("outbox %s dispatcher tick failed", self.name)
+            if delivered:   # a key's next message waited behind the one delivered: it is due now, not a tick later
+                continue
             self._wake.wait(self.poll_interval)
             self._wake.clear()

@@ -40,7 +40,7 @@ from scenarios.portal import (
 
 from .seam import SEAM_METHODS, ApiPortals, ProvincialApi
 
-POLL_S = 0.25                   # between two reads of a dossier the journey waits for
+POLL_S = 0.05                   # between two reads of a dossier the journey waits for (the load reads less often)
 TIERS = {"Cấp tỉnh": "province", "Cấp huyện": "district", "Cấp xã": "commune"}
 PAID, UNPAID = "Đã thanh toán", "Chưa thanh toán"
 SAMPLE_TEXT = "Nội dung kê khai thử nghiệm"
@@ -114,10 +114,12 @@ class _Browser:
 class ApiNational:
     """`scenarios.portal.NationalPortal` over the national emulator's API."""
 
-    def __init__(self, client: NationalClient, browser: _Browser, sleep: Callable[[float], None]) -> None:
+    def __init__(self, client: NationalClient, browser: _Browser, sleep: Callable[[float], None],
+                 poll_s: float = POLL_S) -> None:
         self.client = client
         self.browser = browser
         self.sleep = sleep
+        self.poll_s = poll_s
         self.account: dict[str, Any] = {}
 
     def register(self, person: Mapping[str, Any]) -> str:
@@ -202,7 +204,7 @@ class ApiNational:
                 return found
             if time.monotonic() > deadline:
                 raise AssertionError(f"the national look-up of {code} shows {found}, not {status!r}, after {timeout} s")
-            self.sleep(POLL_S)
+            self.sleep(self.poll_s)
 
 
 class ApiCheckout:
@@ -284,10 +286,12 @@ class ApiTracking:
 class ApiProvincial:
     """`scenarios.portal.ProvincialPortal` over a `ProvincialApi` (the emulator's, or a team's portal's)."""
 
-    def __init__(self, api: ProvincialApi, browser: _Browser, sleep: Callable[[float], None]) -> None:
+    def __init__(self, api: ProvincialApi, browser: _Browser, sleep: Callable[[float], None],
+                 poll_s: float = POLL_S) -> None:
         self.api = api
         self.browser = browser
         self.sleep = sleep
+        self.poll_s = poll_s
         self.listeners: list[Any] = []      # told of each acknowledged submission and confirmed payment (the load)
 
     # -- log-in -----------------------------------------------------------------------------------------------
@@ -432,7 +436,7 @@ class ApiProvincial:
             if time.monotonic() > deadline:
                 wanted = ", ".join(x for x in (status, payment, "a waybill" if waybill else None, postal_state) if x)
                 raise AssertionError(f"dossier {code} shows {view} after {timeout} s, not {wanted}")
-            self.sleep(POLL_S)
+            self.sleep(self.poll_s)
 
     def start_payment(self) -> None:
         code = self._current()
@@ -542,12 +546,14 @@ class ApiDriverPortals:
     seam: ApiPortals
 
 
-def api_portals(bundle: ApiPortals, *, sleep: Callable[[float], None] = time.sleep) -> ApiDriverPortals:
-    """The journeys' portals over the seam's clients (one citizen: one session, one cookie jar)."""
+def api_portals(bundle: ApiPortals, *, sleep: Callable[[float], None] = time.sleep,
+                poll_s: float = POLL_S) -> ApiDriverPortals:
+    """The journeys' portals over the seam's clients (one citizen: one session, one cookie jar); a journey that
+    waits for a dossier to move reads it every `poll_s`."""
     browser = _Browser()
     provincial = lacking(bundle.provincial, "the portal's HTTP layer", SEAM_METHODS)
-    return ApiDriverPortals(national=ApiNational(bundle.national, browser, sleep),
-                            provincial=ApiProvincial(provincial, browser, sleep),
+    return ApiDriverPortals(national=ApiNational(bundle.national, browser, sleep, poll_s),
+                            provincial=ApiProvincial(provincial, browser, sleep, poll_s),
                             payment=ApiCheckout(bundle.payment, browser), postal=ApiTracking(bundle.postal, browser),
                             seam=bundle)
 

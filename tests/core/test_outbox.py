@@ -110,3 +110,28 @@ def test_pruning_keeps_what_is_pending_and_the_newest_finished(store: Store, mon
     assert steps == [4, 4, 4, 4, 2]                     # 18 delivered beyond the newest 10 ids, a batch at a time
     left = {m["id"]: m["status"] for m in box.messages("ns1")}
     assert left == {1: "rejected", 2: "pending", **{i: "delivered" for i in range(21, 31)}}
+
+
+def test_the_dispatcher_sends_a_keys_messages_one_after_another_without_waiting_a_tick_between(store: Store) -> None:
+    """A dossier's moves go out in order, each as soon as the one before was acknowledged: a tick (here a minute)
+    is for what is not due yet, not for the next move of a key whose previous move just went."""
+    import threading
+
+    box = Outbox(store, "svc", poll_interval=60)
+    sent: list[int] = []
+    all_sent = threading.Event()
+
+    def sender(m: OutboxMessage) -> None:
+        sent.append(m.payload["n"])
+        if len(sent) == 4:
+            all_sent.set()
+
+    box.register("sync", sender)
+    box.start()
+    try:
+        for n in (1, 2, 3, 4):
+            box.enqueue("ns1", "sync", {"n": n}, key="DOSSIER-1")
+        assert all_sent.wait(30), f"sent {sent} of 4 in 30 s"
+    finally:
+        box.stop()
+    assert sent == [1, 2, 3, 4]
