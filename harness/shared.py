@@ -58,10 +58,21 @@ def stop_serving(state_dir: Path, run_id: str) -> None:
         started = json.loads(pid_file.read_text())
         if started.get("run") != run_id:
             return
-        end(int(started["pid"]))
+        if _serves(int(started["pid"]), state_dir):
+            end(int(started["pid"]))
     except (ValueError, KeyError, AttributeError):
         pass
     pid_file.unlink(missing_ok=True)
+
+
+def _serves(pid: int, state_dir: Path) -> bool:
+    """The process `pid` is still the serve of `state_dir`: a serve that died left its number free for another
+    process, which must not get its SIGTERM."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return not Path("/proc/self/cmdline").exists() and process_alive(pid)   # no /proc: trust the number
+    return b"serve" in command and any(str(state_dir).encode() in part for part in command)
 
 
 def end(pid: int, grace: float = 10.0) -> None:

@@ -42,6 +42,11 @@ def end_group(process: subprocess.Popen[Any], timeout: float = 15.0, *, close_st
     """SIGTERM to the process's whole group, then SIGKILL to what is left of it; reaps the leader. A test whose
     thread still reads the process's output keeps its streams open (`close_streams=False`)."""
     pgid = process.pid  # a session leader: its group has its pid, and keeps it after the leader is gone
+    if process.poll() is not None and not group_members(pgid):
+        # the leader was reaped and its group is empty: the number is free, and may be another run's group by
+        # now (a second copy of the suite beside this one churns through pids too)
+        _close(process, close_streams)
+        return
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signal.SIGTERM)
     if not wait_until(lambda: not group_members(pgid), timeout):
@@ -50,6 +55,10 @@ def end_group(process: subprocess.Popen[Any], timeout: float = 15.0, *, close_st
         wait_until(lambda: not group_members(pgid), 5.0)
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=5)
+    _close(process, close_streams)
+
+
+def _close(process: subprocess.Popen[Any], close_streams: bool) -> None:
     for stream in (process.stdin, process.stdout, process.stderr) if close_streams else ():
         if stream is not None:
             stream.close()

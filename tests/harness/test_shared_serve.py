@@ -40,3 +40,18 @@ def test_a_serve_that_ignores_sigterm_is_killed_with_its_session() -> None:
         if stubborn.poll() is None:
             stubborn.kill()
         stubborn.wait()
+
+
+def test_a_serve_that_died_leaves_its_number_to_another_process_which_is_not_stopped(tmp_path: Path) -> None:
+    """The pid file outlived its serve, and the number now belongs to someone else's process."""
+    import subprocess
+
+    stranger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (tmp_path / shared.PID_FILE).write_text(json.dumps({"run": "run-a", "pid": stranger.pid}))
+        shared.stop_serving(tmp_path, "run-a")
+        assert stranger.poll() is None, "the stop signalled a process that was not the serve"
+        assert not (tmp_path / shared.PID_FILE).exists()
+    finally:
+        stranger.kill()
+        stranger.wait()
