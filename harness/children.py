@@ -42,9 +42,17 @@ def start_child(cmd: list[str], **kwargs: Any) -> subprocess.Popen[str]:
     Should this process be killed outright (`kill -9`), the child gets SIGTERM from the kernel (Linux), so a
     killed `run` or `load` leaves no pytest or Locust behind."""
     parent = os.getpid()
+
+    def prepare() -> None:
+        die_with_parent(parent)
+        # A run started in the background inherits an ignored SIGINT, and its child would too: the child is in a
+        # session of its own, reached by no terminal, and must hear the SIGINT that stop_child sends it.
+        with suppress(ValueError):
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+
     return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, encoding="utf-8", errors="replace", start_new_session=True,
-                            preexec_fn=lambda: die_with_parent(parent), **kwargs)
+                            preexec_fn=prepare, **kwargs)
 
 
 def _signal_group(proc: subprocess.Popen[str], sig: int) -> None:

@@ -26,14 +26,26 @@ GRACE = 10.0  # what a process may take to finish stopping after its test let it
 
 def marked(mark: str) -> dict[int, str]:
     """Live processes (not this one) marked `mark` or under it: pid -> command line."""
+    return _scan(mark)[0]
+
+
+def _scan(mark: str) -> tuple[dict[int, str], set[int]]:
+    """The processes marked `mark` or under it, and the descendants of this process whose environment cannot be
+    read yet: a child is running once its parent's `Popen` returns, but for a moment (long on a busy machine)
+    its new image has no environment to show."""
     key = f"{MARK}=".encode()
     found: dict[int, str] = {}
+    unread: set[int] = set()
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == os.getpid():
             continue
         try:
-            values = [v[len(key):].decode() for v in Path(f"/proc/{entry}/environ").read_bytes().split(b"\0")
-                      if v.startswith(key)]
+            environ = Path(f"/proc/{entry}/environ").read_bytes()
+            if not environ:
+                if _state(int(entry)) not in (None, "Z", "X") and _descends_from_us(int(entry)):
+                    unread.add(int(entry))
+                continue
+            values = [v[len(key):].decode() for v in environ.split(b"\0") if v.startswith(key)]
             if not values or not (values[0] == mark or values[0].startswith(f"{mark}/")):
                 continue
             if _state(int(entry)) in (None, "Z", "X"):  # gone, or dead and waiting to be reaped
@@ -41,14 +53,30 @@ def marked(mark: str) -> dict[int, str]:
             found[int(entry)] = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
         except (OSError, ValueError):
             continue
-    return found
+    return found, unread
+
+
+def _descends_from_us(pid: int) -> bool:
+    for _ in range(64):
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return False
+        pid = int(stat[stat.rindex(")") + 2:].split()[1])    # the parent
+        if pid == os.getpid():
+            return True
+        if pid <= 1:
+            return False
+    return False
 
 
 def left_behind(mark: str, grace: float = GRACE) -> dict[int, str]:
     deadline = time.monotonic() + grace
-    while (found := marked(mark)) and time.monotonic() < deadline:
+    while True:
+        found, unread = _scan(mark)
+        if not (found or unread) or time.monotonic() >= deadline:
+            return found
         time.sleep(0.2)
-    return found
 
 
 def stop(pids: list[int]) -> None:

@@ -66,10 +66,14 @@ def _lines(proc: subprocess.Popen[str]) -> queue.Queue[str]:
     return lines
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+@pytest.mark.parametrize(("sig", "sigint"), [(signal.SIGINT, signal.SIG_DFL), (signal.SIGTERM, signal.SIG_DFL),
+                                             (signal.SIGTERM, signal.SIG_IGN)],
+                         ids=["ctrl-c", "sigterm", "sigterm-in-the-background"])
 def test_an_interrupted_run_counts_the_unfinished_journeys_as_not_run(
-    sig: signal.Signals, running_stack: Stack, tmp_path: Path
+    sig: signal.Signals, sigint: signal.Handlers, running_stack: Stack, tmp_path: Path
 ) -> None:
+    """Ctrl-C in a terminal (SIGINT as a terminal leaves it), and SIGTERM: also to a run started in the background
+    by a script, which inherits an ignored SIGINT, as its pytest did (it then ran to its end)."""
     suite = tmp_path / "suite"
     suite.mkdir()
     (suite / "test_sleepy.py").write_text(textwrap.dedent(SLEEPY), encoding="utf-8")
@@ -78,7 +82,8 @@ def test_an_interrupted_run_counts_the_unfinished_journeys_as_not_run(
         [sys.executable, "-m", "harness.cli", "run", "--suite", str(suite), "--state-dir",
          str(running_stack.config.state_dir), "--report-dir", str(reports), "--workers", "1", "--no-smoke",
          "--", "-p", "no:schemathesis", "-p", "no:hypothesispytest"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path, start_new_session=True)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, sigint))   # not what this suite was started with
     try:
         lines, seen = _lines(proc), []
         deadline = time.monotonic() + 60   # a loaded machine starts the run slowly; only a failure waits it out

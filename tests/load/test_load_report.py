@@ -231,7 +231,8 @@ def test_a_ctrl_c_load_writes_its_partial_reports_and_exits_non_zero(load_stack:
     proc = subprocess.Popen([sys.executable, "-m", "harness.load_cmd", "--profile", "smoke", "--state-dir",
                              str(load_stack.config.state_dir), "--report-dir", str(report_dir)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
-                            start_new_session=True)
+                            start_new_session=True,     # with SIGINT as a terminal leaves it, whatever ours is
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or ()], daemon=True).start()
     seen: list[str] = []
