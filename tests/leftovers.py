@@ -58,11 +58,10 @@ def _scan(mark: str) -> tuple[dict[int, str], set[int]]:
 
 def _descends_from_us(pid: int) -> bool:
     for _ in range(64):
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
+        fields = _stat(pid)
+        if fields is None:
             return False
-        pid = int(stat[stat.rindex(")") + 2:].split()[1])    # the parent
+        pid = int(fields[1])    # the parent
         if pid == os.getpid():
             return True
         if pid <= 1:
@@ -94,12 +93,18 @@ def running(pids: list[int]) -> list[int]:
     return [pid for pid in pids if _state(pid) not in (None, "Z", "X")]
 
 
-def _state(pid: int) -> str | None:
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state, parent, group, ...); None when gone."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return stat[stat.rindex(")") + 2:][:1]
+    return stat[stat.rindex(")") + 2:].split()
+
+
+def _state(pid: int) -> str | None:
+    fields = _stat(pid)
+    return fields[0] if fields else None
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -24,8 +24,8 @@ from harness.pytest_plugin import NAMESPACE_HEADER
 from harness.testdata import DataFactory
 from mocks.core.world import SEED_DAY, parse_as_of
 from scenarios.journeys import pick_procedure
+from tests.scenarios.phone import PHONE, overflow
 
-PHONE = {"width": 390, "height": 844}
 WAIT_SECONDS = 15
 
 
@@ -134,20 +134,6 @@ def open_as(page: Any, site: Site, who: str, service: str, path: str) -> Any:
     response = page.goto(site.urls[service] + path.format(site=site))
     assert response is not None and response.status < 500, f"{path}: HTTP {response and response.status}"
     return response
-
-
-def overflow(page: Any) -> dict[str, Any]:
-    """How far the page is wider than the window, and the widest elements sticking out (for the message)."""
-    return page.evaluate("""() => {
-        const width = window.innerWidth;
-        const culprits = [...document.querySelectorAll('body *')]
-            .filter(e => e.getBoundingClientRect().right > width + 0.5)
-            .filter(e => !(e.parentElement && e.parentElement.getBoundingClientRect().right > width + 0.5))
-            .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
-                + (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : '')
-                + ' ' + Math.round(e.getBoundingClientRect().right) + 'px');
-        return {scroll: document.documentElement.scrollWidth, inner: width, culprits};
-    }""")
 
 
 # (test id, who is looking, service, path: formatted with the site)

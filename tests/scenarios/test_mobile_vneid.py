@@ -15,7 +15,7 @@ from harness.clients import Platform
 from harness.pytest_plugin import NAMESPACE_HEADER
 from harness.testdata import DataFactory
 from scenarios.pages.national import VNEID_BUTTON, NationalPages
-from tests.scenarios.test_mobile_layout import PHONE, overflow
+from tests.scenarios.phone import PHONE, overflow
 
 
 @pytest.fixture
