@@ -327,6 +327,7 @@ class Visits:
     sleep: Callable[[float], None] = time.sleep
     world: World | None = None          # the namespace's world (mocks.core.world): how its citizens log in
     auto_approval: bool = False         # the namespace's VNeID app approves every log-in at once
+    officers_at_work: bool = False      # the run's officer teams work the back office beside the visitors
 
     @classmethod
     def build(cls, factory: Callable[..., Any], services: Mapping[str, str], namespace: str, admin_token: str | None,
@@ -374,7 +375,8 @@ class Visits:
         return JourneyContext(driver="load", portals=lacking_parts(portals), platform=self.platform,
                               back_office=lacking(back_office, "the portal's back office") if back_office else None,
                               catalogue=self.catalogue, data=self.data, files=self.files, citizens=self.citizens,
-                              rng=self.rng, world=self.world, auto_approval=self.auto_approval)
+                              rng=self.rng, world=self.world, auto_approval=self.auto_approval,
+                              officers_at_work=self.officers_at_work)
 
     def run(self, name: str, session: Any) -> tuple[str, str | None]:
         """One visit: (outcome, why) — ok; failed (an error answer, a connection error, a check that did not

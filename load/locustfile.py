@@ -188,7 +188,7 @@ class Run:
                 ledger=self.local.ledger, emulator=cfg.get("emulator", True),
                 new_account_share=self.profile.new_account_share, rng=self.rng,
                 think_s=(self.profile.think_min_s, self.profile.think_max_s), sleep=gevent.sleep,
-                http=self.test_control)
+                http=self.test_control, officers_at_work=self.officers > 0)
             self.prepared = True
 
     def test_control(self) -> Agent:

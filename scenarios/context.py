@@ -57,6 +57,8 @@ class JourneyContext:
     world: World | None = None          # the rules of the namespace's date (mocks.core.world); None: not known
     auto_approval: bool = False         # the namespace's VNeID app approves every log-in at once (the load)
     logged_in: str = ""                 # the user name the driver's set-up left logged in on these portals
+    officers_at_work: bool = False      # officers work the same back office meanwhile (the load's teams): a
+    #                                     dossier may move on between the citizen's two looks
 
     @property
     def uses_vneid(self) -> bool:

@@ -42,11 +42,16 @@ TIER_NAMES = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune"
 
 # Status names (TrangThaiHoSo, mocks/core/codes.py) the journeys expect.
 NEW = "Mới đăng ký"
+RECEIVED = "Được tiếp nhận"
+PROCESSING = "Đang xử lý"
 FINANCIAL = "Yêu cầu thực hiện nghĩa vụ tài chính"
 DONE = "Đã xử lý xong"
 RETURNED = "Đã trả kết quả"
 PAID = "Đã thanh toán"
 UNPAID = "Chưa thanh toán"
+# Where officers working the same back office meanwhile (the load's teams) may have taken a new dossier before
+# the citizen's next look: received, in processing, its result recorded (held for the fee, ready, handed over).
+TAKEN_UP = (RECEIVED, PROCESSING, FINANCIAL, DONE, RETURNED)
 
 
 # -- test data ---------------------------------------------------------------------------------------
@@ -371,8 +376,10 @@ def find_by_tier(portals: Portals, procedure: ProcedurePick) -> int | None:
 
 
 # -- 4. submitting a dossier ---------------------------------------------------------------------------------
-def submit_dossier(portals: Portals, platform: Platform, procedure: ProcedurePick, submission: Submission) -> str:
-    """Find the procedure, fill in the form, send it: a new dossier "Mới đăng ký". Returns its code."""
+def submit_dossier(portals: Portals, platform: Platform, procedure: ProcedurePick, submission: Submission, *,
+                   officers_at_work: bool = False) -> str:
+    """Find the procedure, fill in the form, send it: a new dossier "Mới đăng ký" (or, with `officers_at_work`
+    on the same back office, one they have taken up already). Returns its code."""
     find_by_search(portals, procedure)
     with step("Mở tờ khai nộp hồ sơ trực tuyến"):
         portals.provincial.start_submission(procedure.agency_name)
@@ -382,14 +389,19 @@ def submit_dossier(portals: Portals, platform: Platform, procedure: ProcedurePic
         check_dossier_code(code, procedure.agency_code, platform)
         view = portals.provincial.open_dossier(code)
         assert view.code == code
-        assert view.status == NEW, f"a new dossier shows {view.status!r}, not {NEW!r}"
+        expected = (NEW, *TAKEN_UP) if officers_at_work else (NEW,)
+        assert view.status in expected, (
+            f"a new dossier shows {view.status!r}, not {NEW!r}" + (" nor a status officers move it to"
+                                                                  if officers_at_work else ""))
     return code
 
 
-def submit_level3_dossier(portals: Portals, platform: Platform, procedure: ProcedurePick, files: SampleFiles) -> str:
+def submit_level3_dossier(portals: Portals, platform: Platform, procedure: ProcedurePick, files: SampleFiles, *,
+                          officers_at_work: bool = False) -> str:
     """Level 3: submitted online, the fee left to the counter. Returns the dossier code."""
     assert procedure.level == 3 and procedure.fee > 0, "a level-3 procedure with a fee is needed"
-    code = submit_dossier(portals, platform, procedure, Submission(files=files.good, result_delivery="counter"))
+    code = submit_dossier(portals, platform, procedure, Submission(files=files.good, result_delivery="counter"),
+                          officers_at_work=officers_at_work)
     with step("Kiểm tra: phí, lệ phí nộp tại cơ quan, không thanh toán trực tuyến"):
         view = portals.provincial.open_dossier(code)
         assert "tại cơ quan" in view.fee, f"the fee is not left to the counter: {view.fee!r}"
@@ -426,21 +438,23 @@ def pay_online(portals: Portals, code: str, amount: int, *, bank: str = "Vietcom
 
 
 def submit_level4_and_pay(portals: Portals, platform: Platform, procedure: ProcedurePick, files: SampleFiles,
-                          *, bank: str = "Vietcombank") -> str:
+                          *, bank: str = "Vietcombank", officers_at_work: bool = False) -> str:
     """Level 4: submitted, paid online at the checkout, e-receipt. Returns the dossier code."""
     assert procedure.level == 4 and procedure.fee > 0, "a level-4 procedure with a fee is needed"
     code = submit_dossier(portals, platform, procedure,
-                          Submission(files=files.good, result_delivery="online", payment="online"))
+                          Submission(files=files.good, result_delivery="online", payment="online"),
+                          officers_at_work=officers_at_work)
     pay_online(portals, code, procedure.fee, bank=bank)
     return code
 
 
 # -- 6. the result by post ------------------------------------------------------------------------------------
 def submit_by_post(portals: Portals, platform: Platform, procedure: ProcedurePick, files: SampleFiles,
-                   address: PostalAddress, check: str) -> tuple[str, DossierView]:
+                   address: PostalAddress, check: str, *, officers_at_work: bool = False) -> tuple[str, DossierView]:
     """A dossier with the result by post, paid online: every level of the address is kept (two or three)."""
     code = submit_dossier(portals, platform, procedure, Submission(
-        files=files.good, result_delivery="post", payment="online", postal_address=address))
+        files=files.good, result_delivery="post", payment="online", postal_address=address),
+        officers_at_work=officers_at_work)
     with step(check):
         view = portals.provincial.open_dossier(code)
         parts = [p for p in (address.address, address.district, address.commune, address.province) if p]
@@ -450,15 +464,16 @@ def submit_by_post(portals: Portals, platform: Platform, procedure: ProcedurePic
 
 
 def postal_return(portals: Portals, platform: Platform, back_office: PortalBackOffice, procedure: ProcedurePick,
-                  files: SampleFiles, address: PostalAddress) -> str:
+                  files: SampleFiles, address: PostalAddress, *, officers_at_work: bool = False) -> str:
     """Level 4 with the result by post: address kept, result held until paid online, tracked, delivered (10)."""
     assert procedure.result_by_post and procedure.fee > 0, "a procedure with a fee and a postal return is needed"
     code, view = submit_by_post(portals, platform, procedure, files, address,
-                                "Kiểm tra: địa chỉ nhận kết quả qua bưu chính được lưu")
+                                "Kiểm tra: địa chỉ nhận kết quả qua bưu chính được lưu",
+                                officers_at_work=officers_at_work)
     with step("Kiểm tra: chưa có vận đơn"):
         assert not view.waybill
     with step("Có kết quả khi chưa thanh toán: kết quả bị giữ lại (trạng thái 6)"):
-        back_office.result_ready(code)
+        record_result(portals, back_office, code, officers_at_work=officers_at_work)
         view = portals.provincial.wait_for_dossier(code, status=FINANCIAL, timeout=ASYNC_TIMEOUT)
         assert not view.waybill, "the result went to the post before the fee was paid online"
     pay_online(portals, code, procedure.fee)
@@ -478,6 +493,17 @@ def postal_return(portals: Portals, platform: Platform, back_office: PortalBackO
         tracked = portals.postal.track(waybill)
         assert tracked is not None and tracked.state == "Đã phát thành công", f"tracking shows {tracked}"
     return code
+
+
+def record_result(portals: Portals, back_office: PortalBackOffice, code: str, *, officers_at_work: bool = False
+                  ) -> None:
+    """The back office records the dossier's result. Officers working it meanwhile may have recorded it first: the
+    back office's refusal is then no failure, when the dossier shows its result already."""
+    try:
+        back_office.result_ready(code)
+    except Exception:
+        if not officers_at_work or portals.provincial.open_dossier(code).status not in (FINANCIAL, DONE, RETURNED):
+            raise
 
 
 # -- 7. tracking a dossier on both portals ---------------------------------------------------------------------
@@ -500,10 +526,11 @@ def unknown_dossier_not_found(portals: Portals, code: str) -> None:
 
 # -- 8. unhappy paths --------------------------------------------------------------------------------------------
 def payment_cancelled_then_retried(portals: Portals, platform: Platform, procedure: ProcedurePick,
-                                   files: SampleFiles) -> str:
+                                   files: SampleFiles, *, officers_at_work: bool = False) -> str:
     """The citizen cancels at the checkout: still unpaid; tries again and pays."""
     code = submit_dossier(portals, platform, procedure,
-                          Submission(files=files.good, result_delivery="online", payment="online"))
+                          Submission(files=files.good, result_delivery="online", payment="online"),
+                          officers_at_work=officers_at_work)
     with step("Hủy giao dịch trên trang thanh toán"):
         portals.provincial.open_dossier(code)
         portals.provincial.start_payment()
@@ -522,10 +549,11 @@ def payment_cancelled_then_retried(portals: Portals, platform: Platform, procedu
 
 
 def payment_pending_at_bank_timeout(portals: Portals, platform: Platform, procedure: ProcedurePick,
-                                    files: SampleFiles) -> str:
+                                    files: SampleFiles, *, officers_at_work: bool = False) -> str:
     """The bank never answers: the dossier waits (not paid, no second checkout); the platform settles it later."""
     code = submit_dossier(portals, platform, procedure,
-                          Submission(files=files.good, result_delivery="online", payment="online"))
+                          Submission(files=files.good, result_delivery="online", payment="online"),
+                          officers_at_work=officers_at_work)
     with step("Ngân hàng không phản hồi"):
         portals.provincial.open_dossier(code)
         portals.provincial.start_payment()
@@ -604,11 +632,12 @@ def forged_confirmation(reference: str, amount: int, partner: str, *, secret: st
 
 
 def forged_payment_confirmation_refused(portals: Portals, platform: Platform, procedure: ProcedurePick,
-                                        files: SampleFiles) -> str:
+                                        files: SampleFiles, *, officers_at_work: bool = False) -> str:
     """Someone posts a badly signed "paid" confirmation for the citizen's open payment: the portal refuses it
     and the dossier stays unpaid. Returns the dossier code."""
     code = submit_dossier(portals, platform, procedure,
-                          Submission(files=files.good, result_delivery="online", payment="online"))
+                          Submission(files=files.good, result_delivery="online", payment="online"),
+                          officers_at_work=officers_at_work)
     with step("Mở trang thanh toán (chưa thanh toán)"):
         portals.provincial.open_dossier(code)
         portals.provincial.start_payment()

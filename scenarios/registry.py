@@ -98,19 +98,22 @@ def level2_not_online(ctx: JourneyContext) -> None:
 def level3(ctx: JourneyContext) -> None:
     procedure = ctx.procedure("level3_fee")
     _logged_in(ctx)
-    journeys.submit_level3_dossier(ctx.portals, ctx.platform, procedure, ctx.files)
+    journeys.submit_level3_dossier(ctx.portals, ctx.platform, procedure, ctx.files,
+                                   officers_at_work=ctx.officers_at_work)
 
 
 def level4(ctx: JourneyContext) -> None:
     procedure = ctx.procedure("level4_online")
     _logged_in(ctx)
-    journeys.submit_level4_and_pay(ctx.portals, ctx.platform, procedure, ctx.files)
+    journeys.submit_level4_and_pay(ctx.portals, ctx.platform, procedure, ctx.files,
+                                   officers_at_work=ctx.officers_at_work)
 
 
 def level4_post(ctx: JourneyContext) -> None:
     procedure = ctx.procedure("level4_post")
     citizen = _logged_in(ctx)
-    journeys.postal_return(ctx.portals, ctx.platform, ctx.back_office, procedure, ctx.files, ctx.address(citizen))
+    journeys.postal_return(ctx.portals, ctx.platform, ctx.back_office, procedure, ctx.files, ctx.address(citizen),
+                           officers_at_work=ctx.officers_at_work)
 
 
 def track(ctx: JourneyContext) -> None:
@@ -123,7 +126,7 @@ def track(ctx: JourneyContext) -> None:
         view = ctx.portals.provincial.open_dossier(code)
     journeys.track_dossier(ctx.portals, code, view.status)
     if view.status == journeys.NEW:
-        ctx.back_office.result_ready(code)
+        journeys.record_result(ctx.portals, ctx.back_office, code, officers_at_work=ctx.officers_at_work)
         # a fee still owed online holds the result (Decree 45/2020: 6), also while a payment waits at the bank (no
         # checkout is offered then); otherwise it is ready (9)
         pending = view.payment != journeys.UNPAID
@@ -137,13 +140,15 @@ def track(ctx: JourneyContext) -> None:
 def payment_cancelled(ctx: JourneyContext) -> None:
     procedure = ctx.procedure("level4_online")
     _logged_in(ctx)
-    journeys.payment_cancelled_then_retried(ctx.portals, ctx.platform, procedure, ctx.files)
+    journeys.payment_cancelled_then_retried(ctx.portals, ctx.platform, procedure, ctx.files,
+                                            officers_at_work=ctx.officers_at_work)
 
 
 def payment_pending(ctx: JourneyContext) -> None:
     procedure = ctx.procedure("level4_online")
     _logged_in(ctx)
-    journeys.payment_pending_at_bank_timeout(ctx.portals, ctx.platform, procedure, ctx.files)
+    journeys.payment_pending_at_bank_timeout(ctx.portals, ctx.platform, procedure, ctx.files,
+                                             officers_at_work=ctx.officers_at_work)
 
 
 def postal_return_paid_at_counter(ctx: JourneyContext) -> None:
@@ -161,7 +166,8 @@ def bad_attachment(ctx: JourneyContext) -> None:
 def forged_confirmation(ctx: JourneyContext) -> None:
     procedure = ctx.procedure("level4_online")
     _logged_in(ctx)
-    journeys.forged_payment_confirmation_refused(ctx.portals, ctx.platform, procedure, ctx.files)
+    journeys.forged_payment_confirmation_refused(ctx.portals, ctx.platform, procedure, ctx.files,
+                                                 officers_at_work=ctx.officers_at_work)
 
 
 def _needs_vneid(ctx: JourneyContext) -> Any:

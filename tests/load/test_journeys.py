@@ -275,3 +275,37 @@ def test_a_returning_citizen_whose_payment_is_pending_sees_the_result_held(world
     assert [t["status"] for t in mine] == [3], mine             # TrangThaiGD 3: pending
     assert visits.run("track", requests.Session()) == ("ok", None)
     assert ProvincialClient(world["info"].services["provincial"], namespace=world["ns"]).lookup(code)["status"] == 6
+
+
+class OfficersAtOnce(requests.Session):
+    """The officers of the dossier's agency work it as soon as it is submitted, before the citizen looks again:
+    received, processed, its result recorded (held for the fee owed online)."""
+
+    def __init__(self, world: dict[str, Any]) -> None:
+        super().__init__()
+        self.world, self.teams = world, 0
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        answer = super().request(method, url, *args, **kwargs)
+        if method == "POST" and url.endswith("/api/v1/dossiers") and answer.status_code == 201:
+            self.teams += 1
+            team = journeys.OfficerTeam.create(
+                self.world["control"], lambda: emulator_api(requests.Session(), self.world["info"].services,
+                                                            namespace=self.world["ns"]).officer,
+                answer.json()["agency_code"], f"t.at-once.{id(self)}.{self.teams}", random.Random(3))
+            team.round()
+            assert team.done.get("result") == 1, team.done
+        return answer
+
+
+@pytest.mark.parametrize("journey", ["level4", "level4_post"])
+def test_a_visit_beside_officers_at_work_takes_a_dossier_they_took_up_at_once(world: dict[str, Any],
+                                                                              journey: str) -> None:
+    """Under load, the run's officer teams may receive, process and record a dossier's result between its
+    submission and the citizen's next look. Alone, a journey holds its new dossier to "Mới đăng ký"; beside
+    officers at work, a dossier they took up is no failure of the portal, and the journey goes on to pay."""
+    visits: journeys.Visits = world["visits"]
+    outcome, why = visits.run(journey, OfficersAtOnce(world))
+    assert outcome == "failed" and why and "a new dossier shows 'Yêu cầu thực hiện nghĩa vụ tài chính'" in why, why
+    visits.officers_at_work = True
+    assert visits.run(journey, OfficersAtOnce(world)) == ("ok", None)
