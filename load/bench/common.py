@@ -58,7 +58,7 @@ class Serve:
         self.stop()
         raise SystemExit("the stack did not start")
 
-    def stop(self) -> None:
+    def stop(self, *, cleanup: bool = True) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
@@ -66,7 +66,8 @@ class Serve:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
-        self.tmp.cleanup()
+        if cleanup:
+            self.tmp.cleanup()
 
     def __enter__(self) -> Serve:
         return self

@@ -1,6 +1,6 @@
 """A long campaign run: does the stack stay flat? Memory, descriptors and latency minute by minute.
 
-    python -m load.bench.soak MINUTES [--multiple 6] [--workers 2] [--json PATH]
+    python -m load.bench.soak MINUTES [--multiple 6] [--workers 2] [--json PATH] [--keep DIR]
 
 The campaign mix (load/profiles/campaign-peak.toml: arrivals at a rate, visitors thinking 2–8 s,
 two officer teams) at MULTIPLE × the modelled peak — a 30 s ramp, then a hold to the end — from
@@ -12,7 +12,8 @@ the profile's request groups in that minute (from load/timeline.py). At the end:
 and descriptors over the second half, the p95 of the last 5 minutes against the first 5 (minute 0,
 the ramp, left out: the same offered rate), the size of the state's files, and the load's own
 verdict (SLOs, nothing lost). The goals (docs/limits.md, "Long runs"): growth under 5 %, p95 within
-1.5×, no failed request.
+1.5×, no failed request. `--keep DIR` keeps the stack's state folder and the load's report (the
+visits' failure reasons, load-results.json) there, to look into afterwards (load.bench.growing_queries).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import argparse
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -195,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--multiple", type=float, default=6.0, help="of the modelled campaign peak (default 6)")
     parser.add_argument("--workers", type=int, default=2, help="serve --workers N (default 2)")
     parser.add_argument("--json", type=Path, default=None, help="also write every figure to this file")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="copy the state folder and the load's report here at the end (DIR/state, DIR/report)")
     args = parser.parse_args(argv)
     if args.minutes < 2:
         parser.error("MINUTES: at least 2 (the first minute has the ramp)")
@@ -250,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
                     load.terminate()
                     load.wait(60)
         files = state_files(stack.state)
+        if args.keep:
+            keep(stack, work / "report", args.keep)
         verdict = (work / "load.out").read_text(encoding="utf-8").split("dvc-harness load: profile soak", 1)[-1]
         results_path = work / "report" / "load-results.json"
         results = json.loads(results_path.read_text(encoding="utf-8")) if results_path.exists() else {}
@@ -269,6 +275,16 @@ def main(argv: list[str] | None = None) -> int:
                                                      for m in minutes],
                                          "summary": summary}, indent=1), encoding="utf-8")
     return 0 if summary["goals_met"] else 1
+
+
+def keep(stack: Serve, report: Path, into: Path) -> None:
+    """The state folder (the stack stopped first: its databases whole) and the load's report, copied."""
+    stack.stop(cleanup=False)
+    into.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(stack.state, into / "state", dirs_exist_ok=True)
+    if report.exists():
+        shutil.copytree(report, into / "report", dirs_exist_ok=True)
+    print(f"soak: the state folder and the load's report are kept in {into}", flush=True)
 
 
 def summarise(samples: Sequence[Mapping[int, Mapping[str, Any]]], minutes: Sequence[LoadMinute],
