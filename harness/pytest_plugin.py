@@ -419,9 +419,11 @@ def dvc_world(dvc_platform: Platform) -> World:
 
 @pytest.fixture
 def dvc_data(dvc_seed: int, request: pytest.FixtureRequest, dvc_world: World) -> DataFactory:
-    """The test's data; its addresses are two-level in the two-tier world (from 2025-07-01), three-level before."""
-    return DataFactory(seed=dvc_seed, scope=f"{zlib.crc32(_test_id(request.node).encode()):08x}",
-                       two_levels=dvc_world.two_tiers)
+    """The test's data; its addresses are two-level in the two-tier world (from 2025-07-01), three-level before.
+    Its scope is the test's own seed, the run's mixed with the test's id: unique within a run, and another on the
+    next, so a portal that keeps its data (a team's, or one namespace run twice) never meets a test's new citizen
+    from an earlier run of the same test."""
+    return DataFactory(seed=dvc_seed, scope=f"{dvc_seed:08x}", two_levels=dvc_world.two_tiers)
 
 
 @pytest.fixture

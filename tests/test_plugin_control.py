@@ -122,3 +122,30 @@ def test_parallel_workers_share_one_stack_without_seeing_each_other(pytester: py
     codes = [r["code"] for r in reports]
     assert len(set(codes)) == 1       # same namespace-local counter in every namespace: the same first code
     assert not (state / "stack.json").exists(), "the shared stack is stopped at the end of the run"
+
+
+DATA_TEST = '''
+import os
+
+def test_a_new_citizen(dvc_data):
+    with open(os.environ["DVC_OUT"], "a", encoding="utf-8") as out:
+        out.write(dvc_data.citizen()["id_number"] + "\\n")
+'''
+
+
+def test_a_test_s_new_citizen_is_another_on_the_next_run_and_the_same_with_the_same_seed(
+        pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dvc_stack: Any) -> None:
+    """A portal that keeps its data (a team's, or one namespace run twice) must not meet a test's "new" citizen
+    from an earlier run of the same test: the six digits of the ID number that are not birth province, century,
+    gender and year differ from run to run, and `--dvc-seed` repeats them."""
+    out = tmp_path / "ids"
+    monkeypatch.setenv("DVC_OUT", str(out))
+    pytester.makepyfile(test_data=DATA_TEST)
+    for seed in (11, 12, 11):
+        result = pytester.runpytest_subprocess("--dvc-seed", str(seed), "--dvc-state-dir",
+                                               str(dvc_stack.config.state_dir), "-p", "no:cacheprovider", "-q",
+                                               *WITHOUT_FUZZ_PLUGINS)
+        assert result.ret == 0, result.stdout.str()[-3000:]
+    first, second, again = out.read_text(encoding="utf-8").split()
+    assert first == again, "the same seed gives another citizen"
+    assert first[-6:] != second[-6:], f"two runs of one test made {first} and {second}"
