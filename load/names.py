@@ -22,7 +22,10 @@ _SEGMENTS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^\d{1,2}\.\d{6}(\.[\w.]+)?$"), "{procedure}"),
     (re.compile(r"^PG\d{14}$"), "{transaction}"),
     (re.compile(r"^\d+$"), "{n}"),
-    (re.compile(r"^[A-Za-z0-9_\-]{20,}$"), "{token}"),
+    # a random token mixes cases (VNeID's approval ids: 16 characters) or is a long run of lower-case hex; a
+    # page's slug is lower-case words and hyphens (/thu-tuc/dang-ky-ho-kinh-doanh stays itself)
+    (re.compile(r"^(?=[^A-Z]*[A-Z])(?=[^a-z]*[a-z])[A-Za-z0-9_\-]{12,}$"), "{token}"),
+    (re.compile(r"^(?=[^0-9]*[0-9])[0-9a-z_]{20,}$"), "{token}"),
 )
 
 

@@ -124,14 +124,15 @@ def track(ctx: JourneyContext) -> None:
     with step("Hồ sơ của tôi: hồ sơ đã nộp có trong danh sách"):
         assert code in ctx.portals.provincial.my_dossiers(), f"{code} is not among the citizen's dossiers"
         view = ctx.portals.provincial.open_dossier(code)
-    journeys.track_dossier(ctx.portals, code, view.status)
+    journeys.track_dossier(ctx.portals, code, view.status, officers_at_work=ctx.officers_at_work)
     if view.status == journeys.NEW:
         journeys.record_result(ctx.portals, ctx.back_office, code, officers_at_work=ctx.officers_at_work)
         # a fee still owed online holds the result (Decree 45/2020: 6), also while a payment waits at the bank (no
         # checkout is offered then); otherwise it is ready (9)
         pending = view.payment != journeys.UNPAID
         held = view.payment.startswith(journeys.UNPAID) and (view.can_pay_online or pending)
-        journeys.track_dossier(ctx.portals, code, journeys.FINANCIAL if held else journeys.DONE)
+        journeys.track_dossier(ctx.portals, code, journeys.FINANCIAL if held else journeys.DONE,
+                               officers_at_work=ctx.officers_at_work)
     else:       # a returning visitor of the load whose dossier has moved on already
         skipped("Có kết quả: cả hai cổng cùng cập nhật", f"the dossier is already {view.status!r}")
     journeys.unknown_dossier_not_found(ctx.portals, code[:-4] + "9999")

@@ -309,3 +309,41 @@ def test_a_visit_beside_officers_at_work_takes_a_dossier_they_took_up_at_once(wo
     assert outcome == "failed" and why and "a new dossier shows 'Yêu cầu thực hiện nghĩa vụ tài chính'" in why, why
     visits.officers_at_work = True
     assert visits.run(journey, OfficersAtOnce(world)) == ("ok", None)
+
+
+class OfficersBeforeTheLookUp(requests.Session):
+    """The officers of the dossier's agency work it once, between the citizen's look at its page and the public
+    look-up by code."""
+
+    def __init__(self, world: dict[str, Any]) -> None:
+        super().__init__()
+        self.world = world
+        self.done: dict[str, int] | None = None
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if self.done is None and method == "GET" and "/api/v1/lookup/" in url:
+            agency = url.rsplit("/", 1)[-1].split("-")[0]
+            team = journeys.OfficerTeam.create(
+                self.world["control"], lambda: emulator_api(requests.Session(), self.world["info"].services,
+                                                            namespace=self.world["ns"]).officer,
+                agency, f"t.before-look.{id(self)}", random.Random(4))
+            team.round()
+            self.done = team.done
+        return super().request(method, url, *args, **kwargs)
+
+
+@pytest.mark.parametrize("officers_at_work", [False, True], ids=["alone", "beside-officers"])
+def test_a_track_visit_beside_officers_at_work_takes_a_look_up_that_moved_on(world: dict[str, Any],
+                                                                            officers_at_work: bool) -> None:
+    """The look-ups come after the citizen's page: officers may move the dossier on in between. Alone, the track
+    journey holds the look-ups to the page's status; beside officers at work, a later status is no failure."""
+    visits: journeys.Visits = world["visits"]
+    assert visits.run("level3", requests.Session()) == ("ok", None)
+    visits.officers_at_work = officers_at_work
+    session = OfficersBeforeTheLookUp(world)
+    outcome, why = visits.run("track", session)
+    assert session.done and session.done.get("receive") == 1, session.done
+    if officers_at_work:
+        assert (outcome, why) == ("ok", None)
+    else:
+        assert outcome == "failed" and why and "the provincial look-up shows" in why, why

@@ -17,6 +17,9 @@ def test_request_names_group_every_visitor_on_one_line() -> None:
     assert template("/api/v1/dossiers/000.00.12.H47-220131-0007/payments") == "/api/v1/dossiers/{code}/payments"
     assert template("/api/v1/procedures/2.000488.000.00.00.H47") == "/api/v1/procedures/{procedure}"
     assert template("/thanh-toan/Zx8_k2Jq0aLmPq3rT5vW9yB1") == "/thanh-toan/{token}"
+    assert template("/dang-nhap/cho-xac-nhan/zneGvMrQoUA9HInq") == "/dang-nhap/cho-xac-nhan/{token}"
+    assert template("/thu-tuc-hanh-chinh/dang-ky-ho-kinh-doanh") == "/thu-tuc-hanh-chinh/dang-ky-ho-kinh-doanh"
+    assert template("/receipts/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b") == "/receipts/{token}"
     assert template("/api/orders/EB100000017VN") == "/api/orders/{waybill}"
     assert template("/api/v1/accounts/049095001234/confirm") == "/api/v1/accounts/{n}/confirm"
     namer = Namer({"provincial": "http://127.0.0.1:8101", "national": "http://127.0.0.1:8100"})

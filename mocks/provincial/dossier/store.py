@@ -75,6 +75,10 @@ CREATE INDEX IF NOT EXISTS dossier_status ON dossier(ns, status);
 DROP INDEX IF EXISTS dossier_agency;
 CREATE INDEX IF NOT EXISTS dossier_agency_queue ON dossier(ns, agency_code, status, submitted_at, code);
 CREATE INDEX IF NOT EXISTS dossier_received ON dossier(ns, received_at);
+-- the 2025 hand-over looks for dossiers in flight at district agencies before each request of a two-tier
+-- namespace (handover.py): a seek that finds none, however many dossiers are in flight or finished, instead of
+-- every one of them by dossier_status (a campaign soak: 15 % of a worker's time by minute 19)
+CREATE INDEX IF NOT EXISTS dossier_tier ON dossier(ns, tier, status);
 CREATE TABLE IF NOT EXISTS dossier_counter (
     ns TEXT NOT NULL,
     agency_code TEXT NOT NULL,
