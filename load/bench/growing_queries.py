@@ -1,4 +1,4 @@
-"""Three queries that grew with the data, as they are and as they were, at growing sizes.
+"""Four queries that grew with the data, as they are and as they were, at growing sizes.
 
     python -m load.bench.growing_queries [--sizes 1000 10000 50000] [--repeat 20]
 
@@ -10,7 +10,9 @@ the schema and SQL of today and with those before the fix (kept here as text):
 
 - an agency's queue by status, a page of 20, newest first (mocks/provincial/workflow.py);
 - one person's messages (mocks/national/accounts.py, the one-time code at registration);
-- the purge of expired web sessions (mocks/core/web.py, on 1 request in 200), none expired.
+- the purge of expired web sessions (mocks/core/web.py, on 1 request in 200), none expired;
+- the 2025 hand-over's look for dossiers in flight at district agencies, before each request of a two-tier
+  namespace (mocks/provincial/handover.py), none there: the dossiers in flight or finished at other tiers.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ MESSAGES_BEFORE = ("SELECT * FROM message WHERE ns = ? AND (to_addr IN (?) OR us
                    " ORDER BY id DESC LIMIT 100")
 PURGE = "DELETE FROM web_session WHERE expires < ?"
 PURGE_INDEX_BEFORE = "DROP INDEX web_session_expires;"
+AT_TIER = ("SELECT code FROM dossier WHERE ns = ? AND tier = ? AND status IN (?, ?, ?, ?, ?, ?) "
+           "ORDER BY submitted_at, code")
+AT_TIER_INDEX_BEFORE = "DROP INDEX dossier_tier;"
 
 
 def filler(conn: sqlite3.Connection, table: str, given: dict[str, Any]) -> tuple[str, list[str]]:
@@ -96,8 +101,21 @@ def purge(conn: sqlite3.Connection, n: int) -> Case:
     return (lambda: conn.executescript(PURGE_INDEX_BEFORE)), PURGE, [1e9], PURGE, [1e9]
 
 
+def at_tier(conn: sqlite3.Connection, n: int) -> Case:
+    conn.executescript(DOSSIER_DDL)
+    # a campaign's mix at the soak's end: over half waiting for the desk, a third finished online (9), the rest
+    # handed over at the counter (10)
+    fill(conn, "dossier", [{"ns": NS, "code": f"{AGENCY}-251013-{i:05d}", "agency_code": AGENCY, "tier": "province",
+                            "status": (1, 1, 9, 10, 1, 9)[i % 6], "form": '{"muc_dich": "' + "x" * 200 + '"}',
+                            "summary": "x" * 100, "submitted_at": f"2025-10-13T{(i // 3600) % 24:02d}:"
+                                                                  f"{(i // 60) % 60:02d}:{i % 60:02d}"}
+                           for i in range(n)])
+    args = [NS, "district", 1, 2, 4, 5, 6, 9]
+    return (lambda: conn.executescript(AT_TIER_INDEX_BEFORE)), AT_TIER, args, AT_TIER, args
+
+
 CASES = {"agency queue, a page of 20": queue, "one person's messages": messages,
-         "purge of expired web sessions": purge}
+         "purge of expired web sessions": purge, "the hand-over's look for district dossiers": at_tier}
 
 
 def main(argv: list[str] | None = None) -> int:
