@@ -161,9 +161,10 @@ def watch_lifeline(on_end: Any) -> None:
 
 def run_child(index: int, state_dir: Path, urls: dict[str, str], fds: dict[str, int],
               ports: dict[str, int] | None = None, bind: str = "127.0.0.1", lifeline: bool = False) -> int:
-    from .stack import create_app, raise_descriptor_limit, server_config
+    from .stack import bound_malloc_arenas, create_app, raise_descriptor_limit, server_config
 
     raise_descriptor_limit()
+    bound_malloc_arenas()
 
     config = StackConfig(state_dir=state_dir, urls=urls, credentials=Credentials.load_or_create(state_dir))
     servers: list[tuple[_Server, socket.socket]] = []
