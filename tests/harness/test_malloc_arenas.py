@@ -28,9 +28,24 @@ threads = [threading.Thread(target=allocate) for _ in range(THREADS)]
 for t in threads:
     t.start()
 allocated.wait()
-with open("/proc/self/maps") as maps:
-    starts = [int(line.split("-", 1)[0], 16) for line in maps if len(line.split()) == 5]   # anonymous mappings
-print(sum(1 for start in starts if start % HEAP == 0))
+# an arena's heap: 64 MB reserved at a 64 MB boundary, its used start readable and writable, the rest, when
+# any, inaccessible right after it (a thread's stack may start on such a boundary too, but with its guard page)
+maps = []
+with open("/proc/self/maps") as lines:
+    for line in lines:
+        fields = line.split()
+        if len(fields) == 5:        # anonymous
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            maps.append((start, end, fields[1]))
+heaps = 0
+for i, (start, end, perms) in enumerate(maps):
+    if start % HEAP or not perms.startswith("rw"):
+        continue
+    size = end - start
+    if i + 1 < len(maps) and maps[i + 1][0] == end and maps[i + 1][2].startswith("---"):
+        size += maps[i + 1][1] - end
+    heaps += size == HEAP
+print(heaps)
 done.set()
 '''
 
