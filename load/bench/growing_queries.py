@@ -1,4 +1,4 @@
-"""Four queries that grew with the data, as they are and as they were, at growing sizes.
+"""Five queries that grew with the data, as they are and as they were, at growing sizes.
 
     python -m load.bench.growing_queries [--sizes 1000 10000 50000] [--repeat 20]
 
@@ -12,7 +12,8 @@ the schema and SQL of today and with those before the fix (kept here as text):
 - one person's messages (mocks/national/accounts.py, the one-time code at registration);
 - the purge of expired web sessions (mocks/core/web.py, on 1 request in 200), none expired;
 - the 2025 hand-over's look for dossiers in flight at district agencies, before each request of a two-tier
-  namespace (mocks/provincial/handover.py), none there: the dossiers in flight or finished at other tiers.
+  namespace (mocks/provincial/handover.py), none there: the dossiers in flight or finished at other tiers;
+- a VNeID log-in's DVCQG account, by the identity's subject, under the write lock (mocks/national/accounts.py).
 """
 
 from __future__ import annotations
@@ -114,8 +115,22 @@ def at_tier(conn: sqlite3.Connection, n: int) -> Case:
     return (lambda: conn.executescript(AT_TIER_INDEX_BEFORE)), AT_TIER, args, AT_TIER, args
 
 
+VNEID_ACCOUNT = "SELECT username FROM account WHERE ns = ? AND vneid_subject = ?"
+
+
+def vneid_account(conn: sqlite3.Connection, n: int) -> Case:
+    conn.executescript(NATIONAL_DDL + "ALTER TABLE account ADD COLUMN vneid_subject TEXT;"
+                       "CREATE INDEX account_vneid ON account(ns, vneid_subject);")
+    fill(conn, "account", [{"ns": NS, "username": f"0491900{i:05d}", "vneid_subject": f"vneid-{i:08d}",
+                            "full_name": "Nguyễn Văn A", "email": f"p{i}@example.vn", "phone": f"0905{i:06d}"}
+                           for i in range(n)])
+    args = [NS, f"vneid-{n // 2:08d}"]
+    return (lambda: conn.executescript("DROP INDEX account_vneid;")), VNEID_ACCOUNT, args, VNEID_ACCOUNT, args
+
+
 CASES = {"agency queue, a page of 20": queue, "one person's messages": messages,
-         "purge of expired web sessions": purge, "the hand-over's look for district dossiers": at_tier}
+         "purge of expired web sessions": purge, "the hand-over's look for district dossiers": at_tier,
+         "a VNeID log-in's account by subject": vneid_account}
 
 
 def main(argv: list[str] | None = None) -> int:

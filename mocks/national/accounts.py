@@ -221,6 +221,9 @@ class AccountBook:
         self.clock = clock
         self.worlds = Worlds(clock)
         store.ensure_columns("account", {"vneid_subject": "TEXT", "identity_level": "INTEGER"})
+        # every VNeID log-in finds its account by subject, under the write lock: a seek, not every account of the
+        # namespace (found tracing a soaked namespace's statements: 0.6 ms at 8,000 accounts, and growing)
+        store.execute("CREATE INDEX IF NOT EXISTS account_vneid ON account(ns, vneid_subject)")
         self.logins = LoginThrottle(store, clock)
         self.otp_tries = Throttle(store, clock, OTP_TRIES_LIMIT)
         self.otp_sends = Throttle(store, clock, OTP_SENDS_LIMIT)
