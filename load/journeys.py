@@ -15,9 +15,11 @@ journey's steps (harness.steps.Listener). What the visitors share in a load proc
 from __future__ import annotations
 
 import random
+import shutil
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -328,6 +330,7 @@ class Visits:
     world: World | None = None          # the namespace's world (mocks.core.world): how its citizens log in
     auto_approval: bool = False         # the namespace's VNeID app approves every log-in at once
     officers_at_work: bool = False      # the run's officer teams work the back office beside the visitors
+    close: Callable[[], Any] = field(default=lambda: None, repr=False, compare=False)  # removes the sample files
 
     @classmethod
     def build(cls, factory: Callable[..., Any], services: Mapping[str, str], namespace: str, admin_token: str | None,
@@ -353,12 +356,16 @@ class Visits:
             if world.citizens_use_vneid and platform.vneid is not None:
                 # nobody holds the visitors' phones: the namespace's VNeID app approves every log-in at once
                 auto_approval = platform.vneid.auto_approve(True)
-        files = make_sample_files(Path(tempfile.mkdtemp(prefix="dvc-load-files-")))
+        folder = Path(tempfile.mkdtemp(prefix="dvc-load-files-"))
         citizens = LoadCitizens(pool or AccountPool(), control, new_account_share)
-        return cls(factory=factory, services=services, namespace=namespace, admin_token=admin_token,
-                   platform=platform, back_office=back_office, catalogue=catalogue, data=data, files=files,
-                   citizens=citizens, ledger=ledger or Ledger(), rng=rng or random.Random(), world=world,
-                   auto_approval=auto_approval, **options)
+        visits = cls(factory=factory, services=services, namespace=namespace, admin_token=admin_token,
+                     platform=platform, back_office=back_office, catalogue=catalogue, data=data,
+                     files=make_sample_files(folder), citizens=citizens, ledger=ledger or Ledger(),
+                     rng=rng or random.Random(), world=world, auto_approval=auto_approval, **options)
+        # the sample files go with the visits, or when the process exits: a folder per load process in the
+        # system's temporary folder, not one more for every run of the machine's life
+        visits.close = weakref.finalize(visits, shutil.rmtree, folder, ignore_errors=True)
+        return visits
 
     def think(self, _step: str = "") -> None:
         low, high = self.think_s

@@ -347,3 +347,43 @@ def test_a_track_visit_beside_officers_at_work_takes_a_look_up_that_moved_on(wor
         assert (outcome, why) == ("ok", None)
     else:
         assert outcome == "failed" and why and "the provincial look-up shows" in why, why
+
+
+SAMPLE_FILES_OF_A_PROCESS = """
+import sys, tempfile
+tempfile.tempdir = sys.argv[1]
+from load import journeys
+from load.api import emulator_api
+from scenarios.journeys import Catalogue
+visits = journeys.Visits.build(emulator_api, {}, "ns", None, Catalogue({}), journeys.LoadDataFactory(block=0, seed=1))
+print(visits.files.pdf.parent, flush=True)
+"""
+
+
+def test_the_visits_sample_files_go_with_them_and_with_the_process(tmp_path: Any) -> None:
+    """One folder of sample files per load process: removed when the visits go, or when the process exits
+    (a Locust process never lets its visits go); a machine that runs loads all day keeps none of them."""
+    import gc
+    import subprocess
+    import sys
+    import tempfile
+
+    from scenarios.journeys import Catalogue
+
+    before, tempfile.tempdir = tempfile.tempdir, str(tmp_path)
+    try:
+        visits = journeys.Visits.build(emulator_api, {}, "ns", None, Catalogue({}),
+                                       journeys.LoadDataFactory(block=0, seed=1))
+    finally:
+        tempfile.tempdir = before
+    folder = visits.files.pdf.parent
+    assert folder.parent == tmp_path and all(f.is_file() for f in (*visits.files.good, visits.files.fake_pdf))
+    del visits
+    gc.collect()
+    assert not folder.exists()
+
+    done = subprocess.run([sys.executable, "-c", SAMPLE_FILES_OF_A_PROCESS, str(tmp_path)], capture_output=True,
+                          text=True, timeout=120, check=True)
+    printed = done.stdout.strip()
+    assert printed.startswith(str(tmp_path / "dvc-load-files-")), done
+    assert list(tmp_path.iterdir()) == [], "the load process left its sample files behind"
