@@ -32,9 +32,14 @@ def pinned(cmd: Sequence[str], cpus: str | None) -> list[str]:
 class Serve:
     """`dvc-harness serve` (threads) or `serve --workers N` (processes) in a fresh state folder."""
 
-    def __init__(self, workers: int = 0, cpus: str | None = None, variant: Sequence[str] = ()) -> None:
+    def __init__(self, workers: int = 0, cpus: str | None = None, variant: Sequence[str] = (),
+                 from_state: Path | None = None) -> None:
         self.tmp = tempfile.TemporaryDirectory(prefix="dvc-bench-")
         self.state = Path(self.tmp.name)
+        if from_state is not None:      # a kept state folder (soak --keep): its data, on a new stack
+            for db in from_state.iterdir():
+                if db.suffix == ".db" or db.name in ("secrets.json", "clock.stamp"):
+                    shutil.copy2(db, self.state / db.name)
         if variant:
             cmd = [sys.executable, "-m", "load.bench.serve_variant", "--state-dir", str(self.state), *variant]
         elif workers:

@@ -199,6 +199,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="also write every figure to this file")
     parser.add_argument("--keep", type=Path, default=None,
                         help="copy the state folder and the load's report here at the end (DIR/state, DIR/report)")
+    parser.add_argument("--from", dest="from_state", type=Path, default=None,
+                        help="start the stack on a copy of a kept state folder (an earlier --keep's DIR/state): "
+                             "the same data in new processes tells what grows with the data from what grows with "
+                             "a process's age")
     args = parser.parse_args(argv)
     if args.minutes < 2:
         parser.error("MINUTES: at least 2 (the first minute has the ramp)")
@@ -211,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     cpu: list[dict[int, float | None]] = []
     minutes: list[LoadMinute] = []
     machine: list[dict[str, float | None]] = []
-    with tempfile.TemporaryDirectory(prefix="dvc-soak-") as tmp, Serve(workers=args.workers) as stack:
+    with (tempfile.TemporaryDirectory(prefix="dvc-soak-") as tmp,
+          Serve(workers=args.workers, from_state=args.from_state) as stack):
         work = Path(tmp)
         profile = work / "soak.toml"
         profile.write_text(PROFILE.format(multiple=args.multiple, minutes=args.minutes, rate=round(rate, 4),

@@ -26,6 +26,7 @@ from .identities import Identity, IdentityBook
 
 APPROVAL_SECONDS = 120
 QR_PREFIX = "VNEID-QR:"
+DUE = "ns = ? AND status = 'pending' AND expires_at < ?"     # approvals left to expire (index approval_due)
 STATUSES: tuple[str, ...] = ("pending", "approved", "denied", "expired", "used")
 
 
@@ -153,9 +154,13 @@ class Approvals:
                            (status, to_iso(self.clock.now(ns)), ns, approval_id))
 
     def _expire_due(self, ns: str) -> None:
-        self.store.execute("UPDATE approval SET status = 'expired', decided_at = ? WHERE ns = ? AND "
-                           "status = 'pending' AND expires_at < ?",
-                           (to_iso(self.clock.now(ns)), ns, self.clock.now(ns).timestamp()))
+        # a read first: the sweep runs before every look of a log-in's page, and nearly always finds nothing, so
+        # it takes the write lock (which the other workers' requests wait for) only when there is something to do
+        now = self.clock.now(ns)
+        due = (ns, now.timestamp())
+        if self.store.one(f"SELECT 1 FROM approval WHERE {DUE} LIMIT 1", due) is None:
+            return
+        self.store.execute(f"UPDATE approval SET status = 'expired', decided_at = ? WHERE {DUE}", (to_iso(now), *due))
 
     @staticmethod
     def _row(row: Any) -> Approval:

@@ -36,6 +36,8 @@ CREATE TABLE IF NOT EXISTS approval (
     PRIMARY KEY (ns, id)
 );
 CREATE INDEX IF NOT EXISTS approval_qr ON approval(ns, qr_hash);
+-- the sweep of approvals left to expire, before every look: the pending ones only, not every log-in there was
+CREATE INDEX IF NOT EXISTS approval_due ON approval(ns, status, expires_at);
 CREATE TABLE IF NOT EXISTS app_setting (
     ns TEXT PRIMARY KEY,
     auto_approve INTEGER NOT NULL DEFAULT 0
