@@ -1,5 +1,7 @@
 """The transactional outbox: nothing lost, in order per key, one dispatcher across processes."""
 
+import time
+
 import pytest
 
 from mocks.core import outbox as outbox_module
@@ -135,3 +137,32 @@ def test_the_dispatcher_sends_a_keys_messages_one_after_another_without_waiting_
     finally:
         box.stop()
     assert sent == [1, 2, 3, 4]
+
+
+def _lease_writes(store: Store, call) -> list[str]:
+    conn = store._connect()
+    ran: list[str] = []
+    conn.set_trace_callback(ran.append)
+    try:
+        call()
+    finally:
+        conn.set_trace_callback(None)
+    return [sql for sql in ran if sql.startswith("INSERT INTO outbox_lease")]
+
+
+def test_the_lease_is_written_to_take_or_renew_it_not_on_every_tick(tmp_path) -> None:
+    first = Outbox(Store(tmp_path / "svc.db"), "svc")
+    second = Outbox(Store(tmp_path / "svc.db"), "svc")   # another worker process on the same state
+    assert _lease_writes(first.store, first.run_once) and first.leading        # taken
+    assert _lease_writes(first.store, first.run_once) == [] and first.leading  # held: a read, no write
+    assert _lease_writes(second.store, second.run_once) == [] and not second.leading   # held by another: no write
+    # renewed every RENEW_S: a run starts with most of the lease left
+    first.store.execute("UPDATE outbox_lease SET expires = ?",
+                        (time.time() + outbox_module.LEASE_SECONDS - outbox_module.RENEW_S - 0.5,))
+    assert _lease_writes(first.store, first.run_once) and first.leading
+    [row] = first.store.query("SELECT owner, expires FROM outbox_lease")
+    assert row["owner"] == first.owner and row["expires"] > time.time() + outbox_module.LEASE_SECONDS - 5
+    # the holder gone quiet past its lease: the other takes it
+    first.store.execute("UPDATE outbox_lease SET expires = ?", (time.time() - 1,))
+    assert _lease_writes(second.store, second.run_once) and second.leading
+    assert first.run_once() == 0 and not first.leading
