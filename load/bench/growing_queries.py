@@ -1,4 +1,4 @@
-"""Five queries that grew with the data, as they are and as they were, at growing sizes.
+"""Six queries that grew with the data, as they are and as they were, at growing sizes.
 
     python -m load.bench.growing_queries [--sizes 1000 10000 50000] [--repeat 20]
 
@@ -13,7 +13,9 @@ the schema and SQL of today and with those before the fix (kept here as text):
 - the purge of expired web sessions (mocks/core/web.py, on 1 request in 200), none expired;
 - the 2025 hand-over's look for dossiers in flight at district agencies, before each request of a two-tier
   namespace (mocks/provincial/handover.py), none there: the dossiers in flight or finished at other tiers;
-- a VNeID log-in's DVCQG account, by the identity's subject, under the write lock (mocks/national/accounts.py).
+- a VNeID log-in's DVCQG account, by the identity's subject, under the write lock (mocks/national/accounts.py);
+- VNeID's sweep of approvals left to expire, before every look of a log-in's page (mocks/vneid/approvals.py), none
+  due: every log-in of the campaign left an approval, used.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from typing import Any
 from mocks.core.web import SESSION_DDL
 from mocks.national.schema import DDL as NATIONAL_DDL
 from mocks.provincial.dossier.store import DDL as DOSSIER_DDL
+from mocks.vneid.approvals import DUE
+from mocks.vneid.schema import DDL as VNEID_DDL
 
 NS, AGENCY = "campaign", "000.00.12.H47"
 QUEUE = ("SELECT * FROM dossier WHERE ns = ? AND agency_code = ? AND status = ? ORDER BY submitted_at DESC, code DESC"
@@ -128,9 +132,24 @@ def vneid_account(conn: sqlite3.Connection, n: int) -> Case:
     return (lambda: conn.executescript("DROP INDEX account_vneid;")), VNEID_ACCOUNT, args, VNEID_ACCOUNT, args
 
 
+SWEEP = f"SELECT 1 FROM approval WHERE {DUE} LIMIT 1"     # a read, and the write only when one is due
+SWEEP_BEFORE = ("UPDATE approval SET status = 'expired', decided_at = '2026-12-07T10:00:00+07:00' WHERE ns = ? AND "
+                "status = 'pending' AND expires_at < ?")
+
+
+def approval_sweep(conn: sqlite3.Connection, n: int) -> Case:
+    conn.executescript(VNEID_DDL)
+    fill(conn, "approval", [{"ns": NS, "id": f"A{i:015d}", "method": "password", "username": f"0491900{i:05d}",
+                             "approver": f"0491900{i:05d}", "status": "used", "browser": "x" * 64,
+                             "created_at": "2026-12-07T09:00:00+07:00", "expires_at": 1.8e9 + i} for i in range(n)])
+    args = [NS, 1.8e9 + n]
+    return (lambda: conn.executescript("DROP INDEX approval_due;")), SWEEP, args, SWEEP_BEFORE, args
+
+
 CASES = {"agency queue, a page of 20": queue, "one person's messages": messages,
          "purge of expired web sessions": purge, "the hand-over's look for district dossiers": at_tier,
-         "a VNeID log-in's account by subject": vneid_account}
+         "a VNeID log-in's account by subject": vneid_account,
+         "VNeID's sweep of approvals left to expire": approval_sweep}
 
 
 def main(argv: list[str] | None = None) -> int:
