@@ -1,8 +1,12 @@
 """Find the browser (and the ffmpeg for videos) Playwright needs: Playwright's own, else the system's.
 
 Playwright cannot download its browsers on every machine, so the harness resolves a
-Chromium executable and passes it as `executable_path`. `python -m harness.browser --ensure`
-(run by `make run` / `make test`) installs Debian's `chromium` when nothing is found.
+Chromium executable and passes it as `executable_path`. Headless, it prefers a headless shell
+(Playwright's own `chromium-headless-shell`, else Debian's `chromium-headless-shell`): Playwright
+itself runs headless Chromium so, and it does the journeys' work with half the CPU of the full
+browser's headless mode. `python -m harness.browser --ensure` (run by `make run` / `make test`)
+installs Debian's `chromium-headless-shell` when no headless shell is found (Debian's `chromium`
+where that package is not to be had).
 Firefox and WebKit (pytest-playwright's `--browser firefox|webkit`) are Playwright's own
 builds only (a system Firefox does not speak Playwright's protocol): when not installed the
 run stops at once with how to install them, rather than launching the wrong browser.
@@ -11,6 +15,7 @@ run stops at once with how to install them, rather than launching the wrong brow
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -22,6 +27,8 @@ from pathlib import Path
 from .tools import command
 
 SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+SYSTEM_SHELLS = ("chromium-headless-shell",)
+SHELL_EXECUTABLES = ("chrome-headless-shell", "headless_shell")   # in Playwright's chromium-headless-shell build
 ENV_OVERRIDE = "DVC_CHROMIUM"
 
 
@@ -51,8 +58,20 @@ def _playwright_own() -> str | None:
     return path if path and Path(path).exists() else None
 
 
-def _system() -> str | None:
-    for name in SYSTEM_NAMES:
+def _playwright_own_shell() -> str | None:
+    """Playwright's own headless shell (`playwright install chromium` fetches it beside the browser)."""
+    try:
+        browsers = json.loads((_driver_package() / "browsers.json").read_text(encoding="utf-8"))["browsers"]
+        revision = next(b["revision"] for b in browsers if b["name"] == "chromium-headless-shell")
+    except (ImportError, OSError, ValueError, KeyError, StopIteration):
+        return None
+    build = _playwright_registry() / f"chromium_headless_shell-{revision}"
+    found = sorted(p for name in SHELL_EXECUTABLES for p in build.glob(f"*/{name}") if os.access(p, os.X_OK))
+    return str(found[0]) if found else None
+
+
+def _system(names: tuple[str, ...] = SYSTEM_NAMES) -> str | None:
+    for name in names:
         found = shutil.which(name)
         if found:
             return found
@@ -60,20 +79,22 @@ def _system() -> str | None:
 
 
 @cache
-def find_chromium() -> str | None:
-    """The Chromium to launch, or None: $DVC_CHROMIUM, Playwright's own, then the system's."""
+def find_chromium(headless: bool = True) -> str | None:
+    """The Chromium to launch, or None: $DVC_CHROMIUM; headless, a headless shell (Playwright's own, then the
+    system's); then Playwright's own Chromium, then the system's."""
     override = os.environ.get(ENV_OVERRIDE)
     if override:
         return override if Path(override).exists() else None
-    return _playwright_own() or _system()
+    shell = (_playwright_own_shell() or _system(SYSTEM_SHELLS)) if headless else None
+    return shell or _playwright_own() or _system()
 
 
-def missing_browser(browser: str) -> str | None:
+def missing_browser(browser: str, *, headless: bool = True) -> str | None:
     """Why `--browser NAME` cannot run here (naming it and how to install it), or None when it can."""
     if browser not in BROWSERS:
         return f"--browser {browser}: Playwright knows chromium, firefox and webkit"
     if browser == "chromium":
-        if find_chromium() is not None:
+        if find_chromium(headless) is not None:
             return None
         return ("--browser chromium: no Chromium found (Playwright's own, nor chromium, chromium-browser or "
                 f"google-chrome on PATH): run `python -m harness.browser --ensure`, or set {ENV_OVERRIDE}")
@@ -86,12 +107,12 @@ def missing_browser(browser: str) -> str | None:
             "(a download), or run the journeys in Chromium (the default, no --browser)")
 
 
-def launch_settings(browser: str) -> dict[str, object]:
-    """What to add to pytest-playwright's launch arguments for `browser`: the resolved Chromium and its flags;
-    nothing for Firefox and WebKit (Playwright's own, which it finds itself)."""
+def launch_settings(browser: str, *, headless: bool = True) -> dict[str, object]:
+    """What to add to pytest-playwright's launch arguments for `browser`: the resolved Chromium (a headless shell
+    when headless) and its flags; nothing for Firefox and WebKit (Playwright's own, which it finds itself)."""
     if browser != "chromium":
         return {}
-    executable = find_chromium()
+    executable = find_chromium(headless)
     return {"args": launch_args(), **({"executable_path": executable} if executable else {})}
 
 
@@ -149,11 +170,14 @@ def find_ffmpeg() -> tuple[str | None, str]:
 
 
 def install_chromium() -> str:
-    """Install a Chromium: Debian's package as root with apt, else Playwright's download."""
+    """Install a headless Chromium: Debian's headless shell as root with apt (Debian's full Chromium where the
+    shell is not packaged), else Playwright's download (which brings its headless shell)."""
     if shutil.which("apt-get") and os.geteuid() == 0:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, env=env)
+        shell = subprocess.run(["apt-get", "install", "-y", "-qq", *SYSTEM_SHELLS], check=False, env=env)
+        if shell.returncode != 0 and _system() is None:
+            subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, env=env)
     else:
         subprocess.run([sys.executable, "-m", "playwright", "install", "chromium"], check=False)
     find_chromium.cache_clear()
@@ -185,7 +209,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ensure", action="store_true", help="install a Chromium when none is found")
     args = parser.parse_args(argv)
     path = find_chromium()
-    if path is None and args.ensure:
+    shell = path is not None and (path == _playwright_own_shell() or path == _system(SYSTEM_SHELLS))
+    # a full Chromium runs headless at twice the CPU: install the shell beside it, trying once per environment
+    tried = Path(sys.prefix) / ".dvc-headless-shell-tried"
+    if args.ensure and not shell and not os.environ.get(ENV_OVERRIDE) and (path is None or not tried.exists()):
+        with contextlib.suppress(OSError):
+            tried.touch()
         try:
             path = install_chromium()
         except BrowserNotFound as exc:

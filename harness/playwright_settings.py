@@ -38,7 +38,7 @@ def check_options(config: pytest.Config) -> list[str]:
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any], browser_name: str) -> dict[str, Any]:
     args = dict(browser_type_launch_args)
-    settings = launch_settings(browser_name)
+    settings = launch_settings(browser_name, headless=args.get("headless", True) is not False)
     if "executable_path" in settings and "executable_path" not in args:
         args["executable_path"] = settings["executable_path"]
     extra = list(settings.get("args", []))  # type: ignore[call-overload]

@@ -153,7 +153,7 @@ def check_load_api(opts: RunOptions) -> None:
     if opts.driver == "browser":
         from .browser import missing_browser
 
-        problem = missing_browser(opts.browser)
+        problem = missing_browser(opts.browser, headless=not opts.headed)
         if problem:
             raise RunError(problem)
     if opts.api:

@@ -3,6 +3,7 @@ at once (never Chromium's executable launched with Firefox's protocol, never an 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -127,3 +128,51 @@ def test_the_browser_speaks_vietnamese_in_vietnam(page: Any) -> None:
     assert seen[0] == "vi-VN" and seen[1] in ("Asia/Ho_Chi_Minh", "Asia/Saigon")   # Chromium names it the old way
     assert seen[2] == 3                                          # 20:00 UTC is 03:00 the next day in Vietnam
     assert seen[3] == "15/1/2024"                                # day first
+
+
+def _executable(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_headless_runs_take_a_headless_shell_and_headed_ones_the_full_chromium(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Headless, a headless shell (Playwright's own, else the system's): Playwright itself runs headless Chromium
+    so, at half the CPU of the full browser's headless mode; headed, the full browser (a shell has no window)."""
+    monkeypatch.delenv(browser.ENV_OVERRIDE, raising=False)
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "registry"))
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    monkeypatch.setattr(browser, "playwright_executable", lambda name: "")    # no Playwright Chromium
+    browser.find_chromium.cache_clear()
+    try:
+        full = _executable(tmp_path / "bin" / "chromium")
+        assert browser.find_chromium() == browser.find_chromium(headless=False) == str(full)   # only the full one
+        browser.find_chromium.cache_clear()
+        shell = _executable(tmp_path / "bin" / "chromium-headless-shell")
+        assert browser.find_chromium() == str(shell) and browser.find_chromium(headless=False) == str(full)
+        assert browser.launch_settings("chromium")["executable_path"] == str(shell)
+        assert browser.launch_settings("chromium", headless=False)["executable_path"] == str(full)
+        browser.find_chromium.cache_clear()
+        revision = next(b["revision"] for b in json.loads((browser._driver_package() / "browsers.json").read_text())
+                        ["browsers"] if b["name"] == "chromium-headless-shell")
+        own = _executable(tmp_path / "registry" / f"chromium_headless_shell-{revision}" / "chrome-linux"
+                          / "headless_shell")
+        assert browser.find_chromium() == str(own)                 # Playwright's own shell first
+        monkeypatch.setenv(browser.ENV_OVERRIDE, str(full))        # and $DVC_CHROMIUM above all
+        browser.find_chromium.cache_clear()
+        assert browser.find_chromium() == str(full)
+    finally:
+        browser.find_chromium.cache_clear()
+
+
+def test_headed_journeys_launch_the_full_chromium() -> None:
+    """pytest-playwright's --headed reaches the launch: the fixture asks for a headed browser's executable."""
+    from harness.playwright_settings import browser_type_launch_args
+
+    fixture = browser_type_launch_args.__wrapped__     # the fixture's own function
+    headed = fixture({"headless": False}, "chromium")
+    headless = fixture({}, "chromium")
+    assert headed.get("executable_path") == browser.find_chromium(headless=False)
+    assert headless.get("executable_path") == browser.find_chromium(headless=True)
