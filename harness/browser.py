@@ -60,10 +60,8 @@ def _playwright_own() -> str | None:
 
 def _playwright_own_shell() -> str | None:
     """Playwright's own headless shell (`playwright install chromium` fetches it beside the browser)."""
-    try:
-        browsers = json.loads((_driver_package() / "browsers.json").read_text(encoding="utf-8"))["browsers"]
-        revision = next(b["revision"] for b in browsers if b["name"] == "chromium-headless-shell")
-    except (ImportError, OSError, ValueError, KeyError, StopIteration):
+    revision = _revision("chromium-headless-shell")
+    if revision is None:
         return None
     build = _playwright_registry() / f"chromium_headless_shell-{revision}"
     found = sorted(p for name in SHELL_EXECUTABLES for p in build.glob(f"*/{name}") if os.access(p, os.X_OK))
@@ -137,12 +135,19 @@ def _driver_package() -> Path:
     return Path(playwright.__file__).parent / "driver" / "package"
 
 
-def playwright_ffmpeg() -> Path | None:
-    """Where Playwright looks for its ffmpeg (it records videos with no other), None when unknown."""
+def _revision(build: str) -> str | None:
+    """The revision of one of Playwright's downloads (its driver's browsers.json), None when unknown."""
     try:
         browsers = json.loads((_driver_package() / "browsers.json").read_text(encoding="utf-8"))["browsers"]
-        revision = next(b["revision"] for b in browsers if b["name"] == "ffmpeg")
+        return str(next(b["revision"] for b in browsers if b["name"] == build))
     except (ImportError, OSError, ValueError, KeyError, StopIteration):
+        return None
+
+
+def playwright_ffmpeg() -> Path | None:
+    """Where Playwright looks for its ffmpeg (it records videos with no other), None when unknown."""
+    revision = _revision("ffmpeg")
+    if revision is None:
         return None
     name = {"darwin": "ffmpeg-mac", "win32": "ffmpeg-win64.exe"}.get(sys.platform, "ffmpeg-linux")
     return _playwright_registry() / f"ffmpeg-{revision}" / name
