@@ -330,7 +330,6 @@ class Visits:
     world: World | None = None          # the namespace's world (mocks.core.world): how its citizens log in
     auto_approval: bool = False         # the namespace's VNeID app approves every log-in at once
     officers_at_work: bool = False      # the run's officer teams work the back office beside the visitors
-    close: Callable[[], Any] = field(default=lambda: None, repr=False, compare=False)  # removes the sample files
 
     @classmethod
     def build(cls, factory: Callable[..., Any], services: Mapping[str, str], namespace: str, admin_token: str | None,
@@ -364,7 +363,7 @@ class Visits:
                      rng=rng or random.Random(), world=world, auto_approval=auto_approval, **options)
         # the sample files go with the visits, or when the process exits: a folder per load process in the
         # system's temporary folder, not one more for every run of the machine's life
-        visits.close = weakref.finalize(visits, shutil.rmtree, folder, ignore_errors=True)
+        weakref.finalize(visits, shutil.rmtree, folder, ignore_errors=True)
         return visits
 
     def think(self, _step: str = "") -> None:
