@@ -85,7 +85,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         seed=args.seed, keyword=args.keyword, headed=args.headed, pages=args.pages, pytest_args=extra,
         smoke=args.smoke, namespace=args.namespace, hooks=args.hooks, load_host=args.load_host,
         load_api=args.load_api, load_profile=args.load_profile, driver=args.driver, api=args.api, as_of=args.as_of,
-        browser=args.browser, video=args.video, slowmo=args.slowmo,
+        browser=args.browser, video=args.video, slowmo=args.slowmo, retry=args.retry,
     ))
 
 
@@ -142,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--namespace", type=_namespace, default=None, metavar="NAME",
                      help="run every journey in this one namespace (pytest's --dvc-namespace), with one worker: "
                           "for a portal whose back end sends no X-DVC-Namespace (docs/wiring.md)")
+    run.add_argument("--no-retry", dest="retry", action="store_false",
+                     help="trace the journeys' failures as they happen instead of running the failed ones again, "
+                          "traced (the journeys run untraced, a third faster; harness/retry.py)")
     run.add_argument("--no-smoke", dest="smoke", action="store_false",
                      help="skip the smoke load profile that runs after the journeys")
     run.add_argument("--load-host", default=None, metavar="URL",

@@ -30,6 +30,8 @@ from .tools import command
 SCHEMA_VERSION = 1
 SUMMARY_HTML, SUMMARY_JSON = "summary.html", "summary.json"
 PASSED, FAILED, ERROR, SKIPPED = "passed", "failed", "error", "skipped"
+RETRY_INTERRUPTED = ("INTERRUPTED (Ctrl-C or SIGTERM) while the failed journeys ran again: their first verdicts "
+                     "stand; the smoke load did not run")
 ARTIFACT_PROPERTIES = {
     "playwright_trace": "trace", "playwright_screenshot": "screenshot", "playwright_video": "video",
     "dvc_page_html": "page_html",
@@ -52,10 +54,21 @@ class Artifact:
     path: str      # relative to the report folder (POSIX), or absolute when outside it
     exists: bool
     command: str = ""
+    attempt: int = 1   # 2: kept by the journey's second run (harness.retry)
 
     @property
     def title(self) -> str:
-        return ARTIFACT_TITLES.get(self.kind, self.kind)
+        title = ARTIFACT_TITLES.get(self.kind, self.kind)
+        return title if self.attempt == 1 else f"{title} — lần chạy lại / second run"
+
+
+@dataclass
+class Retry:
+    """What a failed journey's second run gave (harness.retry): its outcome, time and first lines."""
+
+    outcome: str            # passed | failed | error | skipped
+    seconds: float
+    message: str = ""
 
 
 @dataclass
@@ -74,6 +87,7 @@ class Journey:
     steps: list[Step] = field(default_factory=list)
     artifacts: list[Artifact] = field(default_factory=list)
     repeat: str = ""        # the command that runs this journey alone (set by the run)
+    retry: Retry | None = None  # its second run, traced, when it failed (harness.retry)
 
     @property
     def module(self) -> str:
@@ -96,6 +110,11 @@ class Journey:
     @property
     def failed(self) -> bool:
         return self.outcome in (FAILED, ERROR)
+
+    @property
+    def flaky(self) -> bool:
+        """Failed, then passed when run again: the failure is intermittent (it still fails the run)."""
+        return self.failed and self.retry is not None and self.retry.outcome == PASSED
 
     @property
     def failed_step(self) -> tuple[int, Step] | None:
@@ -132,6 +151,7 @@ class RunReport:
     not_run: int = 0                # journeys collected but not finished when the run was interrupted
     repeat_note: str = ""           # what repeating needs beyond the command (a team's portal keeps its data)
     world: dict[str, Any] | None = None   # the rules of the journeys' date (mocks.core.world.World.to_json)
+    retry_note: str = ""            # what became of the failed journeys' second run, when it did not simply run
 
     @property
     def smoke_interrupted(self) -> bool:
@@ -147,6 +167,7 @@ class RunReport:
         counts = {outcome: sum(j.outcome == outcome for j in self.journeys)
                   for outcome in (PASSED, FAILED, ERROR, SKIPPED)}
         return {"journeys": len(self.journeys) + self.not_run, **counts, "not_run": self.not_run,
+                "flaky": sum(j.flaky for j in self.journeys),
                 "journey_seconds": round(sum(j.seconds for j in self.journeys), 3),
                 "run_seconds": round(self.seconds, 3)}
 
@@ -185,6 +206,7 @@ class RunReport:
             "pytest_command": self.command,
             "repeat_command": self.repeat_all,
             "files": {"junit": self.junit, "log": self.log, "html": SUMMARY_HTML},
+            "retry_note": self.retry_note,
             "smoke": self.smoke,
             "journeys_exit_code": self.journeys_exit,
             "slowest_steps": [{"journey": j.id, **asdict(s)} for s, j in self.slowest_steps()],
@@ -192,7 +214,8 @@ class RunReport:
                 {"id": j.id, "name": j.name, "classname": j.classname, "file": j.file, "outcome": j.outcome,
                  "seconds": j.seconds, "message": j.message, "details": j.details,
                  "collection_error": j.collection_error, "steps": [asdict(s) for s in j.steps],
-                 "artifacts": [asdict(a) for a in j.artifacts], "repeat_command": j.repeat}
+                 "artifacts": [asdict(a) for a in j.artifacts], "repeat_command": j.repeat,
+                 "retry": asdict(j.retry) if j.retry else None, "flaky": j.flaky}
                 for j in self.journeys
             ],
         }
@@ -472,7 +495,11 @@ def terminal_summary(report: RunReport, report_dir: Path, listed: int = 20) -> s
         lines.append(f"  {report.world.get('said') or report.world.get('day')}")
     if report.run_error:
         lines.append(f"  the run itself failed: {report.run_error}")
-    if report.smoke_interrupted:
+    if t["flaky"]:
+        lines.append(f"  {t['flaky']} flaky: failed, then passed when run again (the first verdict stands)")
+    if report.retry_note:
+        lines.append(f"  {report.retry_note}")
+    if report.smoke_interrupted and report.retry_note != RETRY_INTERRUPTED:
         lines.append("  INTERRUPTED during the smoke load (Ctrl-C or SIGTERM): the journeys above all ran; "
                      "the load's reports are partial")
     shown = report.ordered if len(report.journeys) <= listed else report.failed[:listed]
@@ -487,6 +514,9 @@ def terminal_summary(report: RunReport, report_dir: Path, listed: int = 20) -> s
                 index, step = broken
                 lines.append(f"        step {index} “{step.name}” failed after {duration(step.seconds)}")
             lines.append(f"        {_one_line(j.message or j.details, 100)}")
+            if j.retry is not None:
+                lines.append("        run again, traced: " + ("passed — FLAKY (the failure comes and goes)" if j.flaky
+                                                            else f"{j.retry.outcome} again"))
     hidden = [j for j in report.journeys if j not in shown]
     if hidden:
         kinds = {PASSED: "passed", SKIPPED: "skipped", FAILED: "more failed", ERROR: "more errors"}
@@ -526,6 +556,6 @@ def _display_path(path: Path) -> str:
 
 
 __all__ = [
-    "Artifact", "Journey", "ReportError", "RunReport", "Step", "keyword_expression", "read_junit",
+    "Artifact", "Journey", "ReportError", "Retry", "RunReport", "Step", "keyword_expression", "read_junit",
     "render_html", "terminal_summary", "write_load_html", "write_reports",
 ]

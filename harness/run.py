@@ -2,10 +2,11 @@
 
 It uses the stack that DIR/stack.json names when it answers, or starts one in this
 process (and stops it at the end); runs pytest in a subprocess on the suite (by default
-the installed package `scenarios.suites`), headless, with traces and screenshots kept for
-failures; streams pytest's output to REPORT/pytest.log while showing a progress line;
-then runs the `smoke` load profile (REPORT/load/; --no-smoke skips it), writes
-REPORT/summary.html and REPORT/summary.json and prints a one-screen summary.
+the installed package `scenarios.suites`), headless, with screenshots kept for failures;
+streams pytest's output to REPORT/pytest.log while showing a progress line; runs the failed
+journeys again once, traced (harness.retry); then runs the `smoke` load profile
+(REPORT/load/; --no-smoke skips it), writes REPORT/summary.html and REPORT/summary.json and
+prints a one-screen summary.
 
 Exit codes: 0 all journeys and the smoke SLOs passed; 1 a journey or an SLO failed; 2 the run
 itself failed (no stack, pytest crashed or collected nothing, a usage error, no JUnit XML, the
@@ -33,11 +34,13 @@ from typing import Any, TextIO
 from mocks.core.config import DEFAULT_STATE_DIR
 from mocks.core.world import world_on
 
+from . import retry
 from .children import sigterm_as_interrupt, start_child, stop_child
 from .exits import EXIT_ERROR, EXIT_FAILED, EXIT_OK
 from .pytest_plugin import DEFAULT_API
 from .pytest_plugin import DEFAULT_PAGES as EMULATOR_PAGES
 from .report import (
+    RETRY_INTERRUPTED,
     SUMMARY_HTML,
     SUMMARY_JSON,
     Journey,
@@ -57,8 +60,10 @@ DEFAULT_SUITE = "scenarios.suites"
 DEFAULT_REPORT_DIR = "reports"
 DEFAULT_WORKERS = 2
 JUNIT, LOG, ARTIFACTS = "junit.xml", "pytest.log", "artifacts"
+# The failed journeys' second run (harness.retry): its own JUnit XML and log; its artefacts in artifacts/retry/.
+RETRY_JUNIT, RETRY_LOG, RETRY_ARTIFACTS = "junit-retry.xml", "pytest-retry.log", "retry"
 REPORT_MARKER = ".dvc-harness-run"   # says the folder's report files are ours to replace
-OWN_FILES = (JUNIT, LOG, SUMMARY_HTML, SUMMARY_JSON)
+OWN_FILES = (JUNIT, LOG, SUMMARY_HTML, SUMMARY_JSON, RETRY_JUNIT, RETRY_LOG)
 LOG_TAIL_LINES = 15
 # The same seed makes the same citizens, whose accounts the first run created on the team's portal (pinned mode).
 REPEAT_ON_OTHER_PORTAL = "on a fresh portal database: your portal keeps this run's accounts"
@@ -102,6 +107,7 @@ class RunOptions:
     driver: str = "browser"             # how the journeys reach the portals: browser or api (pytest's --dvc-driver)
     api: str | None = None              # MODULE:FACTORY: the portal's HTTP layer (pytest's --dvc-api)
     as_of: datetime | None = None       # every journey's namespace clock runs from it (pytest's --dvc-as-of)
+    retry: bool = True                  # failed journeys run again once, traced (harness.retry); False: traced at once
 
     @property
     def other_portal(self) -> bool:
@@ -197,7 +203,10 @@ def suite_arguments(suite: str | None) -> list[str]:
     return ["--pyargs", suite or DEFAULT_SUITE]
 
 
-def pytest_command(opts: RunOptions, seed: int, report_dir: Path, state_dir: Path) -> list[str]:
+def pytest_command(opts: RunOptions, seed: int, report_dir: Path, state_dir: Path, *,
+                   again: tuple[str, int] | None = None) -> list[str]:
+    """The pytest command of the journeys; with `again` (a -k expression, workers), of the failed journeys'
+    second run: traced, into its own JUnit XML and artefacts folder."""
     # Paths go as --option=value: pytest takes any other argument that names an existing path into
     # account when it picks its rootdir, and the rootdir changes the tests' ids (and their data seeds).
     cmd = [sys.executable, "-m", "pytest", *suite_arguments(opts.suite),
@@ -214,16 +223,20 @@ def pytest_command(opts: RunOptions, seed: int, report_dir: Path, state_dir: Pat
         cmd.append(f"--dvc-api={opts.api}")
     if opts.as_of is not None:
         cmd.append(f"--dvc-as-of={opts.as_of.isoformat()}")
-    cmd += [f"--junitxml={report_dir / JUNIT}", "-o", "junit_family=xunit1",
-            f"--output={report_dir / ARTIFACTS}", "--tracing=retain-on-failure", "--screenshot=only-on-failure",
+    junit, output, tracing = JUNIT, report_dir / ARTIFACTS, retry.first_tracing(opts)
+    keyword, workers = opts.keyword, opts.workers
+    if again is not None:
+        junit, output, tracing, (keyword, workers) = RETRY_JUNIT, output / RETRY_ARTIFACTS, "on", again
+    cmd += [f"--junitxml={report_dir / junit}", "-o", "junit_family=xunit1",
+            f"--output={output}", f"--tracing={tracing}", "--screenshot=only-on-failure",
             "-p", "no:cacheprovider", "-v", "--color=no",
             # schemathesis's and Hypothesis's pytest plugins (our dev extras) cost seconds of start-up per
             # process and the journeys use neither; give `-- -p schemathesis` to have them back
             "-p", "no:schemathesis", "-p", "no:hypothesispytest"]
-    if opts.workers > 1:
-        cmd += ["-n", str(opts.workers)]
-    if opts.keyword:
-        cmd += ["-k", opts.keyword]
+    if workers > 1:
+        cmd += ["-n", str(workers)]
+    if keyword:
+        cmd += ["-k", keyword]
     if opts.headed:
         cmd.append("--headed")
     if opts.browser != "chromium":
@@ -274,6 +287,8 @@ def repeat_command(opts: RunOptions, seed: int, keyword: str | None, workers: in
         args += ["--slowmo", f"{opts.slowmo:g}"]
     if not (smoke and opts.smoke):
         args.append("--no-smoke")
+    if not opts.retry:
+        args.append("--no-retry")
     if opts.pytest_args:
         args += ["--", *opts.pytest_args]
     return shlex.join(args)
@@ -498,6 +513,7 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
     started_here = False
     planned: int | None = None
     world: dict[str, Any] | None = None
+    retry_note = ""
     with sigterm_as_interrupt():
         try:
             cmd = pytest_command(opts, seed, report_dir, state_dir)
@@ -519,7 +535,7 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
                 services, started_here = dict(handle.info.services), handle.started_here
                 handle.close()
             rc, interrupted, planned, smoke_code = ran.rc, ran.interrupted, ran.planned, ran.smoke_code
-            smoke_interrupted, world = ran.smoke_interrupted, ran.world
+            smoke_interrupted, world, retry_note = ran.smoke_interrupted, ran.world, ran.retry_note
             if smoke_interrupted and smoke_code is None:   # stopped before the load said anything of its own
                 _forget_old_smoke(report_dir)
                 smoke_code = EXIT_ERROR
@@ -531,6 +547,11 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
             journeys = read_junit(junit, report_dir, base_dir=Path.cwd())
         except ReportError as exc:
             run_error = str(exc)
+    if journeys and (report_dir / RETRY_JUNIT).exists():
+        try:
+            retry.merge(journeys, read_junit(report_dir / RETRY_JUNIT, report_dir, base_dir=Path.cwd()))
+        except ReportError as exc:
+            retry_note = retry_note or f"the second run's {RETRY_JUNIT} cannot be read: {exc}"
     if not run_error:
         code, run_error = judge(rc, interrupted, journeys)   # pytest's own interruption only: its journeys' verdict
     else:
@@ -547,7 +568,7 @@ def run(opts: RunOptions, out: TextIO | None = None) -> int:
         command=shlex.join(cmd), exit_code=code if smoke_code is None else combined_exit(code, smoke_code),
         run_error=run_error, repeat_all=repeat_command(opts, seed, opts.keyword, opts.workers),
         smoke=smoke, journeys_exit_code=code, interrupted=interrupted,
-        repeat_note=REPEAT_ON_OTHER_PORTAL if opts.other_portal else "", world=world,
+        repeat_note=REPEAT_ON_OTHER_PORTAL if opts.other_portal else "", world=world, retry_note=retry_note,
         # journeys collected but never finished: pytest's JUnit XML has no name for those it was running
         not_run=max((planned or 0) - len(journeys), 0) if interrupted else 0,
     )
@@ -577,6 +598,7 @@ class Ran:
     smoke_code: int | None = None
     smoke_interrupted: bool = False     # the journeys finished, the smoke load was interrupted
     world: dict[str, Any] | None = None     # the rules of the journeys' date (mocks.core.world)
+    retry_note: str = ""                # what became of the failed journeys' second run, when it did not simply run
 
 
 def run_world(info: StackInfo, opts: RunOptions) -> dict[str, Any]:
@@ -609,6 +631,12 @@ def _journeys_and_smoke(opts: RunOptions, handle: StackHandle, cmd: list[str], s
               f"the stack with `serve --default-namespace {opts.namespace}` (docs/wiring.md)", file=out, flush=True)
     ran.rc, ran.interrupted, progress = run_pytest(cmd, report_dir / LOG, out)
     ran.planned = progress.total
+    if ran.rc == 1 and not ran.interrupted and retry.retries(opts):
+        ran.retry_note, interrupted = run_again(opts, seed, report_dir, state_dir, out)
+        if interrupted:     # the journeys all ran: the smoke load, due or not, is not run
+            ran.smoke_interrupted = opts.smoke
+            _forget_old_smoke(report_dir)
+            return
     if not opts.smoke:
         _forget_old_smoke(report_dir)
     if not opts.smoke or ran.interrupted:
@@ -627,6 +655,35 @@ def _journeys_and_smoke(opts: RunOptions, handle: StackHandle, cmd: list[str], s
     ran.smoke_code, ran.smoke_interrupted = run_smoke(state_dir, report_dir, echo=out, host=opts.load_host,
                                                       api=opts.smoke_api, namespace=opts.namespace,
                                                       profile=opts.load_profile, as_of=opts.as_of)
+
+
+def run_again(opts: RunOptions, seed: int, report_dir: Path, state_dir: Path, out: TextIO) -> tuple[str, bool]:
+    """The failed journeys run again once, traced (harness.retry): (a note when that did not simply happen,
+    interrupted)."""
+    try:
+        first = read_junit(report_dir / JUNIT, report_dir, base_dir=Path.cwd())
+    except ReportError:
+        return "", False     # the run's own reading of it says why
+    chosen, keyword = retry.selection(first)
+    failed = sum(j.failed and not j.collection_error for j in first)
+    if not chosen:
+        return "", False
+    workers = min(opts.workers, len(chosen))
+    some = f"the first {len(chosen)} of {failed}" if failed > len(chosen) else (
+        "it" if len(chosen) == 1 else f"the {len(chosen)}")
+    print(f"dvc-harness run: {failed} journey{'s' if failed > 1 else ''} failed: running {some} again, traced "
+          f"({RETRY_LOG})", file=out, flush=True)
+    cmd = pytest_command(opts, seed, report_dir, state_dir, again=(keyword, workers))
+    rc, interrupted, _progress = run_pytest(cmd, report_dir / RETRY_LOG, out)
+    if interrupted:
+        return RETRY_INTERRUPTED, True
+    note = ""
+    if rc not in (0, 1):
+        note = f"the failed journeys could not run again (pytest exit code {rc}); see {RETRY_LOG}"
+    elif failed > len(chosen):
+        note = (f"the first {len(chosen)} of the {failed} failed journeys ran again, traced; the others have the "
+                "first run's screenshot and page only")
+    return note, False
 
 
 def smoke_summary(folder: Path, code: int, interrupted: bool = False) -> dict[str, Any]:

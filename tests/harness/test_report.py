@@ -195,7 +195,7 @@ def test_html_and_json_summaries(folders: tuple[Path, Path]) -> None:
     data = json.loads(json_path.read_text(encoding="utf-8"))
     assert data["exit_code"] == 1 and data["seed"] == 1234
     assert data["totals"] == {"journeys": 6, "passed": 2, "failed": 1, "error": 2, "skipped": 1, "not_run": 0,
-                              "journey_seconds": 8.151, "run_seconds": 12.5}
+                              "flaky": 0, "journey_seconds": 8.151, "run_seconds": 12.5}
     assert data["stack"]["services"]["provincial"] == "http://127.0.0.1:8101"
     failed = data["journeys"][1]
     assert failed["outcome"] == "failed" and failed["steps"][1]["ok"] is False

@@ -46,6 +46,8 @@ def test_the_provincial_home_page(page: Page, dvc_stack) -> None:
 '''
 
 FAILING = '''
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -64,6 +66,16 @@ def test_a_heading_that_is_not_there(page: Page, dvc_stack) -> None:
 def test_a_heading_that_is_not_there_either() -> None:
     with step("Bước đạt"):
         pass
+
+
+def test_a_page_that_answers_the_second_time(page: Page, dvc_stack) -> None:
+    with step("Mở Cổng Dịch vụ công tỉnh"):
+        page.goto(dvc_stack.urls["provincial"] + "/")
+    with step("Lần đầu thì lỗi"):
+        first = Path(__file__).with_name("the-first-run-was-here")
+        if not first.exists():
+            first.write_text("")
+            raise AssertionError("lần đầu / the first time only")
 '''
 
 
@@ -146,12 +158,24 @@ def test_a_failing_journey_keeps_its_artefacts(workdir: Path, capsys: pytest.Cap
 
     data = summary(reports)
     assert data["exit_code"] == 1 and data["stack"]["started_by_run"] is True
-    assert data["totals"] == {**data["totals"], "journeys": 2, "passed": 1, "failed": 1}
+    assert data["totals"] == {**data["totals"], "journeys": 3, "passed": 1, "failed": 2, "flaky": 1}
     failed = next(j for j in data["journeys"] if j["outcome"] == "failed")
     assert failed["id"] == "suite/test_journeys.py::test_a_heading_that_is_not_there[chromium]"
     assert [(s["name"], s["ok"]) for s in failed["steps"]] == [
         ("Mở Cổng Dịch vụ công tỉnh", True), ("Tìm tiêu đề không tồn tại", False)]
     assert "Không có tiêu đề này" in failed["message"]
+    # the journeys ran untraced; the failed ones ran again, traced: the trace is the second run's
+    assert "--tracing=off" in (reports / "pytest.log").read_text().splitlines()[0]
+    again = (reports / "pytest-retry.log").read_text().splitlines()[0]
+    assert "--tracing=on" in again and f"--output={reports.resolve() / 'artifacts' / 'retry'}" in again
+    assert failed["retry"]["outcome"] == "failed" and not failed["flaky"]
+    assert "Không có tiêu đề này" in failed["retry"]["message"]
+    assert [(a["kind"], a["attempt"]) for a in failed["artifacts"] if a["kind"] != "page_html"] == [
+        ("trace", 2), ("screenshot", 1), ("screenshot", 2)]
+    flaky = next(j for j in data["journeys"] if j["name"] == "test_a_page_that_answers_the_second_time[chromium]")
+    assert flaky["outcome"] == "failed" and flaky["retry"]["outcome"] == "passed" and flaky["flaky"]
+    assert [a["kind"] for a in flaky["artifacts"] if a["attempt"] == 2] == ["trace"]   # the passing run's trace
+    assert (reports / flaky["artifacts"][0]["path"]).is_file()
     kinds = {a["kind"]: a for a in failed["artifacts"]}
     assert set(kinds) >= {"trace", "screenshot", "page_html"}
     for artefact in kinds.values():
@@ -172,9 +196,13 @@ def test_a_failing_journey_keeps_its_artefacts(workdir: Path, capsys: pytest.Cap
     for artefact in kinds.values():
         assert f'href="{artefact["path"]}"' in html
     assert "playwright show-trace" in html and "Tìm tiêu đề không tồn tại" in html
+    assert '<span class="badge flaky">flaky</span>' in html and "the first verdict stands" in html
 
     assert "  FAIL  suite/test_journeys.py::test_a_heading_that_is_not_there[chromium]" in out
     assert "step 2 “Tìm tiêu đề không tồn tại” failed" in out
+    assert "2 journeys failed: running the 2 again, traced (pytest-retry.log)" in out
+    assert "run again, traced: failed again" in out and "run again, traced: passed — FLAKY" in out
+    assert "1 flaky: failed, then passed when run again (the first verdict stands)" in out
     assert out.rstrip().endswith(repeat)
     print(f"run, failing browser journey, 1 worker, own stack: {elapsed:.1f} s")
 
