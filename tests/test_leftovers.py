@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -31,7 +32,8 @@ def run_pytest(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "tests.leftovers", "-q", *WITHOUT_FUZZ_PLUGINS,
          "--basetemp", str(tmp_path / "base" / "tmp"), "--rootdir", str(tmp_path), str(tmp_path / "test_sample.py")],
-        capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent)
+        capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent,
+        env={**os.environ, "DVC_LEFTOVERS_GRACE_S": "1"})   # its leftover never stops: no need to wait 10 s
 
 
 def test_a_run_that_leaves_a_process_behind_fails_and_the_process_is_stopped(tmp_path: Path) -> None:

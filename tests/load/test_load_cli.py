@@ -47,7 +47,8 @@ def run(stack: Stack, report: Path, profile: profiles.Profile, **options: object
 
 
 def test_smoke_passes_and_leaves_the_reports(load_stack: Stack, tmp_path: Path) -> None:
-    code, out, summary = run(load_stack, tmp_path, profiles.load("smoke"))
+    # the shipped smoke, shortened: a visitor of each journey finishes its first visit in the first seconds
+    code, out, summary = run(load_stack, tmp_path, profiles.load("smoke").with_overrides(duration_s=9))
     assert code == EXIT_OK, out
     for name in ("locust.html", "locust_stats.csv", "locust_failures.csv", "load-junit.xml", "load-results.json",
                  "load.log"):
@@ -72,7 +73,7 @@ def test_smoke_passes_and_leaves_the_reports(load_stack: Stack, tmp_path: Path) 
 def test_failing_requests_fail_the_run_and_name_the_slo(load_stack: Stack, tmp_path: Path) -> None:
     ns = "load-fault-test"
     Faults(load_stack.info, ns).error("provincial", "/api/v1/dossiers", method="POST", status=503)
-    code, out, summary = run(load_stack, tmp_path, profiles.load("smoke").with_overrides(duration_s=8), namespace=ns)
+    code, out, summary = run(load_stack, tmp_path, profiles.load("smoke").with_overrides(duration_s=4), namespace=ns)
     assert code == EXIT_FAILED, out
     failed = [v["name"] for v in summary["slo"]["verdicts"] if not v["ok"]]
     assert "failure ratio" in failed
@@ -106,7 +107,7 @@ def test_a_lost_submission_is_caught_with_exit_code_3(load_stack: Stack, tmp_pat
 
     thread = threading.Thread(target=rewind, daemon=True)
     thread.start()
-    code, out, summary = run(load_stack, tmp_path, profiles.load("smoke"), namespace=ns)
+    code, out, summary = run(load_stack, tmp_path, profiles.load("smoke").with_overrides(duration_s=10), namespace=ns)
     thread.join(timeout=5)
     assert lost.get("codes"), "the run submitted too little to lose anything"
     assert code == EXIT_DATA_LOST, out
@@ -131,7 +132,7 @@ def test_a_master_and_two_workers_on_loopback(load_stack: Stack, tmp_path: Path)
                for _ in range(2)]
     try:
         # the campaign's mix with short thoughts, so that visits end within the run; the groups that chance may
-        # leave empty in 16 s are optional (a group with no request is NO DATA, which fails a run). This test is
+        # leave empty in 9 s are optional (a group with no request is NO DATA, which fails a run). This test is
         # about the distribution, not speed: latency limits a busy machine meets, so that only a run the master
         # could not put together fails it.
         profile_file = tmp_path / "distributed.toml"
@@ -143,7 +144,7 @@ def test_a_master_and_two_workers_on_loopback(load_stack: Stack, tmp_path: Path)
                                 + "".join(f"[slo.groups.{g}]\np95_ms = 60000\np99_ms = 60000\n"
                                           + ("optional = true\n" if g in optional else "")
                                           for g in groups), encoding="utf-8")
-        profile = profiles.load(str(profile_file)).with_overrides(duration_s=16, rate=4)
+        profile = profiles.load(str(profile_file)).with_overrides(duration_s=9, rate=4)
         code, out, _summary = run(load_stack, tmp_path, profile, expect_workers=2, master_bind_host="127.0.0.1",
                                  master_bind_port=port)
         assert code == EXIT_OK, out
@@ -215,7 +216,7 @@ def test_the_arrival_rate_holds_when_latency_rises_tenfold(load_stack: Stack, tm
         baseline.append((time.perf_counter() - started) * 1000)
     added_ms = max(10 * statistics.median(baseline), 400.0)
     Faults(load_stack.info, ns).latency("provincial", "/api/v1/*", ms=added_ms)
-    run_ = browsing_arrivals(load_stack, tmp_path, ns, rate=4, hold_s=14, min_arrival_ratio=0.5)
+    run_ = browsing_arrivals(load_stack, tmp_path, ns, rate=4, hold_s=8, min_arrival_ratio=0.5)
     assert run_.offered == pytest.approx(4 * (run_.t1 - run_.t0), rel=0.05)
     # each visit takes at least 3 slowed reads (≥ 1.2 s): one visitor at a time would start < 1 a second
     assert run_.started >= 0.6 * run_.offered, (run_.started, run_.offered)
@@ -232,7 +233,7 @@ def test_arrivals_beyond_the_visitors_in_flight_are_dropped_and_counted(load_sta
     are dropped, every one counted (the source counts them when a slot frees, not one wake-up each)."""
     ns = "load-drops-test"
     Faults(load_stack.info, ns).latency("provincial", "/api/v1/*", ms=1000)
-    run_ = browsing_arrivals(load_stack, tmp_path, ns, rate=10, hold_s=8, max_in_flight=2, min_arrival_ratio=0.0)
+    run_ = browsing_arrivals(load_stack, tmp_path, ns, rate=10, hold_s=5, max_in_flight=2, min_arrival_ratio=0.0)
     seen = (run_.started, run_.dropped, run_.offered)
     # a browse visit makes three slowed catalogue reads (≥ 3 s): two slots start one visit every 1.5 s at most
     assert run_.started <= 0.25 * run_.offered, seen
@@ -242,7 +243,7 @@ def test_arrivals_beyond_the_visitors_in_flight_are_dropped_and_counted(load_sta
 def test_a_host_without_a_stack_gets_anonymous_browsing_and_no_check(load_stack: Stack, tmp_path: Path) -> None:
     """`--host` names a portal that is not this state folder's emulator: it is only browsed, nothing is checked."""
     out = io.StringIO()
-    code = run_load(LoadOptions(profiles.load("smoke").with_overrides(duration_s=6), host=load_stack.urls["provincial"],
+    code = run_load(LoadOptions(profiles.load("smoke").with_overrides(duration_s=4), host=load_stack.urls["provincial"],
                                 state_dir=tmp_path / "no-stack-here", report_dir=tmp_path / "report", echo=out))
     summary = json.loads((tmp_path / "report" / "load-summary.json").read_text(encoding="utf-8"))
     assert set(summary["journeys"]) == {"browse"} and summary["journeys"]["browse"]["ok"] >= 1
@@ -260,7 +261,7 @@ def test_an_outside_portal_whose_api_gives_no_back_office_skips_the_check_in_one
     its SSO cookies are bound to 127.0.0.1 — through the default --api, which gives no back_office): the
     visitors run, the check says in one line why it is skipped, and the exit code is not 3."""
     host = load_stack.urls["provincial"].replace("127.0.0.1", "localhost")
-    smoke = profiles.load("smoke").with_overrides(duration_s=5)
+    smoke = profiles.load("smoke").with_overrides(duration_s=3)
     data = smoke.to_json()      # browsing only: the catalogue's SLO alone (a submission's would measure nothing)
     data["slo"]["groups"] = [g for g in data["slo"]["groups"] if g["name"] == "catalogue"]
     browsing = type(smoke).from_json({**data, "mix": {"browse": 1.0}, "officers": 0})
@@ -293,7 +294,7 @@ def test_a_journey_the_catalogue_cannot_serve_stops_the_run_before_locust(load_s
 def test_without_the_postal_journey_the_same_portal_is_loaded(load_stack: Stack, tmp_path: Path) -> None:
     profile_file = tmp_path / "no-post.toml"
     profile_file.write_text('extends = "smoke"\nname = "no-post"\n[mix]\nlevel4_post = 0\n'
-                            'postal_return_paid_at_counter = 0\n[load]\nhold_s = 6\n', encoding="utf-8")
+                            'postal_return_paid_at_counter = 0\n[load]\nhold_s = 4\n', encoding="utf-8")
     code, out, summary = run(load_stack, tmp_path / "report", profiles.load(str(profile_file)),
                              api="tests.load.portals:no_postal_return")
     assert code == EXIT_OK, out
@@ -305,7 +306,7 @@ def test_a_layer_that_asks_for_requests_gets_its_session_measured_and_named(load
                                                                              ) -> None:
     """`factory.requests_session = True`: the visitors get Locust's requests-based session (the factory refuses
     anything else), and the run is measured, named and judged as with the load's own session."""
-    code, out, summary = run(load_stack, tmp_path, profiles.load("smoke").with_overrides(duration_s=8),
+    code, out, summary = run(load_stack, tmp_path, profiles.load("smoke").with_overrides(duration_s=5),
                              api="tests.load.portals:needs_requests")
     assert code == EXIT_OK, out
     journeys = summary["journeys"]
@@ -317,7 +318,7 @@ def test_a_layer_that_asks_for_requests_gets_its_session_measured_and_named(load
 
 def test_a_run_that_sends_no_request_gives_no_verdict(load_stack: Stack, tmp_path: Path) -> None:
     profile_file = tmp_path / "browse.toml"
-    profile_file.write_text('name = "browse"\n[mix]\nbrowse = 1\n[load]\nusers = 2\nramp_s = 1\nhold_s = 4\n'
+    profile_file.write_text('name = "browse"\n[mix]\nbrowse = 1\n[load]\nusers = 2\nramp_s = 1\nhold_s = 2\n'
                             '[slo]\nfailure_ratio = 0.0\n', encoding="utf-8")
     code, out, summary = run(load_stack, tmp_path, profiles.load(str(profile_file)),
                              api="tests.load.portals:unreachable")
