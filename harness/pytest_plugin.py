@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
@@ -33,7 +33,9 @@ from . import playwright_settings, shared, steps
 from .clients import Platform
 from .control import Clock, Faults, Journal, fault_profiles
 from .stack import RemoteStack, Stack, StackInfo, find_running
-from .testdata import DataFactory
+
+if TYPE_CHECKING:   # Faker takes half a second to import: only the tests that make data pay it
+    from .testdata import DataFactory
 
 NAMESPACE_HEADER = "X-DVC-Namespace"
 DEFAULT_PAGES = "scenarios.pages:emulator_pages"
@@ -423,6 +425,8 @@ def dvc_data(dvc_seed: int, request: pytest.FixtureRequest, dvc_world: World) ->
     Its scope is the test's own seed, the run's mixed with the test's id: unique within a run, and another on the
     next, so a portal that keeps its data (a team's, or one namespace run twice) never meets a test's new citizen
     from an earlier run of the same test."""
+    from .testdata import DataFactory
+
     return DataFactory(seed=dvc_seed, scope=f"{dvc_seed:08x}", two_levels=dvc_world.two_tiers)
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.nested import WITHOUT_FUZZ_PLUGINS
+from tests.nested import WITHOUT_UNUSED_PLUGINS
 from tests.process_groups import alive
 
 LEAKY = '''
@@ -30,8 +30,9 @@ def run_pytest(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "test_sample.py").write_text(source)
     (tmp_path / "base").mkdir()
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "tests.leftovers", "-q", *WITHOUT_FUZZ_PLUGINS,
-         "--basetemp", str(tmp_path / "base" / "tmp"), "--rootdir", str(tmp_path), str(tmp_path / "test_sample.py")],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "tests.leftovers", "-q",
+         *WITHOUT_UNUSED_PLUGINS, "--basetemp", str(tmp_path / "base" / "tmp"), "--rootdir", str(tmp_path),
+         str(tmp_path / "test_sample.py")],
         capture_output=True, text=True, timeout=120, cwd=Path(__file__).parent.parent,
         env={**os.environ, "DVC_LEFTOVERS_GRACE_S": "1"})   # its leftover never stops: no need to wait 10 s
 

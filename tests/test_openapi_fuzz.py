@@ -2,16 +2,23 @@
 one the document promises (a documented status, a body that fits that status's schema).
 
 Each operation gets a bounded number of generated requests, valid and invalid, sent with
-the admin token in a namespace of its own, so the admin surface is fuzzed too.
+the admin token in a namespace of its own, so the admin surface is fuzzed too. The requests come from
+a seed of the run's, so each run tries others and a failure names the seed that repeats it:
+
+    DVC_FUZZ_SEED=N pytest tests/test_openapi_fuzz.py            # the requests of that run again
+    DVC_FUZZ_EXAMPLES=100 pytest tests/test_openapi_fuzz.py      # a deeper fuzz than make test's
 (schemathesis's own pytest integration does not run on pytest 9 yet, so the operations
 are driven with Hypothesis directly.)
 """
 
 from __future__ import annotations
 
+import os
+import random
+
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, response_schema_conformance, status_code_conformance
@@ -19,7 +26,10 @@ from schemathesis.core.control import SkipTest
 
 from harness.stack import Stack
 
-EXAMPLES = 10
+# Five of each mode per operation and run: make test's share. Runs differ by their seed, so the runs together
+# try far more than one run could.
+EXAMPLES = int(os.environ.get("DVC_FUZZ_EXAMPLES") or 5)
+SEED = int(os.environ.get("DVC_FUZZ_SEED") or random.SystemRandom().randrange(2**32))
 # Not fuzzed: they act on the whole stack (a restore rewinds every test's data) or make the
 # fuzz namespace itself misbehave (a 2-minute latency fault). Their bad input is tested by hand.
 NOT_FUZZED = {("POST", "/_admin/snapshots"), ("POST", "/_admin/snapshots/{name}/restore"), ("POST", "/_admin/faults")}
@@ -37,8 +47,8 @@ def fuzz_operation(stack: Stack, service: str, operation, mode: GenerationMode) 
     operation.schema.config.generation.update(modes=[mode])
     sent = 0
 
-    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
-              database=None)
+    @seed(SEED)
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case: schemathesis.Case) -> None:
         nonlocal sent
@@ -68,6 +78,6 @@ def test_every_answer_is_documented_and_none_is_5xx(dvc_stack: Stack, service: s
                 sent[mode] += fuzz_operation(dvc_stack, service, operation, mode)
             except (Exception, BaseExceptionGroup) as exc:  # collect every failing operation, then fail once
                 failures.append(f"{operation.method.upper()} {operation.path} ({mode.value}): {exc}"[:2000])
-    assert not failures, "\n\n".join(failures)
+    assert not failures, f"repeat with DVC_FUZZ_SEED={SEED}:\n\n" + "\n\n".join(failures)
     # every operation was sent valid requests, and most of them invalid ones
     assert sent[GenerationMode.POSITIVE] >= len(operations) and sent[GenerationMode.NEGATIVE] >= len(operations), sent

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from harness.control import UnknownName, load_profile
-from tests.nested import WITHOUT_FUZZ_PLUGINS
+from tests.nested import WITHOUT_UNUSED_PLUGINS
 
 pytest_plugins = ["pytester"]
 
@@ -114,7 +114,7 @@ def test_parallel_workers_share_one_stack_without_seeing_each_other(pytester: py
     monkeypatch.setenv("DVC_OUT", str(out))
     pytester.makepyfile(test_workers=WORKER_TESTS)
     result = pytester.runpytest_subprocess("-n", "2", "--dist", "each", "--dvc-state-dir", str(state),
-                                           "-p", "no:cacheprovider", "-q", *WITHOUT_FUZZ_PLUGINS)
+                                           "-p", "no:cacheprovider", "-q", *WITHOUT_UNUSED_PLUGINS)
     assert result.ret == 0, result.stdout.str()[-3000:]
     reports = [json.loads(p.read_text()) for p in out.iterdir()]
     assert len(reports) == 4                                     # --dist each: both tests on both workers
@@ -144,7 +144,7 @@ def test_a_test_s_new_citizen_is_another_on_the_next_run_and_the_same_with_the_s
     for seed in (11, 12, 11):
         result = pytester.runpytest_subprocess("--dvc-seed", str(seed), "--dvc-state-dir",
                                                str(dvc_stack.config.state_dir), "-p", "no:cacheprovider", "-q",
-                                               *WITHOUT_FUZZ_PLUGINS)
+                                               *WITHOUT_UNUSED_PLUGINS)
         assert result.ret == 0, result.stdout.str()[-3000:]
     first, second, again = out.read_text(encoding="utf-8").split()
     assert first == again, "the same seed gives another citizen"

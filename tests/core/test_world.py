@@ -18,7 +18,7 @@ from mocks.core.clock import Clock
 from mocks.core.storage import Store
 from mocks.core.timefmt import VN_TZ
 from mocks.core.world import SEED_DAY, World, Worlds, parse_as_of, world_on
-from tests.nested import WITHOUT_FUZZ_PLUGINS
+from tests.nested import WITHOUT_UNUSED_PLUGINS
 
 
 @pytest.mark.parametrize(("day", "citizens", "organisations", "two_tiers", "decree"), [
@@ -122,7 +122,7 @@ def test_dvc_as_of_sets_each_test_namespace_s_clock(pytester_free_dir: Path) -> 
         "    assert world['clock'] == 'namespace' and world['day'] == '2025-07-02', world\n"
         "    assert world['two_tiers'] and world['organisations_use_vneid']\n",
         encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *WITHOUT_FUZZ_PLUGINS,
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *WITHOUT_UNUSED_PLUGINS,
                            "--dvc-as-of=2025-07-02", str(test)], cwd=pytester_free_dir, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.nested import WITHOUT_FUZZ_PLUGINS
+from tests.nested import WITHOUT_UNUSED_PLUGINS
 
 pytest_plugins = ["pytester"]
 INNER = ("-p", "no:cacheprovider", "-p", "no:playwright", "-p", "no:xdist", "-rs")
@@ -130,7 +130,7 @@ def test_a_page_object_that_lacks_a_method_skips_the_journey_naming_it(pytester:
     pytester.makepyfile(pages_lacking=PAGES, test_pages_lacking=PAGE_TESTS)
     pytester.syspathinsert()
     # a process of its own: the browser's Playwright must not meet this session's
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:xdist", "-rs", *WITHOUT_FUZZ_PLUGINS,
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:xdist", "-rs", *WITHOUT_UNUSED_PLUGINS,
                                            "--dvc-pages=pages_lacking:portal")
     result.assert_outcomes(passed=1, skipped=1)
     assert ("the provincial page object does not implement search: our search box comes in the next release"

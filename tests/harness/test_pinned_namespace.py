@@ -17,11 +17,11 @@ from harness.control import Faults
 from harness.run import RunOptions, pytest_command
 from harness.stack import Stack, StackInfo
 from mocks.core.namespace import carried, with_default
-from tests.nested import WITHOUT_FUZZ_PLUGINS
+from tests.nested import WITHOUT_UNUSED_PLUGINS
 
 pytest_plugins = ["pytester"]
 PINNED = "pinned-portal"
-INNER = ("-p", "no:cacheprovider", "-p", "no:playwright", *WITHOUT_FUZZ_PLUGINS)  # the inner runs open no browser
+INNER = ("-p", "no:cacheprovider", "-p", "no:playwright", *WITHOUT_UNUSED_PLUGINS)  # the inner runs open no browser
 
 
 @pytest.fixture(scope="module")
