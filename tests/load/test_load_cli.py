@@ -132,7 +132,7 @@ def test_a_master_and_two_workers_on_loopback(load_stack: Stack, tmp_path: Path)
                for _ in range(2)]
     try:
         # the campaign's mix with short thoughts, so that visits end within the run; the groups that chance may
-        # leave empty in 9 s are optional (a group with no request is NO DATA, which fails a run). This test is
+        # leave empty in 16 s are optional (a group with no request is NO DATA, which fails a run). This test is
         # about the distribution, not speed: latency limits a busy machine meets, so that only a run the master
         # could not put together fails it.
         profile_file = tmp_path / "distributed.toml"
@@ -144,7 +144,7 @@ def test_a_master_and_two_workers_on_loopback(load_stack: Stack, tmp_path: Path)
                                 + "".join(f"[slo.groups.{g}]\np95_ms = 60000\np99_ms = 60000\n"
                                           + ("optional = true\n" if g in optional else "")
                                           for g in groups), encoding="utf-8")
-        profile = profiles.load(str(profile_file)).with_overrides(duration_s=9, rate=4)
+        profile = profiles.load(str(profile_file)).with_overrides(duration_s=16, rate=4)
         code, out, _summary = run(load_stack, tmp_path, profile, expect_workers=2, master_bind_host="127.0.0.1",
                                  master_bind_port=port)
         assert code == EXIT_OK, out
