@@ -137,7 +137,8 @@ class Outbox:
         sql = "INSERT INTO outbox(ns, kind, key, payload, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?)"
         args = (ns, kind, key, dumps(payload), now, now)
         cursor = conn.execute(sql, args) if conn is not None else self.store.execute(sql, args)
-        self._wake.set()
+        # woken once the message is committed: woken before, the dispatcher finds nothing and sleeps a whole tick
+        self.store.after_commit(self._wake.set)
         return int(cursor.lastrowid or 0)
 
     # -- delivery ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import os
 import sqlite3
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, ClassVar
@@ -140,13 +140,27 @@ class Store:
             yield conn
             return
         conn.execute("BEGIN IMMEDIATE")
+        self._local.after_commit = []
         try:
             yield conn
         except BaseException:
+            self._local.after_commit = None
             conn.execute("ROLLBACK")
             raise
         else:
             conn.execute("COMMIT")
+            waiting, self._local.after_commit = self._local.after_commit, None
+            for callback in waiting or ():
+                callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once this thread's transaction has committed (never, if it rolls back); at once outside
+        one. What another thread should see — a dispatcher woken for a message — is there only after the commit."""
+        waiting = getattr(self._local, "after_commit", None)
+        if waiting is None:
+            callback()
+        else:
+            waiting.append(callback)
 
     def delete_namespace(self, ns: str, tables: Sequence[str]) -> None:
         with self.transaction() as conn:

@@ -166,3 +166,34 @@ def test_the_lease_is_written_to_take_or_renew_it_not_on_every_tick(tmp_path) ->
     first.store.execute("UPDATE outbox_lease SET expires = ?", (time.time() - 1,))
     assert _lease_writes(second.store, second.run_once) and second.leading
     assert first.run_once() == 0 and not first.leading
+
+
+def test_a_message_queued_in_a_transaction_wakes_the_dispatcher_once_committed(store: Store) -> None:
+    """Woken while the caller's transaction was still open, the dispatcher would find nothing, then sleep a whole
+    tick (here a minute) with the message waiting: the wake-up comes with the commit."""
+    import threading
+
+    box = Outbox(store, "svc", poll_interval=60)
+    delivered, started, done = threading.Event(), threading.Event(), threading.Event()
+    box.register("sync", lambda m: delivered.set())
+    run_once = box.run_once
+
+    def watched() -> int:
+        started.set()
+        try:
+            return run_once()
+        finally:
+            done.set()
+
+    box.run_once = watched  # type: ignore[method-assign]
+    box.start()
+    try:
+        assert done.wait(30)        # the first tick, on an empty outbox, is over: the dispatcher sleeps
+        started.clear()
+        with store.transaction() as conn:
+            box.enqueue("ns1", "sync", {"n": 1}, key="DOSSIER-1", conn=conn)
+            # a dispatcher woken now would tick before the commit; give it the time to
+            assert not started.wait(1.0), "the dispatcher was woken before the message was committed"
+        assert delivered.wait(30), "the committed message waited for the next tick"
+    finally:
+        box.stop()

@@ -39,3 +39,26 @@ def test_delete_namespace_keeps_the_others(tmp_path) -> None:
     store.execute("INSERT INTO t VALUES ('a', 1), ('b', 2)")
     store.delete_namespace("a", ["t"])
     assert [r["ns"] for r in store.query("SELECT ns FROM t")] == ["b"]
+
+
+def test_after_commit_waits_for_the_commit_and_forgets_a_rollback(tmp_path) -> None:
+    store = Store(tmp_path / "svc.db")
+    store.migrate("CREATE TABLE thing (id TEXT)")
+    called: list[str] = []
+    store.after_commit(lambda: called.append("outside"))
+    assert called == ["outside"]                            # no transaction: at once
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO thing VALUES ('a')")
+        store.after_commit(lambda: called.append("committed"))
+        with store.transaction():                           # a nested one joins the outer: no call yet
+            store.after_commit(lambda: called.append("nested"))
+        assert called == ["outside"]
+    assert called == ["outside", "committed", "nested"]
+    try:
+        with store.transaction():
+            store.after_commit(lambda: called.append("rolled back"))
+            raise RuntimeError("the change failed")
+    except RuntimeError:
+        pass
+    store.after_commit(lambda: called.append("after"))       # the rolled back one's list is gone with it
+    assert called == ["outside", "committed", "nested", "after"]
