@@ -31,7 +31,8 @@ def run_suite(state: Path, driver: str, keyword: str | None, folder: Path) -> di
     junit = folder / f"{driver}.xml"
     cmd = [sys.executable, "-m", "pytest", SUITE, "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
            "-p", "no:schemathesis", "-p", "no:hypothesispytest", f"--dvc-state-dir={state}",
-           f"--dvc-driver={driver}", f"--junitxml={junit}", "-o", "junit_family=xunit1"]
+           f"--dvc-driver={driver}", f"--junitxml={junit}", "-o", "junit_family=xunit1",
+           "-o", "junit_duration_report=call"]   # the journeys, not the session's set-up (the catalogue, a browser)
     if keyword:
         cmd += ["-k", keyword]
     started = time.perf_counter()
