@@ -94,8 +94,10 @@ class SuiteCitizens:
     def log_in(self, ctx: JourneyContext, citizen: Mapping[str, Any]) -> None:
         self.log_in_on(ctx.driver, ctx.portals, citizen, app=ctx.app)
 
-    def log_in_on(self, driver: str, pages: Any, citizen: Mapping[str, Any], *, app: Any) -> None:
-        """`citizen` logged in on `pages` (the driver's portals), by the fastest road that keeps the national SSO."""
+    def log_in_on(self, driver: str, pages: Any, citizen: Mapping[str, Any], *, app: Any) -> Any:
+        """`citizen` logged in on `pages` (the driver's portals), by the fastest road that keeps the national SSO.
+        Returns the portals a set-up may go on with as this citizen: the HTTP ones it logged in on (the session
+        the browser was handed), else `pages`."""
         if self.logged_in == citizen["username"]:       # the set-up logged in through the pages already
             pages.provincial.home()
             pages.provincial.expect_logged_in(str(citizen["full_name"]))
@@ -106,8 +108,10 @@ class SuiteCitizens:
                 self.to_browser(portals.seam.national.session)
                 pages.provincial.home()
                 pages.provincial.expect_logged_in(str(citizen["full_name"]))
+            return portals
         else:
             journeys.log_in_provincial(pages, citizen, app=app)
+        return pages
 
     def returning(self, ctx: JourneyContext) -> tuple[dict[str, Any], str]:
         citizen = self.new(ctx)
@@ -135,10 +139,12 @@ def _cookies_to(context: Any) -> Callable[[requests.Session], None]:
 
 @pytest.fixture
 def log_in_citizen(request: pytest.FixtureRequest, dvc_pages: Any, dvc_platform: Platform,
-                   dvc_api: Any) -> Callable[[Mapping[str, Any]], None]:
+                   dvc_api: Any) -> Callable[[Mapping[str, Any]], Any]:
     """Log a citizen in on the browser's pages, for a journey that is about something else (the officers', the
     faults'): over HTTP through the same national SSO, the cookies handed to the browser, as the registry's
-    journeys do; through the pages when the portal under test has no HTTP layer."""
+    journeys do; through the pages when the portal under test has no HTTP layer. Returns the portals the
+    journey's set-up goes on with as the citizen (its dossier submitted, paid): those HTTP ones, else the pages.
+    The citizen journeys check the same steps in the browser."""
     citizens = SuiteCitizens(dvc_api, _cookies_to(request.getfixturevalue("context")))
     return lambda citizen: citizens.log_in_on("browser", dvc_pages, citizen, app=dvc_platform.vneid)
 

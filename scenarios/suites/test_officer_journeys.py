@@ -60,15 +60,15 @@ def required_documents(platform: Platform, procedure: ProcedurePick) -> list[str
 # -- 1. a level-4 dossier from receipt to the postal hand-over -----------------------------------------------
 def test_receive_and_complete_a_level_4_dossier_up_to_the_postal_hand_over(
         dvc_pages: Portals, dvc_platform: Platform, dvc_citizen: dict[str, Any],
-        log_in_citizen: Callable[..., None], journey_catalogue: Catalogue,
+        log_in_citizen: Callable[..., Portals], journey_catalogue: Catalogue,
         sample_files: SampleFiles, citizen_address: PostalAddress, officers: OfficerPages,
         make_officer: Callable[..., Officer]) -> None:
     procedure = journey_catalogue.level4_post
     desk, specialist = make_officer(procedure.agency_code, "desk"), make_officer(procedure.agency_code, "specialist")
-    log_in_citizen(dvc_citizen)
-    code = journeys.submit_dossier(dvc_pages, dvc_platform, procedure, Submission(
+    citizen = log_in_citizen(dvc_citizen)     # the dossier is the set-up: submitted and paid over HTTP
+    code = journeys.submit_dossier(citizen, dvc_platform, procedure, Submission(
         files=sample_files.good, result_delivery="post", payment="online", postal_address=citizen_address))
-    journeys.pay_online(dvc_pages, code, procedure.fee)
+    journeys.pay_online(citizen, code, procedure.fee)
 
     log_in_officer(officers, desk)
     with step("Hồ sơ trực tuyến mới có trong danh sách của cơ quan, trong hạn"):
@@ -102,14 +102,14 @@ def test_receive_and_complete_a_level_4_dossier_up_to_the_postal_hand_over(
 # -- 2. a supplement asked for and answered ----------------------------------------------------------------------
 def test_request_a_supplement_and_see_the_citizen_answer_it(
         dvc_pages: Portals, dvc_platform: Platform, dvc_citizen: dict[str, Any],
-        log_in_citizen: Callable[..., None], journey_catalogue: Catalogue,
+        log_in_citizen: Callable[..., Portals], journey_catalogue: Catalogue,
         sample_files: SampleFiles, officers: OfficerPages, applicant_side: ApplicantBackOfficePages,
         make_officer: Callable[..., Officer]) -> None:
     procedure = journey_catalogue.level3_fee
     document = required_documents(dvc_platform, procedure)[0]
     desk = make_officer(procedure.agency_code, "desk")
-    log_in_citizen(dvc_citizen)
-    code = journeys.submit_level3_dossier(dvc_pages, dvc_platform, procedure, sample_files)
+    citizen = log_in_citizen(dvc_citizen)
+    code = journeys.submit_level3_dossier(citizen, dvc_platform, procedure, sample_files)
 
     log_in_officer(officers, desk)
     with step("Yêu cầu bổ sung hồ sơ, một lần, đầy đủ"):
@@ -136,12 +136,12 @@ def test_request_a_supplement_and_see_the_citizen_answer_it(
 
 # -- 3. a refusal -------------------------------------------------------------------------------------------------
 def test_refuse_a_dossier(dvc_pages: Portals, dvc_platform: Platform, dvc_citizen: dict[str, Any],
-        log_in_citizen: Callable[..., None],
+        log_in_citizen: Callable[..., Portals],
                           journey_catalogue: Catalogue, sample_files: SampleFiles, officers: OfficerPages,
                           applicant_side: ApplicantBackOfficePages, make_officer: Callable[..., Officer]) -> None:
     procedure = journey_catalogue.level3_fee
-    log_in_citizen(dvc_citizen)
-    code = journeys.submit_level3_dossier(dvc_pages, dvc_platform, procedure, sample_files)
+    citizen = log_in_citizen(dvc_citizen)
+    code = journeys.submit_level3_dossier(citizen, dvc_platform, procedure, sample_files)
     log_in_officer(officers, make_officer(procedure.agency_code, "desk"))
     with step("Từ chối tiếp nhận phải nêu lý do"):
         officers.open_dossier(code)

@@ -35,7 +35,7 @@ def officers(page: Page, dvc_stack: Any) -> OfficerPages:
 
 def test_a_payment_confirmation_sent_twice_is_recorded_once(
         dvc_pages: Portals, dvc_platform: Platform, dvc_citizen: dict[str, Any],
-        log_in_citizen: Callable[..., None], dvc_faults: Faults,
+        log_in_citizen: Callable[..., Portals], dvc_faults: Faults,
         dvc_journal: Journal, journey_catalogue: Catalogue, sample_files: SampleFiles) -> None:
     log_in_citizen(dvc_citizen)
     resilience.payment_confirmed_twice(dvc_pages, dvc_platform, dvc_faults, dvc_journal,
@@ -44,7 +44,7 @@ def test_a_payment_confirmation_sent_twice_is_recorded_once(
 
 def test_a_lost_payment_confirmation_is_recovered_by_query(
         dvc_pages: Portals, dvc_platform: Platform, dvc_citizen: dict[str, Any],
-        log_in_citizen: Callable[..., None], dvc_faults: Faults,
+        log_in_citizen: Callable[..., Portals], dvc_faults: Faults,
         dvc_journal: Journal, journey_catalogue: Catalogue, sample_files: SampleFiles) -> None:
     log_in_citizen(dvc_citizen)
     resilience.lost_confirmation_recovered_by_query(dvc_pages, dvc_platform, dvc_faults, dvc_journal,
@@ -53,7 +53,7 @@ def test_a_lost_payment_confirmation_is_recovered_by_query(
 
 def test_the_national_look_up_catches_up_after_a_sync_outage(
         dvc_pages: Portals, dvc_platform: Platform, dvc_citizen: dict[str, Any],
-        log_in_citizen: Callable[..., None], dvc_data: Any,
+        log_in_citizen: Callable[..., Portals], dvc_data: Any,
         dvc_faults: Faults, dvc_journal: Journal, journey_catalogue: Catalogue, sample_files: SampleFiles,
         officers: OfficerPages) -> None:
     procedure = journey_catalogue.level3_fee
@@ -66,7 +66,7 @@ def test_the_national_look_up_catches_up_after_a_sync_outage(
 
 def test_a_failed_postal_delivery_returns_the_result_to_the_agency(
         dvc_pages: Portals, dvc_platform: Platform, dvc_citizen: dict[str, Any],
-        log_in_citizen: Callable[..., None], dvc_data: Any,
+        log_in_citizen: Callable[..., Portals], dvc_data: Any,
         journey_catalogue: Catalogue, sample_files: SampleFiles, citizen_address: PostalAddress,
         officers: OfficerPages) -> None:
     procedure = journey_catalogue.level4_post
@@ -78,7 +78,7 @@ def test_a_failed_postal_delivery_returns_the_result_to_the_agency(
 
 def test_a_dossier_past_its_appointment_is_overdue_on_both_portals(
         page: Page, dvc_stack: Any, dvc_pages: Portals, dvc_platform: Platform, dvc_citizen: dict[str, Any],
-        log_in_citizen: Callable[..., None],
+        log_in_citizen: Callable[..., Portals],
         dvc_data: Any, dvc_clock: Clock, journey_catalogue: Catalogue, sample_files: SampleFiles,
         officers: OfficerPages) -> None:
     procedure = journey_catalogue.level3_fee
