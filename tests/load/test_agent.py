@@ -178,7 +178,13 @@ def _form_as_the_emulators_read_it(content_type: str, body: bytes) -> dict[str, 
                     out[name] = (value.filename, await value.read(), value.content_type)
         return out
 
-    return asyncio.run(read())
+    # in a thread of its own: a browser test earlier in this worker leaves Playwright's loop running in this one
+    found: dict[str, Any] = {}
+    reader = threading.Thread(target=lambda: found.update(asyncio.run(read())))
+    reader.start()
+    reader.join(30)
+    assert found, "the multipart body could not be read"
+    return found
 
 
 def test_files_go_as_multipart_that_the_emulators_parser_reads(origins) -> None:
