@@ -428,9 +428,11 @@ def sample_form(procedure: Procedure) -> dict[str, Any]:
 
 # -- the command ------------------------------------------------------------------------------------------------
 @contextmanager
-def stack_for(state_dir: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[StackInfo]:
+def stack_for(state_dir: Path, wait: float | None = None) -> Iterator[StackInfo]:
     """The stack DIR/stack.json names when it answers; otherwise one started here, holding the folder's
-    serve lock as `serve` does, stopped at the end."""
+    serve lock as `serve` does, stopped at the end. A `serve` that holds the folder may take `wait` seconds
+    (LOCK_WAIT_SECONDS) to answer."""
+    wait = LOCK_WAIT_SECONDS if wait is None else wait
     info = find_running(state_dir)
     if info is not None:
         yield info

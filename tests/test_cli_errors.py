@@ -122,7 +122,9 @@ def test_a_state_folder_we_may_not_create(locked_out: tuple[Path, list[str]], co
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
-def test_a_state_folder_another_serve_holds(tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_state_folder_another_serve_holds(tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(seed_history, "LOCK_WAIT_SECONDS", 1.0)    # a holder that never answers: 1 s says it
     state = tmp_path / "state"
     state.mkdir()
     hold = ("import sys, time; from pathlib import Path; from harness.stack import lock_state_dir; "
