@@ -143,8 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run every journey in this one namespace (pytest's --dvc-namespace), with one worker: "
                           "for a portal whose back end sends no X-DVC-Namespace (docs/wiring.md)")
     run.add_argument("--no-retry", dest="retry", action="store_false",
-                     help="trace the journeys' failures as they happen instead of running the failed ones again, "
-                          "traced (the journeys run untraced, a third faster; harness/retry.py)")
+                     help="trace every journey and keep the failures' traces, instead of the default: the journeys "
+                          "untraced (a third faster), the failed ones run again, traced (docs/reports.md)")
     run.add_argument("--no-smoke", dest="smoke", action="store_false",
                      help="skip the smoke load profile that runs after the journeys")
     run.add_argument("--load-host", default=None, metavar="URL",

@@ -147,8 +147,8 @@ def prepare_report_dir(report_dir: Path) -> None:
         if artifacts.is_dir():
             shutil.rmtree(artifacts)
         (report_dir / REPORT_MARKER).write_text(
-            "Written by `dvc-harness run`, which replaces junit.xml, pytest.log, summary.html, summary.json "
-            "and artifacts/ in this folder on every run.\n", encoding="utf-8")
+            "Written by `dvc-harness run`, which replaces junit.xml, pytest.log, summary.html, summary.json, "
+            "junit-retry.xml, pytest-retry.log and artifacts/ in this folder on every run.\n", encoding="utf-8")
     except OSError as exc:
         raise RunError(f"cannot use {report_dir} as the report folder: {exc}") from exc
 
