@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 test: $(STAMP) chromium lint
-	$(BIN)/python -m pytest -n 2 -p no:cacheprovider tests scenarios/suites
+	$(BIN)/python -m pytest -n 3 -p no:cacheprovider tests scenarios/suites
 
 clean:
 	rm -rf $(VENV) $(STATE_DIR) reports test-results
