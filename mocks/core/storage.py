@@ -140,18 +140,19 @@ class Store:
             yield conn
             return
         conn.execute("BEGIN IMMEDIATE")
-        self._local.after_commit = []
+        self._local.after_commit = waiting = []
         try:
-            yield conn
-        except BaseException:
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:     # the change failed, or its COMMIT did (a deferred key): undone
+                    conn.execute("ROLLBACK")
+                raise
+        finally:    # a failed COMMIT too: what waited is dropped, and later calls outside a transaction run at once
             self._local.after_commit = None
-            conn.execute("ROLLBACK")
-            raise
-        else:
-            conn.execute("COMMIT")
-            waiting, self._local.after_commit = self._local.after_commit, None
-            for callback in waiting or ():
-                callback()
+        for callback in waiting:
+            callback()
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call `callback` once this thread's transaction has committed (never, if it rolls back); at once outside

@@ -1,4 +1,7 @@
+import sqlite3
 import threading
+
+import pytest
 
 from mocks.core.storage import Store
 
@@ -62,3 +65,16 @@ def test_after_commit_waits_for_the_commit_and_forgets_a_rollback(tmp_path) -> N
         pass
     store.after_commit(lambda: called.append("after"))       # the rolled back one's list is gone with it
     assert called == ["outside", "committed", "nested", "after"]
+
+
+def test_a_commit_that_fails_is_rolled_back_and_forgets_what_waited_for_it(tmp_path) -> None:
+    store = Store(tmp_path / "svc.db")
+    store.migrate("CREATE TABLE parent (id TEXT PRIMARY KEY);"
+                  "CREATE TABLE child (parent TEXT REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)")
+    called: list[str] = []
+    with pytest.raises(sqlite3.IntegrityError), store.transaction() as conn:
+        conn.execute("INSERT INTO child VALUES ('none')")     # refused only at COMMIT: a deferred key
+        store.after_commit(lambda: called.append("never"))
+    assert not store._connect().in_transaction and store.query("SELECT * FROM child") == []
+    store.after_commit(lambda: called.append("after"))
+    assert called == ["after"]
