@@ -14,9 +14,6 @@ name for 15 minutes of the namespace clock, whether or not an officer has that n
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import hmac
 import re
 import secrets
 import sqlite3
@@ -25,6 +22,7 @@ from typing import Any
 
 from mocks.core.clock import Clock
 from mocks.core.errors import Conflict, DomainError, NotFound, Unauthorized
+from mocks.core.security import decoy_hash, hash_password, verify_password
 from mocks.core.storage import Store
 from mocks.core.throttle import LOGIN_LIMIT, LoginThrottle, wrong_password_message
 from mocks.core.timefmt import to_iso
@@ -39,8 +37,6 @@ ROLES: dict[str, str] = {
     LEADER: "Lãnh đạo",
 }
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
-# PBKDF2 rounds: an emulator's accounts, not a bank's; kept low so that tests log in quickly.
-HASH_ROUNDS = 20_000
 # The password of the demo officers that `POST /_admin/seed` creates.
 DEMO_PASSWORD = "CanBo@2022"
 # Demo officers: (username prefix, agency code). Sở Tư pháp, UBND TP Tam Kỳ, UBND Phường Tân Thạnh.
@@ -60,21 +56,6 @@ CREATE TABLE IF NOT EXISTS officer (
     PRIMARY KEY (ns, username)
 );
 """
-
-
-def hash_password(password: str, salt: bytes | None = None) -> str:
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, HASH_ROUNDS)
-    return f"pbkdf2${HASH_ROUNDS}${salt.hex()}${digest.hex()}"
-
-
-def check_password(password: str, stored: str) -> bool:
-    try:
-        _, rounds, salt, digest = stored.split("$")
-        computed = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), bytes.fromhex(salt), int(rounds))
-    except (ValueError, UnicodeEncodeError):
-        return False
-    return hmac.compare_digest(computed.hex(), digest)
 
 
 @dataclass(frozen=True)
@@ -163,7 +144,7 @@ class Officers:
         self.logins.check(ns, name)
         row = self.store.one("SELECT * FROM officer WHERE ns = ? AND username = ?", (ns, name)) if name else None
         # an unknown name costs a hash too, so that timing does not tell which names exist
-        if not check_password(password, row["password_hash"] if row is not None else _decoy_hash()) or row is None:
+        if not verify_password(password, row["password_hash"] if row is not None else decoy_hash()) or row is None:
             vi, en = wrong_password_message(self.logins.failed(ns, name))
             raise Unauthorized("OFFICER_LOGIN_FAILED", "Sai tên đăng nhập hoặc mật khẩu." + vi,
                                "Wrong user name or password." + en)
@@ -194,7 +175,3 @@ class Officers:
         self.store.execute("DELETE FROM officer WHERE ns = ?", (ns,))
         self.logins.reset(ns)
 
-
-@functools.cache
-def _decoy_hash() -> str:
-    return hash_password(secrets.token_urlsafe(16))
