@@ -32,7 +32,8 @@ class SeamCheck:
 
     @property
     def ok(self) -> bool:
-        return self.state in (OK, NOT_CHECKED)
+        """Only a method that answered in shape: one not checked is not vouched for, and fails the preflight."""
+        return self.state == OK
 
 
 _PYTHON = {int: int, str: str, bool: bool, float: (int, float)}
@@ -89,6 +90,7 @@ def check_seam(bundle: seam.ApiPortals, register: Callable[[], dict[str, Any]] |
     with VNeID (`log_in` "vneid") does so on the national portal first, approved in `app` (the VNeID app's
     control), and `login_sso(None, None)` then finds the national session open, as the journeys do."""
     api, check = bundle.provincial, _Checker(bundle.provincial)
+    _session(check, api)
     check.call("home")
     catalogue = check.call("procedures", limit=1000, shape=seam.Catalogue)
     items = list((catalogue or {}).get("items") or [])
@@ -156,6 +158,19 @@ def check_seam(bundle: seam.ApiPortals, register: Callable[[], dict[str, Any]] |
     return check.results
 
 
+def _session(check: _Checker, api: Any) -> None:
+    """`session`, the citizen's cookie jar: the driver sends the browser's requests through it and hands its cookies
+    to the browser."""
+    found = getattr(api, "session", None)
+    if found is None:
+        check.results.append(SeamCheck("session", MISSING, "no session attribute: the citizen's cookie jar"))
+    elif not hasattr(found, "cookies") or not hasattr(found, "request"):
+        check.results.append(SeamCheck("session", MISSHAPEN, f"{type(found).__name__} has no cookies or request(): "
+                                                              "give the session the factory receives"))
+    else:
+        check.results.append(SeamCheck("session", OK))
+
+
 def _payment(check: _Checker, bundle: seam.ApiPortals, code: str, procedure: Mapping[str, Any]) -> None:
     fee = procedure.get("fee") or {}
     if not (procedure.get("level") == 4 and fee.get("amount") and fee.get("timing") == "before"):
@@ -181,11 +196,17 @@ def _payment(check: _Checker, bundle: seam.ApiPortals, code: str, procedure: Map
 def report(results: list[SeamCheck]) -> str:
     width = max(len(r.method) for r in results)
     lines = [f"  {r.method:<{width}}  {r.state:<11}  {r.detail}".rstrip() for r in results]
-    bad = [r for r in results if not r.ok]
+    bad = [r.method for r in results if r.state not in (OK, NOT_CHECKED)]
+    unchecked = [r.method for r in results if r.state == NOT_CHECKED]
     lines.append("")
-    lines.append("every method answered in the seam's shape" if not bad else
-                 f"{len(bad)} method(s) missing, mis-shaped or failing: {', '.join(r.method for r in bad)} "
-                 "(docs/wiring.md, the load's seam)")
+    if bad:
+        lines.append(f"{len(bad)} method(s) missing, mis-shaped or failing: {', '.join(bad)} "
+                     "(docs/wiring.md, the load's seam)")
+    if unchecked:
+        lines.append(f"{len(unchecked)} method(s) not checked, so not vouched for: {', '.join(unchecked)} "
+                     "(each line says why)")
+    if not bad and not unchecked:
+        lines.append("every method answered in the seam's shape")
     return "\n".join(lines)
 
 

@@ -123,6 +123,7 @@ class DossierJson(TypedDict):
     postal_address: NotRequired[PostalAddressJson]
     postal_order: NotRequired[PostalOrderJson]
     history: NotRequired[list[dict[str, Any]]]   # each with `note` (what the entry says), oldest first
+    can_pay_online: NotRequired[bool]   # an online payment can be started (else: the fee, method and state say)
 
 
 class Dossiers(TypedDict):
@@ -143,6 +144,7 @@ class Receipt(TypedDict):
     amount: int
     transaction_id: str                 # MaGiaoDich
     receipt_url: NotRequired[str | None]    # the platform's e-receipt page
+    bill: NotRequired[dict[str, Any]]   # the platform's GET_BILL answer: its SoBienLai is the receipt's number
 
 
 class PublicDossier(TypedDict):

@@ -126,11 +126,13 @@ class SuiteCitizens:
 
 
 def _cookies_to(context: Any) -> Callable[[requests.Session], None]:
-    """Hand a requests session's cookies to a Playwright browser context (cookies are by host, not port)."""
+    """Hand a requests session's cookies to a Playwright browser context (cookies are by host, not port; a Secure
+    cookie only to an https address, which the browser would otherwise refuse)."""
 
     def hand(session: requests.Session) -> None:
         context.add_cookies([
-            {"name": c.name, "value": c.value or "", "url": f"http://{c.domain.lstrip('.')}{c.path or '/'}",
+            {"name": c.name, "value": c.value or "",
+             "url": f"{'https' if c.secure else 'http'}://{c.domain.lstrip('.')}{c.path or '/'}",
              "httpOnly": bool(c.has_nonstandard_attr("HttpOnly")), "secure": bool(c.secure)}
             for c in session.cookies])
 
