@@ -1,5 +1,6 @@
-"""The citizen journeys, each defined once and run by every driver: the browser (page objects in Playwright),
-the API (the portal's HTTP layer, no browser) and the load (the same HTTP steps in Locust users).
+"""The citizen journeys, each defined once and run by the drivers: the browser (page objects in Playwright), the API
+(the portal's HTTP layer, no browser) and the load (the same HTTP steps in Locust users). Rows 1 to 8 of the
+README's table run in all three; the VNeID and two-tier journeys (rows 9, 10) in the browser and the API (TODAY).
 
 A journey is a function of a `JourneyContext` (scenarios.context) and an entry below saying what it needs:
 the kinds of procedure (harness.procedure_needs), the back-office methods (scenarios.portal.PortalBackOffice)
@@ -24,7 +25,11 @@ from scenarios import journeys
 from scenarios.context import JourneyContext
 
 DRIVERS = ("browser", "api", "load")
-TODAY = ("browser", "api")      # the journeys that decide in the VNeID app or move the clock: not the load's
+# Not the load's: the journeys that wait for a decision in the VNeID app (the load's namespace approves every log-in
+# at once), break VNeID or move the namespace's clock (every visitor's world would move with it), and the filing at a
+# commune of a former district procedure, whose procedure only the two-tier catalogue has: the load picks the
+# procedures of its whole mix before it starts, and refuses a mix its namespace's catalogue cannot serve.
+TODAY = ("browser", "api")
 # What the journeys may ask of the emulators' test control (harness.clients.Platform), in words.
 CONTROL = {"otp": "the national portal's outbox (the one-time code)", "bank": "the payment platform's bank "
            "(a late answer settled)", "post": "the postal service (an item moved to delivery)",
