@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml
 chromium: $(STAMP)
 	$(BIN)/python -m harness.browser --ensure
 
-# The main job: the citizen journeys in headless Chromium against the emulated stack, reports in ./reports
+# The main job: the journeys (citizens, officers, resilience) in headless Chromium against the emulated stack, then
+# the smoke load; reports in ./reports
 run: $(STAMP) chromium
 	$(BIN)/dvc-harness run --state-dir $(STATE_DIR)
 

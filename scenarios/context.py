@@ -2,7 +2,7 @@
 back office, the catalogue's procedures, test data, and where its citizens come from.
 
 Each driver builds one `JourneyContext` per journey run: the browser and API drivers in the pytest suites
-(scenarios/suites/conftest.py), the load driver in each Locust visitor (load/visitors.py). The journey
+(scenarios/suites/conftest.py), the load driver in each Locust visitor (load/journeys.py). The journey
 definitions (scenarios/registry.py) read only this.
 """
 

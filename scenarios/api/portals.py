@@ -99,6 +99,7 @@ class _Browser:
     credentials: tuple[str, str] | None = None      # typed on the national log-in form
     username: str = ""                              # who logged in on the national portal
     listing: list[dict[str, Any]] = field(default_factory=list)
+    listed_by: dict[str, str] | None = None         # a list opened but not read yet (a tier's: read by name)
     procedure: dict[str, Any] | None = None
     agency_code: str | None = None
     dossier: str | None = None
@@ -312,7 +313,7 @@ class ApiProvincial:
         self.api.home()
 
     def search(self, text: str) -> int | None:
-        self.browser.listing = list(self.api.procedures(q=text)["items"])
+        self.browser.listing, self.browser.listed_by = list(self.api.procedures(q=text)["items"]), None
         return None
 
     def browse_agency(self, agency_name: str) -> int | None:
@@ -324,15 +325,26 @@ class ApiProvincial:
         else:           # a portal whose agencies have no codes to filter by: the whole catalogue, narrowed here
             found = [i for i in self.api.procedures(limit=1000)["items"] if i.get("agency_name") == agency_name]
         assert found, f"the catalogue lists no procedure of {agency_name!r}"
-        self.browser.listing = found
+        self.browser.listing, self.browser.listed_by = found, None
         return None
 
     def browse_tier(self, tier_name: str) -> int | None:
-        self.browser.listing = list(self.api.procedures(tier=TIERS.get(tier_name, tier_name), limit=1000)["items"])
+        # A tier lists hundreds of offerings with their forms (the emulator's communes: 700, 0.9 MB of JSON): the
+        # list is read when a procedure of it is opened, by name within the tier (open_procedure).
+        self.browser.listing, self.browser.listed_by = [], {"tier": TIERS.get(tier_name, tier_name)}
         return None
 
+    def _listed(self, name: str) -> list[dict[str, Any]]:
+        """The open list's entries named `name`: a tier's asked for by name, the whole tier where the portal's
+        search does not find the name within it."""
+        by, self.browser.listed_by = self.browser.listed_by, None
+        if by is None:
+            return [i for i in self.browser.listing if i.get("name") == name]
+        listed = [i for i in self.api.procedures(**by, q=name, limit=1000)["items"] if i.get("name") == name]
+        return listed or [i for i in self.api.procedures(**by, limit=1000)["items"] if i.get("name") == name]
+
     def open_procedure(self, name: str) -> int | None:
-        listed = [i for i in self.browser.listing if i.get("name") == name]
+        listed = self._listed(name)
         assert listed, f"the list shows no procedure named {name!r}"
         self.browser.procedure = dict(self.api.procedure(listed[0]["code"]))
         self.browser.procedure.setdefault("agency_name", listed[0].get("agency_name"))
