@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -162,3 +163,20 @@ def test_the_emulator_s_smoke_profile_measures_nothing_of_the_portal_s_submissio
     assert "submit" in summary["slo"]["unmatched_groups"]
     assert any(name.startswith("POST provincial /nop-ho-so/") for name in summary["slo"]["seen_requests"])
     assert "SLO groups that matched no request: submit" in ran.stdout and "every SLO held" not in ran.stdout
+
+
+def test_the_seam_preflight_vouches_for_every_method_of_the_reference_portal(
+        pinned: tuple[Path, PortalServer], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`dvc-harness load --check-api` on a portal written from the protocols alone: each method called once, in
+    the seam's shape, none left unchecked (a method the preflight could not reach would fail it)."""
+    from harness.cli import main
+    from scenarios.api.seam import SEAM_METHODS
+
+    folder, portal = pinned
+    monkeypatch.setenv(URL_VARIABLE, portal.url)
+    code = main(["load", "--check-api", API, "--host", portal.url, "--namespace", NAMESPACE,
+                 "--state-dir", str(folder / "state")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert all(re.search(rf"^  {m}\s+ok\b", out, re.M) for m in ("session", *SEAM_METHODS)), out
+    assert "not checked" not in out and "every method answered in the seam's shape" in out
