@@ -112,7 +112,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--explain", action="store_true", help="print the profile and its campaign model, do not run")
     p.add_argument("--check-api", default=None, metavar="MODULE:FACTORY",
                    help="do not run: call each method of this HTTP layer once against --host (the emulator by "
-                        "default) and say what is missing or mis-shaped (exit 0 or 2); the stack must be running")
+                        "default) and say what is missing or mis-shaped (exit 0, or 2 when a method is missing, "
+                        "wrong or could not be reached); the stack must be running in --state-dir")
     p.set_defaults(func=cmd_load)
     return p
 
@@ -482,26 +483,22 @@ def check_api(target: str, *, host: str | None, state_dir: Path, namespace: str,
         print(f"dvc-harness load: {exc}", file=sys.stderr)
         return EXIT_ERROR
     info = find_running(state_dir)
-    if info is None and host is None:
-        print(f"dvc-harness load: --check-api needs a running stack in {state_dir} (dvc-harness serve), or --host",
+    if info is None:    # the methods past the catalogue need a citizen, made on the emulated national portal
+        print(f"dvc-harness load: --check-api needs a running stack in {state_dir} (dvc-harness serve --state-dir "
+              f"{state_dir}): it makes the citizen who logs in on your portal through the emulated national SSO",
               file=sys.stderr)
         return EXIT_ERROR
-    services = {**(info.services if info else {}), **({"provincial": host.rstrip("/")} if host else {})}
-    for name in ("national", "payment", "postal"):
-        services.setdefault(name, services["provincial"])
-    register, app = None, None
-    if info is not None:
-        platform = Platform.connect(info, namespace=namespace)
-        data = DataFactory(scope=namespace)
-        app = platform.vneid
+    services = {**info.services, **({"provincial": host.rstrip("/")} if host else {})}
+    platform = Platform.connect(info, namespace=namespace)
+    data = DataFactory(scope=namespace)
 
-        def register() -> dict[str, Any]:   # one who logs in in the namespace's world
-            return platform.ready_account(data.citizen())
+    def register() -> dict[str, Any]:   # one who logs in in the namespace's world
+        return platform.ready_account(data.citizen())
 
     print(f"dvc-harness load: checking {target} against {services['provincial']} (namespace {namespace})", file=out)
     with requests.Session() as session:
-        bundle = factory(session, services, namespace=namespace, admin_token=info.admin_token if info else None)
-        results = check_seam(bundle, register, app)
+        bundle = factory(session, services, namespace=namespace, admin_token=info.admin_token)
+        results = check_seam(bundle, register, platform.vneid, session=session)
     print(report(results), file=out, flush=True)
     return EXIT_OK if all(r.ok for r in results) else EXIT_ERROR
 

@@ -10,8 +10,11 @@ import secrets
 
 # PBKDF2 rounds. The emulators' accounts hold test data, never a real secret, and every log-in checks one hash:
 # at 20,000 rounds (5 ms) hashing was the largest share of a VNeID log-in's CPU, so a load measured the emulator's
-# hashing more than the portal. The count is kept in each hash, so hashes of an older state folder still verify.
+# hashing more than the portal. The count is kept in each hash: a hash of an older state folder still verifies, and
+# is written again at today's count at its next right password (`needs_rehash`), which also keeps an unknown name's
+# decoy as slow as a known one's.
 PBKDF2_ITERATIONS = 1_000
+MAX_ITERATIONS = 1_000_000          # a stored count beyond this is a corrupt row, not a hash to spend minutes on
 # The officers' hashes of state folders written before the emulators shared this module.
 LEGACY_SCHEMES = ("pbkdf2",)
 
@@ -22,15 +25,22 @@ def hash_password(password: str) -> str:
     return f"pbkdf2_sha256${PBKDF2_ITERATIONS}${salt.hex()}${dk.hex()}"
 
 
-def verify_password(password: str, stored: str) -> bool:
+def verify_password(password: str, stored: object) -> bool:
+    """Whether `password` is the one `stored` hashes; a malformed or corrupt stored value is simply no match."""
     try:
-        scheme, iterations, salt, expected = stored.split("$")
-        if scheme != "pbkdf2_sha256" and scheme not in LEGACY_SCHEMES:
+        scheme, iterations, salt, expected = str(stored).split("$")
+        rounds = int(iterations)
+        if (scheme != "pbkdf2_sha256" and scheme not in LEGACY_SCHEMES) or not 1 <= rounds <= MAX_ITERATIONS:
             return False
-        dk = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), bytes.fromhex(salt), int(iterations))
-    except (ValueError, TypeError, UnicodeEncodeError):
+        dk = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), bytes.fromhex(salt), rounds)
+        return hmac.compare_digest(dk.hex(), expected)
+    except (ValueError, TypeError, UnicodeEncodeError, OverflowError):
         return False
-    return hmac.compare_digest(dk.hex(), expected)
+
+
+def needs_rehash(stored: str) -> bool:
+    """A hash of another scheme or count than today's (an older state folder's): hash the password again."""
+    return not str(stored).startswith(f"pbkdf2_sha256${PBKDF2_ITERATIONS}$")
 
 
 @functools.cache

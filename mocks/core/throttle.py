@@ -20,7 +20,7 @@ from typing import Any
 
 from .clock import Clock
 from .errors import DomainError, Unauthorized
-from .security import decoy_hash, verify_password
+from .security import decoy_hash, hash_password, needs_rehash, verify_password
 from .storage import Store
 
 DDL = """
@@ -187,10 +187,12 @@ class LoginThrottle:
         self.throttle = Throttle(store, clock, limit)
         self.limit = limit
 
-    def log_in(self, ns: str, name: str, find: Callable[[], Any], password: Any, wrong_vi: str, wrong_en: str) -> Any:
+    def log_in(self, ns: str, name: str, find: Callable[[], Any], password: Any, wrong_vi: str, wrong_en: str,
+               rehash: Callable[[str], None] | None = None) -> Any:
         """A log-in against a table of users: the lock first; then the row `find` reads and its `password_hash`
         (an unknown name costs a hash too, so the timing tells nothing); a wrong password counts and is refused
-        (`wrong_vi`/`wrong_en` and the tries left), a right one clears the count. The row."""
+        (`wrong_vi`/`wrong_en` and the tries left), a right one clears the count, and an older state folder's hash
+        is handed to `rehash` hashed again at today's count. The row."""
         self.check(ns, name)
         row = find()
         stored = row["password_hash"] if row is not None else decoy_hash()
@@ -198,6 +200,8 @@ class LoginThrottle:
             vi, en = wrong_password_message(self.failed(ns, name))
             raise Unauthorized("INVALID_CREDENTIALS", wrong_vi + vi, wrong_en + en)
         self.succeeded(ns, name)
+        if rehash is not None and needs_rehash(stored):
+            rehash(hash_password(password))
         return row
 
     def check(self, ns: str, username: str) -> None:

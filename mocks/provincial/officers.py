@@ -22,7 +22,7 @@ from typing import Any
 
 from mocks.core.clock import Clock
 from mocks.core.errors import Conflict, DomainError, NotFound, Unauthorized
-from mocks.core.security import decoy_hash, hash_password, verify_password
+from mocks.core.security import decoy_hash, hash_password, needs_rehash, verify_password
 from mocks.core.storage import Store
 from mocks.core.throttle import LOGIN_LIMIT, LoginThrottle, wrong_password_message
 from mocks.core.timefmt import to_iso
@@ -149,6 +149,9 @@ class Officers:
             raise Unauthorized("OFFICER_LOGIN_FAILED", "Sai tên đăng nhập hoặc mật khẩu." + vi,
                                "Wrong user name or password." + en)
         self.logins.succeeded(ns, name)
+        if needs_rehash(row["password_hash"]):      # an older state folder's hash: today's count from now on
+            self.store.execute("UPDATE officer SET password_hash = ? WHERE ns = ? AND username = ?",
+                               (hash_password(password), ns, name))
         return self._from_row(row)
 
     def list(self, ns: str, agency_code: str | None = None) -> list[Officer]:

@@ -225,7 +225,9 @@ class IdentityBook:
         name = _username(username)
         row = self.logins.log_in(
             ns, name, lambda: self.store.one("SELECT * FROM identity WHERE ns = ? AND username = ?", (ns, name)),
-            password, "Số định danh hoặc mật khẩu không đúng.", "Wrong identity number or password.")
+            password, "Số định danh hoặc mật khẩu không đúng.", "Wrong identity number or password.",
+            rehash=lambda hashed: self.store.execute(
+                "UPDATE identity SET password_hash = ? WHERE ns = ? AND username = ?", (hashed, ns, name)))
         identity = Identity.from_row(row)
         if identity.kind == "organisation" and self.get(ns, identity.approver) is None:
             raise Forbidden("REPRESENTATIVE_UNKNOWN", "Tổ chức chưa có người đại diện có tài khoản định danh.",

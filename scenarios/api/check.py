@@ -22,18 +22,22 @@ from harness.clients import ClientError, sample_attachments, sample_form
 from . import seam
 
 OK, MISSING, MISSHAPEN, FAILED, NOT_CHECKED = "ok", "missing", "mis-shaped", "failed", "not checked"
+# A method the portal's own catalogue gives no journey a use for (no level-4 procedure paid online: no payment):
+# the load will not call it either, so it fails nothing; the line says so.
+NOT_NEEDED = "not needed"
 
 
 @dataclass
 class SeamCheck:
     method: str
-    state: str          # OK, MISSING, MISSHAPEN, FAILED, NOT_CHECKED
+    state: str          # OK, MISSING, MISSHAPEN, FAILED, NOT_CHECKED, NOT_NEEDED
     detail: str = ""
 
     @property
     def ok(self) -> bool:
-        """Only a method that answered in shape: one not checked is not vouched for, and fails the preflight."""
-        return self.state == OK
+        """A method that answered in shape, or that this catalogue's journeys never call. One that could not be
+        reached (no citizen, an earlier method failed) is not vouched for, and fails the preflight."""
+        return self.state in (OK, NOT_NEEDED)
 
 
 _PYTHON = {int: int, str: str, bool: bool, float: (int, float)}
@@ -79,18 +83,19 @@ class _Checker:
         self.results.append(SeamCheck(method, MISSHAPEN if wrong else OK, "; ".join(wrong)))
         return None if wrong else answer
 
-    def skip(self, method: str, why: str) -> None:
-        self.results.append(SeamCheck(method, NOT_CHECKED, why))
+    def skip(self, method: str, why: str, state: str = NOT_CHECKED) -> None:
+        self.results.append(SeamCheck(method, state, why))
 
 
 def check_seam(bundle: seam.ApiPortals, register: Callable[[], dict[str, Any]] | None,
-               app: Any = None) -> list[SeamCheck]:
+               app: Any = None, *, session: Any = None) -> list[SeamCheck]:
     """Each method of `bundle.provincial` once; `register` gives a citizen who can log in in the namespace's world
     (harness.clients.Platform.ready_account; None: the methods that need a log-in are not checked). One who logs in
     with VNeID (`log_in` "vneid") does so on the national portal first, approved in `app` (the VNeID app's
-    control), and `login_sso(None, None)` then finds the national session open, as the journeys do."""
+    control), and `login_sso(None, None)` then finds the national session open, as the journeys do. `session`:
+    the one the factory was given, which the layer's `session` must be."""
     api, check = bundle.provincial, _Checker(bundle.provincial)
-    _session(check, api)
+    _session(check, api, session)
     check.call("home")
     catalogue = check.call("procedures", limit=1000, shape=seam.Catalogue)
     items = list((catalogue or {}).get("items") or [])
@@ -158,15 +163,18 @@ def check_seam(bundle: seam.ApiPortals, register: Callable[[], dict[str, Any]] |
     return check.results
 
 
-def _session(check: _Checker, api: Any) -> None:
+def _session(check: _Checker, api: Any, given: Any) -> None:
     """`session`, the citizen's cookie jar: the driver sends the browser's requests through it and hands its cookies
-    to the browser."""
+    to the browser; under Locust it is the measured one, so a layer with a session of its own goes unmeasured."""
     found = getattr(api, "session", None)
     if found is None:
         check.results.append(SeamCheck("session", MISSING, "no session attribute: the citizen's cookie jar"))
     elif not hasattr(found, "cookies") or not hasattr(found, "request"):
         check.results.append(SeamCheck("session", MISSHAPEN, f"{type(found).__name__} has no cookies or request(): "
                                                               "give the session the factory receives"))
+    elif given is not None and found is not given:
+        check.results.append(SeamCheck("session", MISSHAPEN, "not the session the factory received: under the load "
+                                                              "its requests would go unmeasured"))
     else:
         check.results.append(SeamCheck("session", OK))
 
@@ -175,7 +183,8 @@ def _payment(check: _Checker, bundle: seam.ApiPortals, code: str, procedure: Map
     fee = procedure.get("fee") or {}
     if not (procedure.get("level") == 4 and fee.get("amount") and fee.get("timing") == "before"):
         for method in ("start_payment", "payment_return", "receipt"):
-            check.skip(method, "the catalogue has no level-4 procedure with a fee paid online")
+            check.skip(method, "the catalogue has no level-4 procedure with a fee paid online: no journey pays",
+                       NOT_NEEDED)
         return
     started = check.call("start_payment", code, shape=seam.PaymentStarted)
     if started is None:
@@ -196,7 +205,7 @@ def _payment(check: _Checker, bundle: seam.ApiPortals, code: str, procedure: Map
 def report(results: list[SeamCheck]) -> str:
     width = max(len(r.method) for r in results)
     lines = [f"  {r.method:<{width}}  {r.state:<11}  {r.detail}".rstrip() for r in results]
-    bad = [r.method for r in results if r.state not in (OK, NOT_CHECKED)]
+    bad = [r.method for r in results if r.state not in (OK, NOT_CHECKED, NOT_NEEDED)]
     unchecked = [r.method for r in results if r.state == NOT_CHECKED]
     lines.append("")
     if bad:
@@ -206,7 +215,9 @@ def report(results: list[SeamCheck]) -> str:
         lines.append(f"{len(unchecked)} method(s) not checked, so not vouched for: {', '.join(unchecked)} "
                      "(each line says why)")
     if not bad and not unchecked:
-        lines.append("every method answered in the seam's shape")
+        unneeded = [r.method for r in results if r.state == NOT_NEEDED]
+        lines.append("every method answered in the seam's shape" + (
+            f", but {', '.join(unneeded)}, which this catalogue's journeys do not call" if unneeded else ""))
     return "\n".join(lines)
 
 

@@ -337,11 +337,19 @@ class ApiProvincial:
     def _listed(self, name: str) -> list[dict[str, Any]]:
         """The open list's entries named `name`: a tier's asked for by name, the whole tier where the portal's
         search does not find the name within it."""
-        by, self.browser.listed_by = self.browser.listed_by, None
+        by = self.browser.listed_by
         if by is None:
             return [i for i in self.browser.listing if i.get("name") == name]
-        listed = [i for i in self.api.procedures(**by, q=name, limit=1000)["items"] if i.get("name") == name]
-        return listed or [i for i in self.api.procedures(**by, limit=1000)["items"] if i.get("name") == name]
+        try:        # the tier re-checked on each item: a portal whose search ignores the tier is not taken at its word
+            listed = [i for i in self.api.procedures(**by, q=name, limit=1000)["items"]
+                      if i.get("name") == name and all(i.get(k) == v for k, v in by.items())]
+        except ClientError as exc:      # a search the portal refuses (too long, not with a tier): the whole tier
+            if exc.status >= 500:
+                raise
+            listed = []
+        listed = listed or [i for i in self.api.procedures(**by, limit=1000)["items"] if i.get("name") == name]
+        self.browser.listed_by = None
+        return listed
 
     def open_procedure(self, name: str) -> int | None:
         listed = self._listed(name)

@@ -13,11 +13,13 @@ import pytest
 import requests
 
 from harness.stack import Stack
+from mocks.core import security
 from mocks.core.clock import Clock
 from mocks.core.errors import DomainError, Unauthorized
 from mocks.core.throttle import LOGIN_LIMIT, TooManyAttempts
 from mocks.national.accounts import OTP_SENDS_LIMIT, OTP_TRIES_LIMIT, AccountBook, Registration
 from mocks.national.model import SEED_PASSWORD, NationalPortal
+from tests.core.test_security import older_hash
 from tests.worlds import IN_2022
 
 from .conftest import NS, PASSWORD, START, active_citizen, citizen_payload, forms, latest_otp, submit
@@ -42,6 +44,20 @@ def seeded(model: NationalPortal) -> NationalPortal:
 
 
 # -- log-in, on the model ------------------------------------------------------------------------------------
+def test_an_older_state_folder_s_hash_logs_in_and_is_written_again_at_today_s_count(seeded: NationalPortal) -> None:
+    def stored() -> str:
+        return seeded.store.one("SELECT password_hash FROM account WHERE ns = ? AND username = ?",
+                                (NS, AN))["password_hash"]
+
+    seeded.store.execute("UPDATE account SET password_hash = ? WHERE ns = ? AND username = ?",
+                         (older := older_hash(SEED_PASSWORD), NS, AN))
+    refusal(seeded.accounts.authenticate, NS, AN, "Sai123456")
+    assert stored() == older
+    assert seeded.accounts.authenticate(NS, AN, SEED_PASSWORD).username == AN
+    assert stored() != older and not security.needs_rehash(stored())
+    assert seeded.accounts.authenticate(NS, AN, SEED_PASSWORD).username == AN
+
+
 def test_five_wrong_passwords_lock_even_the_right_one_until_the_clock_moves(seeded: NationalPortal,
                                                                             clock: Clock) -> None:
     accounts = seeded.accounts

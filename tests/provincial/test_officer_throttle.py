@@ -8,10 +8,12 @@ import pytest
 import requests
 
 from harness.stack import Stack
+from mocks.core import security
 from mocks.core.errors import DomainError
 from mocks.core.throttle import LOGIN_LIMIT, TooManyAttempts
 from mocks.provincial.model import ProvincialPortal
 from mocks.provincial.officers import Officers
+from tests.core.test_security import older_hash
 
 from .backoffice import LLTP_AGENCY, Province, T, csrf_of
 
@@ -65,6 +67,21 @@ def test_unknown_names_answer_like_known_ones_and_workers_share_the_count(portal
         other_worker.authenticate(NS, officer, PASSWORD)
     portal.officers.reset(NS)  # the namespace's reset forgets the counts with the officers
     assert portal.officers.find(NS, officer) is None and other_worker.logins.throttle.count(NS, officer) == 0
+
+
+def test_an_older_state_folder_s_hash_logs_in_and_is_written_again_at_today_s_count(portal: ProvincialPortal,
+                                                                                  officer: str) -> None:
+    def stored() -> str:
+        return portal.store.one("SELECT password_hash FROM officer WHERE ns = ? AND username = ?",
+                                (NS, officer))["password_hash"]
+
+    portal.store.execute("UPDATE officer SET password_hash = ? WHERE ns = ? AND username = ?",
+                         (older := older_hash(PASSWORD, scheme="pbkdf2"), NS, officer))
+    refusal(portal, officer, "sai-mat-khau")
+    assert stored() == older                    # a wrong password changes nothing
+    assert portal.officers.authenticate(NS, officer, PASSWORD).username == officer
+    assert stored() != older and not security.needs_rehash(stored())
+    assert portal.officers.authenticate(NS, officer, PASSWORD).username == officer
 
 
 # -- over HTTP ---------------------------------------------------------------------------------------------------

@@ -34,9 +34,8 @@ def test_every_journey_runs_over_http_and_rows_1_to_8_in_all_three_drivers() -> 
     assert list(JOURNEYS) == OVER_HTTP
     assert all(j.drivers == DRIVERS for j in JOURNEYS if j.row <= 8)
     assert all(j.drivers == TODAY for j in JOURNEYS if j.row > 8)
-    # the load's mix weighs every journey the load driver runs, and the smoke profile runs each one
-    assert tuple(j.name for j in JOURNEYS if "load" in j.drivers) == profiles.JOURNEYS
-    assert set(profiles.load("smoke").mix) == set(profiles.JOURNEYS)
+    # the smoke profile runs each journey the load driver runs (its [mix] may weigh no other: load.profiles)
+    assert set(profiles.load("smoke").mix) == {j.name for j in JOURNEYS if "load" in j.drivers}
 
 
 def test_the_journeys_command_lists_each_journey_with_its_drivers(capsys: pytest.CaptureFixture[str]) -> None:

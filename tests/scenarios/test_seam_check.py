@@ -11,7 +11,20 @@ from typing import Any
 
 import requests
 
-from scenarios.api.check import MISSHAPEN, MISSING, NOT_CHECKED, OK, SeamCheck, check_seam, report
+from harness.cli import main
+from harness.exits import EXIT_ERROR
+from scenarios.api.check import (
+    MISSHAPEN,
+    MISSING,
+    NOT_CHECKED,
+    NOT_NEEDED,
+    OK,
+    SeamCheck,
+    _Checker,
+    _payment,
+    check_seam,
+    report,
+)
 
 ITEM = {"code": "P-1", "national_code": "1.000001", "name": "Thủ tục", "level": 4, "tier": "province",
         "agency_code": "A", "agency_name": "Sở", "fee": {"amount": 50000, "timing": "before"},
@@ -38,8 +51,9 @@ class AnonymousOnly:
         return {"items": [{"code": "A", "name": "Sở"}]}
 
 
-def _check(session: Any) -> list[SeamCheck]:
-    return check_seam(SimpleNamespace(provincial=AnonymousOnly(session)), register=None)  # type: ignore[arg-type]
+def _check(session: Any, given: Any = None) -> list[SeamCheck]:
+    return check_seam(SimpleNamespace(provincial=AnonymousOnly(session)), register=None,  # type: ignore[arg-type]
+                      session=given)
 
 
 def test_methods_it_could_not_reach_fail_the_preflight_and_are_named() -> None:
@@ -66,3 +80,28 @@ def test_the_citizen_cookie_jar_is_checked_beside_the_methods() -> None:
     assert wrong.state == MISSHAPEN and "object has no cookies" in wrong.detail
     said = report(_check(None))
     assert "1 method(s) missing, mis-shaped or failing: session" in said
+
+
+def test_a_layer_with_a_session_of_its_own_is_told_the_load_would_not_measure_it() -> None:
+    with requests.Session() as given, requests.Session() as own:
+        assert {r.method: r for r in _check(given, given)}["session"].state == OK
+        wrong = {r.method: r for r in _check(own, given)}["session"]
+    assert wrong.state == MISSHAPEN and "not the session the factory received" in wrong.detail
+
+
+def test_payments_a_catalogue_never_asks_for_are_not_needed_and_fail_nothing() -> None:
+    check = _Checker(SimpleNamespace())
+    _payment(check, SimpleNamespace(), "X-1", {"level": 4, "fee": {"amount": 0, "timing": "none"}})  # type: ignore[arg-type]
+    assert [(r.method, r.state) for r in check.results] == [
+        ("start_payment", NOT_NEEDED), ("payment_return", NOT_NEEDED), ("receipt", NOT_NEEDED)]
+    results = [SeamCheck("home", OK), *check.results]
+    assert all(r.ok for r in results)
+    assert report(results).endswith("every method answered in the seam's shape, but start_payment, payment_return, "
+                                    "receipt, which this catalogue's journeys do not call")
+
+
+def test_the_preflight_refuses_to_start_without_the_stack(tmp_path: Any, capsys: Any) -> None:
+    code = main(["load", "--check-api", "load.api:emulator_api", "--host", "http://127.0.0.1:9",
+                 "--state-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == EXIT_ERROR and f"--check-api needs a running stack in {tmp_path}" in err

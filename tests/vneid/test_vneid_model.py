@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from mocks.core import security
 from mocks.core.clock import Clock
 from mocks.core.config import Credentials, StackConfig
 from mocks.core.errors import DomainError
@@ -16,6 +17,7 @@ from mocks.core.storage import Store
 from mocks.core.timefmt import VN_TZ
 from mocks.vneid.approvals import APPROVAL_SECONDS
 from mocks.vneid.model import VneidService
+from tests.core.test_security import older_hash
 
 NS = "t"
 PASSWORD = "MatKhau2026"
@@ -135,3 +137,20 @@ def test_the_password_step_is_throttled(vneid: VneidService) -> None:
     with pytest.raises(DomainError) as locked:
         vneid.identities.authenticate(NS, holder.username, PASSWORD)
     assert locked.value.status == 429
+
+
+def test_an_older_state_folder_s_hash_logs_in_and_is_written_again_at_today_s_count(vneid: VneidService) -> None:
+    number = person(vneid).username
+
+    def stored() -> str:
+        return vneid.store.one("SELECT password_hash FROM identity WHERE ns = ? AND username = ?",
+                               (NS, number))["password_hash"]
+
+    vneid.store.execute("UPDATE identity SET password_hash = ? WHERE ns = ? AND username = ?",
+                        (older := older_hash(PASSWORD), NS, number))
+    with pytest.raises(DomainError):
+        vneid.identities.authenticate(NS, number, "SaiMatKhau1")
+    assert stored() == older
+    assert vneid.identities.authenticate(NS, number, PASSWORD).username == number
+    assert stored() != older and not security.needs_rehash(stored())
+    assert vneid.identities.authenticate(NS, number, PASSWORD).username == number
