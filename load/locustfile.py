@@ -109,7 +109,8 @@ class Run:
         self.totals = _Counters()
         self.rates: list[tuple[float, float]] = []     # (time, offered journeys/s from then on)
         self.shape_ended_at: float | None = None
-        self.nodes: dict[str, int] = {}                     # worker -> journeys it reported
+        self.nodes: dict[str, int] = {}                     # worker -> journeys it reported finished
+        self.node_requests: dict[str, int] = {}             # worker -> requests it reported (a slow round sends some)
         self.workers = 0
         self.started_at = 0.0
         self.start_snapshot: slo.Snapshot | None = None
@@ -489,6 +490,8 @@ def _worker_report(client_id: str, data: dict[str, Any], **_: Any) -> None:
         done = sum(sum(c.values()) for c in part.get("journeys", {}).values())
         RUN.nodes[client_id] = RUN.nodes.get(client_id, 0) + done
         RUN.cpu.setdefault(client_id, []).extend(part.get("cpu", []))
+    sent = int((data.get("stats_total") or {}).get("num_requests") or 0)
+    RUN.node_requests[client_id] = RUN.node_requests.get(client_id, 0) + sent
 
 
 @events.usage_monitor.add_listener
@@ -623,6 +626,7 @@ def _quitting(environment: Environment, **_: Any) -> None:
         "steps": RUN.steps, "stop_reason": RUN.stop_reason,
         "ledger": {"submissions": ledger.submissions, "payments": ledger.payments},
         "journeys": journeys_count, "journey_reasons": reasons, "nodes": RUN.nodes,
+        "node_requests": RUN.node_requests,
         "cpu": {"limit_percent": CPU_LIMIT, "max_by_process": {n: max(s) for n, s in cpu.items() if s},
                 "bound": bound},
         "exceptions": len(getattr(environment.runner, "exceptions", {}) or {}),

@@ -152,7 +152,11 @@ def test_a_master_and_two_workers_on_loopback(load_stack: Stack, tmp_path: Path)
         assert code == EXIT_OK, out
         results = json.loads((tmp_path / "load-results.json").read_text(encoding="utf-8"))
         assert results["workers"] == 2
-        assert len(results["nodes"]) == 2 and all(n > 0 for n in results["nodes"].values()), results["nodes"]
+        # Both workers took part: each sent requests. (Not each finished a visit: the worker Locust gives only the
+        # officer teams may finish no round in 16 s on a busy machine, which says nothing of the distribution.)
+        sent = results["node_requests"]
+        assert len(sent) == 2 and all(n > 0 for n in sent.values()), (sent, results["nodes"])
+        assert sum(results["nodes"].values()) > 0, results["nodes"]
         for worker in workers:
             assert worker.wait(timeout=30) == 0          # the master sent them home
     finally:
