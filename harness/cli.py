@@ -94,11 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="dvc-harness", description="Test harness for Vietnam's online public-service portals"
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the four emulators until Ctrl-C or SIGTERM")
+    serve = sub.add_parser("serve", help="run the five emulators until Ctrl-C or SIGTERM")
     _add_state_dir(serve)
     serve.add_argument("--bind", default="127.0.0.1", help="listen address (default 127.0.0.1)")
     serve.add_argument("--base-port", type=int, default=DEFAULT_BASE_PORT,
-                       help=f"national N, provincial N+1, payment N+2, postal N+3 "
+                       help=f"national N, provincial N+1, payment N+2, postal N+3, vneid N+4 "
                             f"(default {DEFAULT_BASE_PORT}; 0: any free ports)")
     serve.add_argument("--default-namespace", type=_namespace, default=None, metavar="NAME",
                        help="the namespace of requests that name none (a real portal's back end sends no "

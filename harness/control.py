@@ -97,7 +97,7 @@ def load_profile(name: str) -> list[dict[str, Any]]:
 
 
 class Clock(_Admin):
-    """The namespace's clock, shared by the four services."""
+    """The namespace's clock, shared by the services."""
 
     def now(self) -> str:
         return self._call("GET", "national", "/_admin/clock")["now"]

@@ -74,7 +74,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "load", help="a Locust campaign profile with SLO gates, against the stack or a staging portal",
         description="Exit codes: 0 every SLO held, 1 an SLO failed, 2 the run itself failed, 3 data was lost. "
-                    "Profiles: load/profiles/*.toml (smoke, campaign-peak, breakpoint) or a path to your own.",
+                    "Profiles: load/profiles/*.toml (smoke, campaign-peak, danang-campaign-peak, breakpoint) or a path "
+                    "to your own.",
     )
     p.add_argument("--profile", default=DEFAULT_PROFILE, metavar="NAME|PATH",
                    help=f"campaign profile (default {DEFAULT_PROFILE})")

@@ -234,7 +234,7 @@ def dvc_stack_info(dvc_stack: Stack | RemoteStack) -> StackInfo:
 @pytest.fixture
 def dvc_namespace(request: pytest.FixtureRequest) -> str:
     """A namespace of the test's own: no other test, nor another worker, sees its data. With
-    --dvc-namespace NAME, that one, reset on the four emulators before the test (a team's portal keeps
+    --dvc-namespace NAME, that one, reset on the five emulators before the test (a team's portal keeps
     its own data: only the emulators' namespace is reset)."""
     pinned = request.config.getoption("dvc_namespace", None)
     if pinned:

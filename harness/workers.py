@@ -1,8 +1,8 @@
-"""`dvc-harness serve --workers N`: the four emulators in N processes that share one state.
+"""`dvc-harness serve --workers N`: the five emulators in N processes that share one state.
 
-The parent reserves the four ports (N..N+3, as `serve` does) and starts N child processes
+The parent reserves the five ports (N..N+4, as `serve` does) and starts N child processes
 (`python -m harness.workers --child`); each child listens on the same ports with SO_REUSEPORT
-and runs the four services on one asyncio loop. The kernel spreads the connections evenly over
+and runs the five services on one asyncio loop. The kernel spreads the connections evenly over
 the children's sockets (with one shared listening socket, long-lived keep-alive connections —
 a load generator's — tend to land on one child). Where SO_REUSEPORT does not exist, the
 children inherit the parent's listening sockets instead.
@@ -56,7 +56,7 @@ from mocks.core.config import SERVICES, Credentials, StackConfig
 WORKER_HEADER = b"x-dvc-worker"
 READY = "ready"
 START_TIMEOUT = 60.0
-ORPHAN_GRACE = 1.0  # an orphan's graceful stop (its four services at once), then it exits anyway: nobody waits
+ORPHAN_GRACE = 1.0  # an orphan's graceful stop (its five services at once), then it exits anyway: nobody waits
 # for it, and what it accepted is committed (SQLite); what its outboxes had still to send, the next serve sends
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 

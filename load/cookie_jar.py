@@ -1,6 +1,6 @@
 """A visitor's cookies, kept as a browser keeps them (RFC 6265): by host, not by port, with their path and expiry.
 
-The load's HTTP session (load/agent.py) keeps one jar per visitor. The four emulators share the host
+The load's HTTP session (load/agent.py) keeps one jar per visitor. The emulators share the host
 127.0.0.1 on their own ports, so, as in a browser, each sees the others' cookies (DESIGN.md, "Cookies": each
 names its own). Domain cookies reach the subdomains; a cookie whose Max-Age or Expires has passed is gone
 (a log-out deletes its session cookie that way); a Secure cookie goes over https only; SameSite and HttpOnly

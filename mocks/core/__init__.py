@@ -1,1 +1,1 @@
-"""What the four emulators share: app factory, storage, errors, admin surface, signing."""
+"""What the emulators share: app factory, storage, errors, admin surface, signing."""

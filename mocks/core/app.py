@@ -1,4 +1,4 @@
-"""The app factory the four services share: errors, admin surface, static files, lifecycle."""
+"""The app factory the services share: errors, admin surface, static files, lifecycle."""
 
 from __future__ import annotations
 

@@ -64,7 +64,7 @@ class WorldState(BaseModel):
     namespace: str
     clock: str = Field(description="whose clock: namespace | stack (serve --as-of) | real")
     now: str = Field(description="ISO 8601, +07:00")
-    day: str = Field(description="the world's date (yyyy-mm-dd); a clock nobody set has the seed's world")
+    day: str = Field(description="the world's date (yyyy-mm-dd); a clock nobody set runs in real time: today's world")
     citizens_use_vneid: bool = Field(description="from 2024-07-01 (Decree 69/2024/NĐ-CP)")
     organisations_use_vneid: bool = Field(description="from 2025-07-01 (Decree 69/2024/NĐ-CP Art. 40(4))")
     two_tiers: bool = Field(description="from 2025-07-01: province and commune, no district")

@@ -1,6 +1,6 @@
 """HTML pages: templates, server-side sessions and CSRF tokens.
 
-The four services share one host in a browser, so each uses its own cookie name
+The services share one host in a browser, so each uses its own cookie name
 (prefix `dvcqg_`, `tinh_`, `pay_`, `post_`) and its own CSRF token in its own session.
 Sessions live in the service's store, so a restart does not log anyone out.
 """

@@ -126,7 +126,7 @@ def phone(browser: Any, site: Site) -> Iterator[Any]:
 
 
 def open_as(page: Any, site: Site, who: str, service: str, path: str) -> Any:
-    """Go to `path` of `service` with only `who`'s cookies (the four services share the host's cookie jar)."""
+    """Go to `path` of `service` with only `who`'s cookies (the services share the host's cookie jar)."""
     page.context.clear_cookies()
     host = urlsplit(site.urls["provincial"]).hostname
     page.context.add_cookies([{"name": k, "value": v, "domain": host, "path": "/"}
