@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -115,3 +117,33 @@ def wait_for_stack(state_dir: Path, process: subprocess.Popen[str], timeout: flo
             return info
         time.sleep(0.1)
     raise AssertionError("serve did not write a stack.json that answers")
+
+
+def _ephemeral_low() -> int:
+    """The first port of the kernel's ephemeral range (the ports outgoing connections and bind(0) take)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def free_base_port(span: int = 15) -> int:
+    """A base port N with N..N+span-1 free (a serve's five, and a second serve's at N+10), chosen at random below
+    the ephemeral range: a port from bind(0) or an outgoing connection, which any process (the suite's other tests,
+    a second copy of it) may take between this check and serve's bind, is never one of them."""
+    low, chooser = _ephemeral_low(), random.Random()
+    for _ in range(200):
+        base = chooser.randrange(20000, max(20001, low - span))
+        held: list[socket.socket] = []
+        try:
+            for port in range(base, base + span):
+                s = socket.socket()
+                held.append(s)
+                s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            for s in held:
+                s.close()
+        return base
+    raise RuntimeError(f"no {span} free consecutive ports below {low}")

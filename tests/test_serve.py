@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 from pathlib import Path
 
@@ -13,30 +12,7 @@ import pytest
 
 from harness.clients import Platform
 from harness.testdata import DataFactory
-from tests.process_groups import end_group, serve_command, start, wait_for_stack
-
-
-def free_base_port() -> int:
-    """A base port N with N..N+3 all free."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base > 65000:
-            continue
-        try:
-            held = []
-            for port in range(base, base + 4):
-                s = socket.socket()
-                s.bind(("127.0.0.1", port))
-                held.append(s)
-        except OSError:
-            continue
-        finally:
-            for s in held:
-                s.close()
-        return base
-    raise RuntimeError("no four free consecutive ports")
+from tests.process_groups import end_group, free_base_port, serve_command, start, wait_for_stack
 
 
 def start_serve(state_dir: Path, base_port: int) -> subprocess.Popen[str]:

@@ -13,7 +13,16 @@ from pathlib import Path
 import requests
 
 from mocks.core.config import SERVICES
-from tests.process_groups import alive, children_of, serve_command, start, started, wait_for_stack, wait_until
+from tests.process_groups import (
+    alive,
+    children_of,
+    free_base_port,
+    serve_command,
+    start,
+    started,
+    wait_for_stack,
+    wait_until,
+)
 
 
 def port_free(url: str) -> bool:
@@ -91,7 +100,8 @@ def test_a_worker_whose_parent_is_already_gone_does_not_start() -> None:
 def test_a_worker_stops_when_its_lifeline_ends(tmp_path: Path) -> None:
     """The portable way (no prctl): the child's stdin ends with its parent. Here the 'parent' closes it."""
     state = tmp_path / "state"
-    ports = {service: free_port() for service in SERVICES}
+    base = free_base_port(len(SERVICES))
+    ports = {service: base + i for i, service in enumerate(SERVICES)}
     cmd = [sys.executable, "-m", "harness.workers", "--child", "0", "--state-dir", str(state), "--ports",
            json.dumps(ports), "--urls", json.dumps({s: f"http://127.0.0.1:{port}" for s, port in ports.items()}),
            "--parent", str(os.getpid())]
@@ -103,8 +113,3 @@ def test_a_worker_stops_when_its_lifeline_ends(tmp_path: Path) -> None:
         child.stdin.close()
         assert child.wait(timeout=15) == 0
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

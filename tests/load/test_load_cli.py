@@ -10,7 +10,6 @@ import dataclasses
 import io
 import json
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from harness.load_cmd import EXIT_DATA_LOST, EXIT_ERROR, EXIT_FAILED, EXIT_OK, L
 from harness.stack import Stack
 from load import profiles
 from load.slo import arrivals_in
-from tests.process_groups import end_group
+from tests.process_groups import end_group, free_base_port
 
 
 @pytest.fixture(scope="module")
@@ -120,14 +119,8 @@ def test_a_lost_submission_is_caught_with_exit_code_3(load_stack: Stack, tmp_pat
     assert "DATA LOST" in out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_a_master_and_two_workers_on_loopback(load_stack: Stack, tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_base_port(1)   # below the ephemeral range: no connection takes it before the master binds
     workers = [subprocess.Popen([sys.executable, "-m", "harness.load_cmd", "--worker", "--master-host", "127.0.0.1",
                                  "--master-port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
