@@ -14,7 +14,6 @@ a lock is refused too; a wrong password counts; a right one clears the count.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -184,24 +183,26 @@ class LoginThrottle:
     and the last one allowed locks the name, a right one starts the count again."""
 
     def __init__(self, store: Store, clock: Clock, limit: Limit = LOGIN_LIMIT) -> None:
+        self.store = store
         self.throttle = Throttle(store, clock, limit)
         self.limit = limit
 
-    def log_in(self, ns: str, name: str, find: Callable[[], Any], password: Any, wrong_vi: str, wrong_en: str,
-               rehash: Callable[[str], None] | None = None) -> Any:
-        """A log-in against a table of users: the lock first; then the row `find` reads and its `password_hash`
-        (an unknown name costs a hash too, so the timing tells nothing); a wrong password counts and is refused
-        (`wrong_vi`/`wrong_en` and the tries left), a right one clears the count, and an older state folder's hash
-        is handed to `rehash` hashed again at today's count. The row."""
+    def log_in(self, ns: str, name: str, table: str, password: Any, wrong_vi: str, wrong_en: str,
+               code: str = "INVALID_CREDENTIALS") -> Any:
+        """A log-in against a table of users (`ns`, `username`, `password_hash`, in this store): the lock first; then
+        the user's row (an unknown name costs a hash too, so the timing tells nothing); a wrong password counts and
+        is refused (`code`, `wrong_vi`/`wrong_en` and the tries left), a right one clears the count, and an older
+        state folder's hash is written again at today's count. The row."""
         self.check(ns, name)
-        row = find()
+        row = self.store.one(f"SELECT * FROM {table} WHERE ns = ? AND username = ?", (ns, name)) if name else None
         stored = row["password_hash"] if row is not None else decoy_hash()
         if not verify_password(password if isinstance(password, str) else "", stored) or row is None:
             vi, en = wrong_password_message(self.failed(ns, name))
-            raise Unauthorized("INVALID_CREDENTIALS", wrong_vi + vi, wrong_en + en)
+            raise Unauthorized(code, wrong_vi + vi, wrong_en + en)
         self.succeeded(ns, name)
-        if rehash is not None and needs_rehash(stored):
-            rehash(hash_password(password))
+        if needs_rehash(stored):
+            self.store.execute(f"UPDATE {table} SET password_hash = ? WHERE ns = ? AND username = ?",
+                               (hash_password(password), ns, name))
         return row
 
     def check(self, ns: str, username: str) -> None:

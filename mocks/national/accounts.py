@@ -425,11 +425,8 @@ class AccountBook:
     def authenticate(self, ns: str, username: str, password: str) -> Account:
         """Every log-in door (API, page, SSO page) comes here: the lock is checked before the password."""
         name = _username(username)
-        account_row = self.logins.log_in(
-            ns, name, lambda: self.store.one("SELECT * FROM account WHERE ns = ? AND username = ?", (ns, name)),
-            password, "Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong user name or password.",
-            rehash=lambda hashed: self.store.execute(
-                "UPDATE account SET password_hash = ? WHERE ns = ? AND username = ?", (hashed, ns, name)))
+        account_row = self.logins.log_in(ns, name, "account", password, "Tên đăng nhập hoặc mật khẩu không đúng.",
+                                         "Wrong user name or password.")
         account = Account.from_row(account_row)
         if self.worlds.of(ns).uses_vneid(account.account_type):
             raise retired(account.account_type)

@@ -21,10 +21,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mocks.core.clock import Clock
-from mocks.core.errors import Conflict, DomainError, NotFound, Unauthorized
-from mocks.core.security import decoy_hash, hash_password, needs_rehash, verify_password
+from mocks.core.errors import Conflict, DomainError, NotFound
+from mocks.core.security import hash_password
 from mocks.core.storage import Store
-from mocks.core.throttle import LOGIN_LIMIT, LoginThrottle, wrong_password_message
+from mocks.core.throttle import LOGIN_LIMIT, LoginThrottle
 from mocks.core.timefmt import to_iso
 
 from .catalogue import Catalogue
@@ -140,18 +140,8 @@ class Officers:
     def authenticate(self, ns: str, username: Any, password: Any) -> Officer:
         """Both doors (JSON API and the log-in page) come here: the lock is checked before the password."""
         name = username.strip() if isinstance(username, str) else ""
-        password = password if isinstance(password, str) else ""
-        self.logins.check(ns, name)
-        row = self.store.one("SELECT * FROM officer WHERE ns = ? AND username = ?", (ns, name)) if name else None
-        # an unknown name costs a hash too, so that timing does not tell which names exist
-        if not verify_password(password, row["password_hash"] if row is not None else decoy_hash()) or row is None:
-            vi, en = wrong_password_message(self.logins.failed(ns, name))
-            raise Unauthorized("OFFICER_LOGIN_FAILED", "Sai tên đăng nhập hoặc mật khẩu." + vi,
-                               "Wrong user name or password." + en)
-        self.logins.succeeded(ns, name)
-        if needs_rehash(row["password_hash"]):      # an older state folder's hash: today's count from now on
-            self.store.execute("UPDATE officer SET password_hash = ? WHERE ns = ? AND username = ?",
-                               (hash_password(password), ns, name))
+        row = self.logins.log_in(ns, name, "officer", password, "Sai tên đăng nhập hoặc mật khẩu.",
+                                 "Wrong user name or password.", code="OFFICER_LOGIN_FAILED")
         return self._from_row(row)
 
     def list(self, ns: str, agency_code: str | None = None) -> list[Officer]:

@@ -223,11 +223,8 @@ class IdentityBook:
     def authenticate(self, ns: str, username: str, password: str) -> Identity:
         """The first step of a log-in: the number (or code) and the password; the lock is checked first."""
         name = _username(username)
-        row = self.logins.log_in(
-            ns, name, lambda: self.store.one("SELECT * FROM identity WHERE ns = ? AND username = ?", (ns, name)),
-            password, "Số định danh hoặc mật khẩu không đúng.", "Wrong identity number or password.",
-            rehash=lambda hashed: self.store.execute(
-                "UPDATE identity SET password_hash = ? WHERE ns = ? AND username = ?", (hashed, ns, name)))
+        row = self.logins.log_in(ns, name, "identity", password, "Số định danh hoặc mật khẩu không đúng.",
+                                 "Wrong identity number or password.")
         identity = Identity.from_row(row)
         if identity.kind == "organisation" and self.get(ns, identity.approver) is None:
             raise Forbidden("REPRESENTATIVE_UNKNOWN", "Tổ chức chưa có người đại diện có tài khoản định danh.",
