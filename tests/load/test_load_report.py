@@ -229,8 +229,10 @@ def load_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 def test_a_ctrl_c_load_writes_its_partial_reports_and_exits_non_zero(load_stack: Stack, tmp_path: Path) -> None:
     report_dir = tmp_path / "report"
-    proc = subprocess.Popen([sys.executable, "-m", "harness.load_cmd", "--profile", "smoke", "--state-dir",
-                             str(load_stack.config.state_dir), "--report-dir", str(report_dir)],
+    # a run far longer than the wait for its first progress line, so that the interrupt cuts it short however busy
+    # the machine is (it ends the run at once: the length costs nothing)
+    proc = subprocess.Popen([sys.executable, "-m", "harness.load_cmd", "--profile", "smoke", "--duration", "120",
+                             "--state-dir", str(load_stack.config.state_dir), "--report-dir", str(report_dir)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
                             start_new_session=True,     # with SIGINT as a terminal leaves it, whatever ours is
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
@@ -257,7 +259,7 @@ def test_a_ctrl_c_load_writes_its_partial_reports_and_exits_non_zero(load_stack:
     assert "INTERRUPTED" in out, out
     summary = json.loads((report_dir / "load-summary.json").read_text(encoding="utf-8"))
     assert summary["interrupted"] is True and summary["exit_code"] == 2
-    assert summary["measured"]["requests"] > 0 and summary["measured"]["seconds"] < 16   # cut short
+    assert summary["measured"]["requests"] > 0 and summary["measured"]["seconds"] < 120   # cut short
     assert summary["slo"]["verdicts"][0]["name"] == "ran to the end" and not summary["slo"]["verdicts"][0]["ok"]
     assert summary["consistency"]["skipped"] == "the run was interrupted"
     assert summary["timeline"], "the master recorded the run over time"
